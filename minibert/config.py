@@ -1,0 +1,221 @@
+"""`BertConfig`: every size and switch of a BERT model, read from and written to ``config.json``.
+
+The field names and defaults are the reference's (Hugging Face ``transformers`` ``BertConfig``), so a
+``config.json`` written by either library is read by the other. Values are checked when the config is
+made: a wrong size fails here, with the field and value named, rather than as a shape error deep inside
+the first forward pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+# The activations `BertIntermediate` knows (see minibert/activations.py).
+KNOWN_ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "quick_gelu", "relu", "silu",
+                     "swish", "tanh", "mish")
+POSITION_EMBEDDING_TYPES = ("absolute", "relative_key", "relative_key_query")
+ATTENTION_IMPLEMENTATIONS = ("eager", "sdpa")
+PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
+# A guard against absurd configs (a corrupted or hostile config.json): refuse before allocating.
+MAX_PARAMETERS = 20_000_000_000
+
+# Fields of the reference's BertConfig and their defaults (bert-base-uncased sizes).
+BERT_DEFAULTS: dict[str, Any] = {
+    "vocab_size": 30522,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "attention_probs_dropout_prob": 0.1,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+    "initializer_range": 0.02,
+    "layer_norm_eps": 1e-12,
+    "pad_token_id": 0,
+    "position_embedding_type": "absolute",
+    "use_cache": True,
+    "classifier_dropout": None,
+}
+# Fields every reference config has (its PretrainedConfig base) that minibert uses.
+COMMON_DEFAULTS: dict[str, Any] = {
+    "architectures": None,
+    "id2label": None,
+    "label2id": None,
+    "problem_type": None,
+    "pruned_heads": None,
+    "chunk_size_feed_forward": 0,
+    "output_attentions": False,
+    "output_hidden_states": False,
+    "return_dict": True,
+    "is_decoder": False,
+    "add_cross_attention": False,
+    "tie_word_embeddings": True,
+    "torch_dtype": None,
+}
+CONFIG_NAME = "config.json"
+
+
+class BertConfig:
+    """Hyper-parameters of a BERT model.
+
+    Every keyword of the reference ``BertConfig`` is accepted with the same default; unknown keys
+    (``transformers_version``, ``gradient_checkpointing``, ...) are kept as attributes and written back,
+    so reading and re-writing a config loses nothing.
+
+    ``attn_implementation`` is a run-time choice, not part of ``config.json``: ``"sdpa"`` (default, fused
+    ``scaled_dot_product_attention``) or ``"eager"`` (the explicit softmax(QKᵀ/√d + mask) of the lesson).
+    """
+
+    model_type = "bert"
+
+    def __init__(self, num_labels: int | None = None, attn_implementation: str = "sdpa", **kwargs: Any):
+        for name, default in {**BERT_DEFAULTS, **COMMON_DEFAULTS}.items():
+            setattr(self, name, kwargs.pop(name, copy.deepcopy(default)))
+        kwargs.pop("model_type", None)
+        self.attn_implementation = kwargs.pop("_attn_implementation", None) or attn_implementation
+        for name, value in kwargs.items():  # everything else is kept verbatim
+            setattr(self, name, value)
+
+        # JSON keys are strings; labels and pruned heads are keyed by integers.
+        self.pruned_heads = {int(k): sorted(set(v)) for k, v in (self.pruned_heads or {}).items()}
+        if self.id2label is None:
+            self.id2label = {i: f"LABEL_{i}" for i in range(2 if num_labels is None else num_labels)}
+        elif num_labels is not None and num_labels != len(self.id2label):
+            self.id2label = {i: f"LABEL_{i}" for i in range(num_labels)}
+        self.id2label = {int(k): v for k, v in self.id2label.items()}
+        if self.label2id is None or len(self.label2id) != len(self.id2label):
+            self.label2id = {v: k for k, v in self.id2label.items()}
+        self.label2id = {k: int(v) for k, v in self.label2id.items()}
+        self.validate()
+
+    # ----------------------------------------------------------------------------------------------
+    @property
+    def num_labels(self) -> int:
+        return len(self.id2label)
+
+    @num_labels.setter
+    def num_labels(self, n: int) -> None:
+        self.id2label = {i: f"LABEL_{i}" for i in range(n)}
+        self.label2id = {v: k for k, v in self.id2label.items()}
+
+    @property
+    def use_return_dict(self) -> bool:
+        return bool(self.return_dict)
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the field, its value and what is expected."""
+        for name in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                     "intermediate_size", "max_position_embeddings", "type_vocab_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"BertConfig.{name} must be a positive integer, got {value!r}")
+        if self.hidden_size % self.num_attention_heads != 0:
+            raise ValueError(
+                f"BertConfig.hidden_size ({self.hidden_size}) must be a multiple of num_attention_heads "
+                f"({self.num_attention_heads}): each head gets hidden_size / num_attention_heads dimensions"
+            )
+        if not (isinstance(self.hidden_act, str) and self.hidden_act in KNOWN_ACTIVATIONS):
+            raise ValueError(f"BertConfig.hidden_act {self.hidden_act!r} is not one of {KNOWN_ACTIVATIONS}")
+        if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
+            raise ValueError(f"BertConfig.position_embedding_type {self.position_embedding_type!r} is not one "
+                             f"of {POSITION_EMBEDDING_TYPES}")
+        if self.attn_implementation not in ATTENTION_IMPLEMENTATIONS:
+            raise ValueError(f"attn_implementation {self.attn_implementation!r} is not one of "
+                             f"{ATTENTION_IMPLEMENTATIONS}")
+        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"BertConfig.{name} must be a probability in [0, 1], got {value!r}")
+        if self.classifier_dropout is not None and not 0.0 <= self.classifier_dropout <= 1.0:
+            raise ValueError(f"BertConfig.classifier_dropout must be None or in [0, 1], got "
+                             f"{self.classifier_dropout!r}")
+        if not isinstance(self.layer_norm_eps, (int, float)) or self.layer_norm_eps <= 0:
+            raise ValueError(f"BertConfig.layer_norm_eps must be a positive number, got {self.layer_norm_eps!r}")
+        if self.problem_type is not None and self.problem_type not in PROBLEM_TYPES:
+            raise ValueError(f"BertConfig.problem_type {self.problem_type!r} is not None or one of {PROBLEM_TYPES}")
+        if not isinstance(self.chunk_size_feed_forward, int) or self.chunk_size_feed_forward < 0:
+            raise ValueError("BertConfig.chunk_size_feed_forward must be an integer >= 0, got "
+                             f"{self.chunk_size_feed_forward!r}")
+        if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
+            raise ValueError(f"BertConfig.pad_token_id ({self.pad_token_id}) must be in [0, vocab_size="
+                             f"{self.vocab_size})")
+        if self.is_decoder or self.add_cross_attention:
+            raise ValueError("minibert implements BERT as an encoder: is_decoder and add_cross_attention must "
+                             "be false")
+        if self.estimated_parameters() > MAX_PARAMETERS:
+            raise ValueError(f"this config describes about {self.estimated_parameters():.3g} parameters, more "
+                             f"than the {MAX_PARAMETERS:.0e} minibert accepts: a corrupted config.json?")
+
+    def estimated_parameters(self) -> int:
+        """Rough parameter count, computed before anything is allocated."""
+        h, i = self.hidden_size, self.intermediate_size
+        embeddings = (self.vocab_size + self.max_position_embeddings + self.type_vocab_size) * h
+        layer = 4 * h * h + 2 * h * i
+        return embeddings + self.num_hidden_layers * layer + h * h
+
+    # ----------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of every field, with ``model_type`` as ``config.json`` has it."""
+        out = {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "attn_implementation"}
+        out["model_type"] = self.model_type
+        out["id2label"] = {str(k): v for k, v in self.id2label.items()}
+        out["pruned_heads"] = {str(k): list(v) for k, v in self.pruned_heads.items()}
+        return dict(sorted(out.items()))
+
+    def to_json_string(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    def to_json_file(self, path: str | os.PathLike) -> None:
+        """Write ``config.json`` atomically: a crash never leaves a half-written file in its place."""
+        from minibert.loading.atomic import atomic_write_bytes
+
+        atomic_write_bytes(Path(path), self.to_json_string().encode("utf-8"))
+
+    def save_pretrained(self, save_directory: str | os.PathLike) -> None:
+        Path(save_directory).mkdir(parents=True, exist_ok=True)
+        self.to_json_file(Path(save_directory) / CONFIG_NAME)
+
+    @classmethod
+    def from_dict(cls, config_dict: dict[str, Any], **overrides: Any) -> BertConfig:
+        if not isinstance(config_dict, dict):
+            raise ValueError(f"a config must be a JSON object (dict), got {type(config_dict).__name__}")
+        model_type = config_dict.get("model_type", "bert")
+        if model_type != "bert":
+            raise ValueError(f"config has model_type {model_type!r}; minibert only builds 'bert' models")
+        return cls(**{**config_dict, **overrides})
+
+    @classmethod
+    def from_json_file(cls, path: str | os.PathLike, **overrides: Any) -> BertConfig:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no config file at {path}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path} is not valid JSON ({err}); expected a BERT config.json") from None
+        return cls.from_dict(data, **overrides)
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | os.PathLike, *, revision: str | None = None,
+                        cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
+                        **overrides: Any) -> BertConfig:
+        """Read ``config.json`` from a folder, a file, or a Hub repo id (through ``huggingface_hub``)."""
+        from minibert.loading.hub import resolve_file
+
+        path = resolve_file(name_or_path, CONFIG_NAME, revision=revision, cache_dir=cache_dir,
+                            local_files_only=local_files_only)
+        return cls.from_json_file(path, **overrides)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BertConfig) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"BertConfig {self.to_json_string()}"

@@ -1,0 +1,57 @@
+"""`BertEncoder`: the stack of `BertLayer`s, and gradient checkpointing.
+
+Gradient checkpointing (Chen et al., 2016, "Training Deep Nets with Sublinear Memory Cost"): in training,
+autograd normally keeps every intermediate activation of every layer until the backward pass. With
+checkpointing on, each layer keeps only its input; during backward the layer's forward is run again to
+rebuild what the gradient needs. Memory for activations drops from all layers' internals to one layer's
+worth plus the layer inputs, for the price of one extra forward per layer.
+
+We use ``torch.utils.checkpoint`` in its non-reentrant form: it works when no input requires a gradient
+(frozen embeddings, where the reentrant form silently computes no weight gradients) and, with
+``preserve_rng_state`` (the default), the recomputation draws the *same* dropout masks as the first pass,
+so gradients match a run without checkpointing.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from minibert.config import BertConfig
+from minibert.layer import BertLayer
+from minibert.outputs import BaseModelOutput
+
+
+class BertEncoder(nn.Module):
+    """(B, T, C) embeddings → (B, T, C) contextual vectors, optionally every layer's output and attention."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.layer = nn.ModuleList([BertLayer(config) for _ in range(config.num_hidden_layers)])
+        self.gradient_checkpointing = False
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,  # (B, T, C)
+        attention_mask: torch.Tensor | None = None,  # additive, broadcastable to (B, H, T, T)
+        head_mask: list | None = None,  # one (1, H, 1, 1) mask or None per layer
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+    ) -> BaseModelOutput:
+        all_hidden_states = (hidden_states,) if output_hidden_states else None  # entry 0: the embeddings
+        all_attentions = () if output_attentions else None
+        for i, layer in enumerate(self.layer):
+            layer_head_mask = head_mask[i] if head_mask is not None else None
+            if self.gradient_checkpointing and self.training:
+                hidden_states, probs = checkpoint(layer, hidden_states, attention_mask, layer_head_mask,
+                                                  output_attentions, use_reentrant=False)
+            else:
+                hidden_states, probs = layer(hidden_states, attention_mask, layer_head_mask, output_attentions)
+            if output_hidden_states:
+                all_hidden_states += (hidden_states,)
+            if output_attentions:
+                all_attentions += (probs,)
+        return BaseModelOutput(last_hidden_state=hidden_states, hidden_states=all_hidden_states,
+                               attentions=all_attentions)

@@ -1,0 +1,96 @@
+"""Where checkpoint files come from: a local folder, a single file, or a Hugging Face Hub repo id.
+
+Repo ids go through ``huggingface_hub`` (``hf_hub_download``), so files land in, and are read from, the
+hub's normal cache (``~/.cache/huggingface/hub/models--ORG--NAME/{blobs,refs,snapshots}``), ``revision``
+pins a branch, tag or commit, and ``HF_HUB_OFFLINE=1`` / ``local_files_only=True`` work from that cache
+alone. When the Hub cannot be reached and the file is not cached, the error says so and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json")
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
+
+
+def is_repo_id(name: str) -> bool:
+    return bool(_REPO_ID.match(name)) and ".." not in name
+
+
+def _hub_download(repo_id: str, filename: str, revision, cache_dir, local_files_only) -> Path:
+    from huggingface_hub import hf_hub_download
+
+    return Path(hf_hub_download(repo_id, filename, revision=revision, cache_dir=cache_dir,
+                                local_files_only=local_files_only))
+
+
+def _hub_error(repo_id: str, filename: str, revision, err: Exception) -> OSError:
+    from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
+
+    rev = f" at revision {revision!r}" if revision else ""
+    if isinstance(err, RevisionNotFoundError):
+        why = f"the Hub repo {repo_id!r} has no revision {revision!r}"
+    elif isinstance(err, RepositoryNotFoundError):
+        why = f"no Hub repo {repo_id!r} (or it is private / gated)"
+    elif isinstance(err, LocalEntryNotFoundError):
+        why = (f"{filename!r} of {repo_id!r}{rev} is not in the local Hugging Face cache and the Hub could not "
+               "be reached (offline, or HF_HUB_OFFLINE=1)")
+    else:
+        why = f"could not fetch {filename!r} of {repo_id!r}{rev}: {type(err).__name__}: {err}"
+    return OSError(f"{why}. Download it where the Hub is reachable (it is then cached), pass "
+                   "local_files_only=True to use an existing cache, or pass a local folder path instead.")
+
+
+def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=None, cache_dir=None,
+                 local_files_only: bool = False, required: bool = True) -> Path | None:
+    """Path of ``filename`` in a local folder or Hub repo; ``None`` if absent and not ``required``."""
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+    path = Path(name_or_path)
+    if path.is_dir():
+        found = path / filename
+        if found.is_file():
+            return found
+        if required:
+            raise FileNotFoundError(f"{path} has no {filename}")
+        return None
+    if path.is_file():
+        found = path.parent / filename if path.name != filename else path
+        if found.is_file():
+            return found
+        if required:
+            raise FileNotFoundError(f"no {filename} next to {path}")
+        return None
+    name = str(name_or_path)
+    if not is_repo_id(name):
+        raise FileNotFoundError(f"{name!r} is neither an existing file or folder nor a Hub repo id like 'org/name'")
+    try:
+        return _hub_download(name, filename, revision, cache_dir, local_files_only)
+    except EntryNotFoundError:
+        if required:
+            raise FileNotFoundError(f"the Hub repo {name!r} has no file {filename!r}") from None
+        return None
+    except LocalEntryNotFoundError as err:
+        if required:
+            raise _hub_error(name, filename, revision, err) from None
+        return None
+    except Exception as err:  # network, auth, bad revision: one clear message
+        raise _hub_error(name, filename, revision, err) from None
+
+
+def resolve_weights(name_or_path: str | os.PathLike, *, revision=None, cache_dir=None,
+                    local_files_only: bool = False) -> Path:
+    """The weights file to read: a given file, or the first of ``WEIGHT_FILES`` present (safetensors first)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    for filename in WEIGHT_FILES:
+        found = resolve_file(name_or_path, filename, revision=revision, cache_dir=cache_dir,
+                             local_files_only=local_files_only, required=False)
+        if found is not None:
+            return found
+    raise FileNotFoundError(f"found no weights in {str(name_or_path)!r}: looked for {', '.join(WEIGHT_FILES)}")

@@ -1,0 +1,255 @@
+"""`BertPreTrainedModel`: what every BERT model shares besides its forward pass.
+
+Weight initialisation as the reference (normal(0, initializer_range) for linear and embedding weights,
+zero biases, LayerNorm ones/zeros), ``from_pretrained`` / ``save_pretrained`` in the Hugging Face file
+formats, head pruning, gradient checkpointing, and resizing / tying the word embeddings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from minibert.config import BertConfig
+from minibert.loading import hub, keys, weights
+
+logger = logging.getLogger("minibert")
+SAFE_WEIGHTS_NAME = "model.safetensors"
+WEIGHTS_NAME = "pytorch_model.bin"
+
+
+def _as_dtype(torch_dtype, config: BertConfig):
+    if torch_dtype is None:
+        return None
+    if torch_dtype == "auto":
+        torch_dtype = config.torch_dtype or "float32"
+    if isinstance(torch_dtype, str):
+        value = getattr(torch, torch_dtype.replace("torch.", ""), None)
+        if not isinstance(value, torch.dtype):
+            raise ValueError(f"unknown torch_dtype {torch_dtype!r}; use e.g. torch.float32, 'bfloat16' or 'auto'")
+        return value
+    return torch_dtype
+
+
+class BertPreTrainedModel(nn.Module):
+    """Base class of `BertModel` and the task heads. Subclasses build their modules, then call ``post_init()``."""
+
+    config_class = BertConfig
+    base_model_prefix = "bert"  # heads hold the encoder as ``self.bert``; bare checkpoints lack the prefix
+    # Parameters that are the same tensor as another one (e.g. the MLM decoder = word embeddings): never
+    # saved twice, never reported missing.
+    _tied_weights_keys: list[str] = []
+    _keys_to_ignore_on_load_missing: list[str] = []
+    _keys_to_ignore_on_load_unexpected: list[str] = []
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        if not isinstance(config, BertConfig):
+            raise TypeError(f"{type(self).__name__} needs a BertConfig, got {type(config).__name__}")
+        self.config = config
+
+    # -- initialisation -------------------------------------------------------------------------------
+    def _init_weights(self, module: nn.Module) -> None:
+        std = self.config.initializer_range
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.padding_idx is not None:
+                with torch.no_grad():
+                    module.weight[module.padding_idx].zero_()
+        elif isinstance(module, nn.LayerNorm):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+
+    def post_init(self) -> None:
+        """Initialise every weight and tie the output embeddings to the input ones."""
+        with torch.no_grad():
+            self.apply(self._init_weights)
+        if self.config.pruned_heads:
+            # A pruned checkpoint has smaller Q/K/V/output weights: apply the pruning its config records, so
+            # the shapes match before loading (already-pruned heads are skipped, so this is idempotent).
+            self.base_model._prune_heads(self.config.pruned_heads)
+        self.tie_weights()
+
+    # -- embeddings -----------------------------------------------------------------------------------
+    @property
+    def base_model(self) -> nn.Module:
+        return getattr(self, self.base_model_prefix, self)
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.base_model.get_input_embeddings()
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.base_model.set_input_embeddings(value)
+
+    def get_output_embeddings(self) -> nn.Module | None:
+        return None  # models with an LM head override this
+
+    def tie_weights(self) -> None:
+        """Make the LM decoder use the word-embedding matrix itself (one tensor, not a copy)."""
+        out = self.get_output_embeddings()
+        if out is not None and self.config.tie_word_embeddings:
+            out.weight = self.get_input_embeddings().weight
+
+    def resize_token_embeddings(self, new_num_tokens: int) -> nn.Embedding:
+        """Grow or shrink the vocabulary: old rows are kept, new rows initialised like the rest."""
+        old = self.get_input_embeddings()
+        if new_num_tokens <= 0:
+            raise ValueError(f"new_num_tokens must be positive, got {new_num_tokens}")
+        new = nn.Embedding(new_num_tokens, old.embedding_dim, padding_idx=old.padding_idx,
+                           device=old.weight.device, dtype=old.weight.dtype)
+        self._init_weights(new)
+        n = min(old.num_embeddings, new_num_tokens)
+        with torch.no_grad():
+            new.weight[:n] = old.weight[:n]
+        self.set_input_embeddings(new)
+        self.config.vocab_size = new_num_tokens
+        self._resize_output_bias(new_num_tokens)
+        self.tie_weights()
+        return new
+
+    def _resize_output_bias(self, new_num_tokens: int) -> None:
+        """Heads with a per-token output bias resize it here (see the MLM head)."""
+
+    # -- pruning and checkpointing --------------------------------------------------------------------
+    def prune_heads(self, heads_to_prune: dict[int, list[int]]) -> None:
+        """Remove attention heads for good, e.g. ``{0: [1, 2], 5: [0]}``, and remember it in the config."""
+        for layer, heads in heads_to_prune.items():
+            if not 0 <= int(layer) < self.config.num_hidden_layers:
+                raise ValueError(f"cannot prune layer {layer}: the model has {self.config.num_hidden_layers}")
+            merged = set(self.config.pruned_heads.get(int(layer), [])) | {int(h) for h in heads}
+            self.config.pruned_heads[int(layer)] = sorted(merged)
+        self.base_model._prune_heads({int(k): [int(h) for h in v] for k, v in heads_to_prune.items()})
+
+    def gradient_checkpointing_enable(self) -> None:
+        self.base_model.encoder.gradient_checkpointing = True
+
+    def gradient_checkpointing_disable(self) -> None:
+        self.base_model.encoder.gradient_checkpointing = False
+
+    @property
+    def is_gradient_checkpointing(self) -> bool:
+        return self.base_model.encoder.gradient_checkpointing
+
+    # -- conveniences ---------------------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    def num_parameters(self, only_trainable: bool = False) -> int:
+        seen = {id(p): p for p in self.parameters() if p.requires_grad or not only_trainable}  # tied: once
+        return sum(p.numel() for p in seen.values())
+
+    # -- saving ---------------------------------------------------------------------------------------
+    def save_pretrained(self, save_directory: str | os.PathLike, safe_serialization: bool = True) -> None:
+        """Write ``config.json`` and ``model.safetensors`` (or ``pytorch_model.bin``), each atomically.
+
+        The weights are written first and the config last: a crash at any moment leaves the previous
+        files complete, and the usual re-save (same shapes) loadable throughout.
+        """
+        folder = Path(save_directory)
+        if folder.is_file():
+            raise ValueError(f"save_pretrained needs a folder, but {folder} is a file")
+        folder.mkdir(parents=True, exist_ok=True)
+        state, seen = {}, {}
+        for name, tensor in self.state_dict().items():
+            if name in self._tied_weights_keys:
+                continue
+            ptr = (tensor.data_ptr(), tensor.shape, tensor.dtype)
+            if ptr in seen and tensor.numel() > 0:
+                continue  # an alias of a tensor already written (safetensors refuses shared storage)
+            seen[ptr] = name
+            state[name] = tensor
+        self.config.architectures = [type(self).__name__]
+        self.config.torch_dtype = str(self.dtype).replace("torch.", "")
+        filename = SAFE_WEIGHTS_NAME if safe_serialization else WEIGHTS_NAME
+        weights.save_file(state, folder / filename, safe_serialization)
+        self.config.save_pretrained(folder)
+
+    # -- loading --------------------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args,
+                        config: BertConfig | None = None, revision: str | None = None,
+                        cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
+                        torch_dtype=None, attn_implementation: str | None = None,
+                        output_loading_info: bool = False, **config_overrides):
+        """Build ``cls`` from a local folder, a single weights file, or a Hub repo id.
+
+        Keyword arguments that are config fields (``num_labels=3``, ``hidden_dropout_prob=0.0``) override
+        ``config.json``. Missing weights (a new task head) are initialised and listed in a warning; unused
+        ones (heads this class lacks) are listed too. ``output_loading_info=True`` also returns that report.
+        """
+        src = pretrained_model_name_or_path
+        opts = {"revision": revision, "cache_dir": cache_dir, "local_files_only": local_files_only}
+        if config is None:
+            config = BertConfig.from_pretrained(src, **opts, **config_overrides)
+        elif config_overrides:
+            config = BertConfig.from_dict({**config.to_dict(), **config_overrides})
+        if attn_implementation is not None:
+            config.attn_implementation = attn_implementation
+            config.validate()
+        weights_path = hub.resolve_weights(src, **opts)
+        state, files = weights.load_state_dict(
+            weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
+
+        # Build on the "meta" device (shapes only, no memory, no random init), then allocate for real:
+        # the checkpoint overwrites almost everything, so initialising it first would be wasted time.
+        with torch.device("meta"):
+            model = cls(config, *model_args)
+        model.to_empty(device="cpu")
+        model._reset_buffers()
+        model.tie_weights()
+
+        expected = {k: v.shape for k, v in model.state_dict().items()}
+        state, report = keys.map_keys(state, expected, cls.base_model_prefix)
+        keys.check_shapes(state, expected, ", ".join(str(f) for f in files))
+        model.load_state_dict({k: v for k, v in state.items() if k in expected}, strict=False)
+        report.missing_keys = [k for k in report.missing_keys if k not in cls._tied_weights_keys
+                               and not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_missing)]
+        model._init_missing(report.missing_keys)
+        model._after_load(state)
+        report.unexpected_keys = [k for k in report.unexpected_keys
+                                  if not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_unexpected)]
+        if report.missing_keys:
+            logger.warning("Some weights of %s were not initialized from the checkpoint at %s and are newly "
+                           "initialized: %s. Train the model before using it for predictions.",
+                           cls.__name__, src, report.missing_keys)
+        if report.unexpected_keys:
+            logger.warning("Some weights of the checkpoint at %s were not used when initializing %s: %s "
+                           "(expected when the checkpoint has heads this model does not).",
+                           src, cls.__name__, report.unexpected_keys)
+        dtype = _as_dtype(torch_dtype, config)
+        if dtype is not None:
+            model = model.to(dtype)
+        model.eval()  # like the reference: loaded models start in inference mode
+        return (model, report.as_dict()) if output_loading_info else model
+
+    def _reset_buffers(self) -> None:
+        """Refill constant buffers after ``to_empty`` (which leaves them uninitialised)."""
+        for module in self.modules():
+            if hasattr(module, "position_ids") and isinstance(module.position_ids, torch.Tensor):
+                module.position_ids.copy_(torch.arange(module.position_ids.shape[-1]).unsqueeze(0))
+
+    def _init_missing(self, missing: list[str]) -> None:
+        """Initialise the modules whose parameters the checkpoint did not provide."""
+        owners = {name.rsplit(".", 1)[0] for name in missing}
+        with torch.no_grad():
+            for name, module in self.named_modules():
+                if name in owners:
+                    self._init_weights(module)
+        self.tie_weights()
+
+    def _after_load(self, state: dict[str, torch.Tensor]) -> None:
+        """Hook for heads that need to fix up legacy checkpoints (see the MLM head)."""
