@@ -1,0 +1,43 @@
+"""``python -m minibert COMMAND ...``: one entry point, one small module per command under minibert/cli/.
+
+Each command module defines ``add_arguments(parser)`` and ``run(args) -> int``. Errors a user can fix
+(unknown model, bad input) are printed as one line, without a traceback, with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command name -> (module, one-line help). Modules are imported only when their command runs.
+COMMANDS = {
+    "walkthrough": ("minibert.cli.walkthrough", "run a sentence through BERT stage by stage, checked against the reference"),
+    "check": ("minibert.cli.check", "weight-compatibility table: minibert vs the reference on a checkpoint"),
+}
+
+
+class UserError(Exception):
+    """An error caused by the user's input; printed as one line."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m minibert", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(p)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(importlib.import_module(args._module).run(args) or 0)
+    except (UserError, FileNotFoundError, OSError, ValueError, TypeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command-line commands of ``python -m minibert`` (see minibert/__main__.py)."""
