@@ -1,0 +1,69 @@
+"""Property tests (hypothesis): padding and batching never change what a sequence computes.
+
+* Padding invariance: appending padding (mask 0) to a sequence leaves the outputs at its real positions, and
+  the pooler output, unchanged (≤ 1e-6 on the eager path).
+* Batch invariance: a sequence gives the same outputs alone and inside a padded batch of others (≤ 1e-5).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minibert import BertConfig, BertModel
+
+V = 60
+MODELS = {}
+
+
+def model_for(attn: str) -> BertModel:
+    if attn not in MODELS:
+        torch.manual_seed(0)
+        cfg = BertConfig(vocab_size=V, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                         intermediate_size=48, max_position_embeddings=48, attn_implementation=attn)
+        MODELS[attn] = BertModel(cfg).eval()
+    return MODELS[attn]
+
+
+sequence = st.lists(st.integers(1, V - 1), min_size=1, max_size=20)
+
+
+@pytest.mark.parametrize("attn", ["eager", "sdpa"])
+@settings(max_examples=60, deadline=None)
+@given(tokens=sequence, pad=st.integers(1, 20), types=st.data())
+def test_appending_padding_changes_nothing_at_real_positions(attn, tokens, pad, types):
+    model = model_for(attn)
+    T = len(tokens)
+    type_ids = types.draw(st.lists(st.integers(0, 1), min_size=T, max_size=T))
+    x = torch.tensor([tokens])
+    tt = torch.tensor([type_ids])
+    with torch.no_grad():
+        alone = model(x, token_type_ids=tt, attention_mask=torch.ones(1, T, dtype=torch.long))
+        padded = model(torch.cat([x, torch.zeros(1, pad, dtype=torch.long)], 1),
+                       token_type_ids=torch.cat([tt, torch.zeros(1, pad, dtype=torch.long)], 1),
+                       attention_mask=torch.cat([torch.ones(1, T), torch.zeros(1, pad)], 1).long())
+    tol = 1e-6 if attn == "eager" else 1e-5  # the fused kernel may block the two lengths differently
+    torch.testing.assert_close(padded.last_hidden_state[:, :T], alone.last_hidden_state, rtol=0, atol=tol)
+    torch.testing.assert_close(padded.pooler_output, alone.pooler_output, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("attn", ["eager", "sdpa"])
+@settings(max_examples=40, deadline=None)
+@given(batch=st.lists(sequence, min_size=2, max_size=5), which=st.integers(0, 4))
+def test_a_sequence_computes_the_same_alone_and_in_a_batch(attn, batch, which):
+    model = model_for(attn)
+    which %= len(batch)
+    T = max(map(len, batch))
+    ids = torch.zeros(len(batch), T, dtype=torch.long)
+    mask = torch.zeros(len(batch), T, dtype=torch.long)
+    for i, seq in enumerate(batch):
+        ids[i, : len(seq)] = torch.tensor(seq)
+        mask[i, : len(seq)] = 1
+    n = len(batch[which])
+    with torch.no_grad():
+        together = model(ids, attention_mask=mask)
+        alone = model(torch.tensor([batch[which]]))
+    torch.testing.assert_close(together.last_hidden_state[which, :n], alone.last_hidden_state[0], rtol=0, atol=1e-5)
+    torch.testing.assert_close(together.pooler_output[which], alone.pooler_output[0], rtol=0, atol=1e-5)
