@@ -13,6 +13,11 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    # tokenization: text -> token ids
+    "BertTokenizer": "minibert.tokenization",
+    "BasicTokenizer": "minibert.tokenization",
+    "WordpieceTokenizer": "minibert.tokenization",
+    "BatchEncoding": "minibert.tokenization",
     # configuration
     "BertConfig": "minibert.config",
     # the encoder, one module per concept
@@ -27,10 +32,30 @@ _EXPORTS = {
     "BertPooler": "minibert.pooler",
     "BertPreTrainedModel": "minibert.pretrained",
     "BertModel": "minibert.model",
+    # task heads (minibert/heads/)
+    "BertPredictionHeadTransform": "minibert.heads.lm_head",
+    "BertLMPredictionHead": "minibert.heads.lm_head",
+    "BertOnlyMLMHead": "minibert.heads.lm_head",
+    "BertOnlyNSPHead": "minibert.heads.lm_head",
+    "BertPreTrainingHeads": "minibert.heads.lm_head",
+    "BertForPreTraining": "minibert.heads.pretraining",
+    "BertForMaskedLM": "minibert.heads.masked_lm",
+    "BertForNextSentencePrediction": "minibert.heads.next_sentence",
+    "BertForSequenceClassification": "minibert.heads.sequence_classification",
+    "BertForMultipleChoice": "minibert.heads.multiple_choice",
+    "BertForTokenClassification": "minibert.heads.token_classification",
+    "BertForQuestionAnswering": "minibert.heads.question_answering",
     # outputs
     "ModelOutput": "minibert.outputs",
     "BaseModelOutput": "minibert.outputs",
     "BaseModelOutputWithPooling": "minibert.outputs",
+    "BertForPreTrainingOutput": "minibert.outputs",
+    "MaskedLMOutput": "minibert.outputs",
+    "NextSentencePredictorOutput": "minibert.outputs",
+    "SequenceClassifierOutput": "minibert.outputs",
+    "MultipleChoiceModelOutput": "minibert.outputs",
+    "TokenClassifierOutput": "minibert.outputs",
+    "QuestionAnsweringModelOutput": "minibert.outputs",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,0 +1,86 @@
+"""`BertForMaskedLM`: fill in the blanks.
+
+    input_ids (B, T) with [MASK]s ─BertModel─► (B, T, C) ─MLM head─► logits (B, T, V)
+    loss = mean over labelled positions of −log softmax(logits)[label]      (labels -100 elsewhere)
+
+Used for MLM pre-training without NSP (as RoBERTa showed NSP can be dropped) and for fill-mask
+predictions. There is no pooler: nothing reads the pooled [CLS], so it is not built (and a checkpoint's
+``bert.pooler.*`` weights are reported as unused, as the reference does).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from minibert.config import BertConfig
+from minibert.heads.labels import check_class_labels
+from minibert.heads.lm_head import BertLMPredictionHead, BertOnlyMLMHead
+from minibert.model import BertModel
+from minibert.outputs import MaskedLMOutput
+from minibert.pretrained import BertPreTrainedModel
+
+
+class BertForMaskedLM(BertPreTrainedModel):
+    """BERT with the MLM head. Logits (B, T, V); loss (scalar) when ``labels`` (B, T) are given."""
+
+    # The decoder's weight and bias are other names for the word embeddings and ``cls.predictions.bias``:
+    # saved once (under those names), never reported missing (the tie fills them).
+    _tied_weights_keys = ["cls.predictions.decoder.weight", "cls.predictions.decoder.bias"]
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.cls = BertOnlyMLMHead(config)
+        self.post_init()
+
+    # -- the tied output embeddings (see BertLMPredictionHead) -------------------------------------
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.cls.predictions.decoder
+
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        self.cls.predictions.decoder = new_embeddings
+        self.cls.predictions.bias = new_embeddings.bias
+
+    def tie_weights(self) -> None:
+        super().tie_weights()
+        self.cls.predictions.tie_bias()
+
+    def _resize_output_bias(self, new_num_tokens: int) -> None:
+        self.cls.predictions.resize_bias(new_num_tokens)
+
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, BertLMPredictionHead):
+            nn.init.zeros_(module.bias)  # a new MLM head starts with no preference for any token
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,  # (B, T) int64
+        attention_mask: torch.Tensor | None = None,  # (B, T): 1 = real token, 0 = padding
+        token_type_ids: torch.Tensor | None = None,  # (B, T)
+        position_ids: torch.Tensor | None = None,  # (B, T)
+        head_mask: torch.Tensor | None = None,  # (H,) or (L, H)
+        inputs_embeds: torch.Tensor | None = None,  # (B, T, C)
+        *,
+        labels: torch.Tensor | None = None,  # (B, T) int64: original token id at masked positions, -100 elsewhere
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ):
+        return_dict = self.config.use_return_dict if return_dict is None else return_dict
+        outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+                            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                            return_dict=True)
+        logits = self.cls(outputs.last_hidden_state)  # (B, T, V)
+
+        loss = None
+        if labels is not None:
+            V = self.config.vocab_size
+            check_class_labels("labels", labels, V, logits.shape[:2].numel(), f"vocab_size is {V}")
+            loss = F.cross_entropy(logits.view(-1, V), labels.view(-1))  # -100 positions are ignored
+
+        out = MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
+                             attentions=outputs.attentions)
+        return out if return_dict else out.to_tuple()

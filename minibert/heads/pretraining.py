@@ -1,0 +1,98 @@
+"""`BertForPreTraining`: the encoder with both pre-training heads, as BERT was trained.
+
+    input_ids (B, T) ─BertModel─► sequence (B, T, C) ─MLM head─► prediction_logits (B, T, V)
+                                └► pooled [CLS] (B, C) ─NSP head─► seq_relationship_logits (B, 2)
+
+    loss = CE(MLM logits at the labelled positions) + CE(NSP logits)        (Devlin et al., 2019, §A.2)
+
+The two losses are simply added, unweighted, as in the original. MLM labels are -100 everywhere except
+the ~15% positions that were masked, so the MLM term averages over those positions only.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from minibert.config import BertConfig
+from minibert.heads.labels import check_class_labels
+from minibert.heads.lm_head import BertLMPredictionHead, BertPreTrainingHeads
+from minibert.model import BertModel
+from minibert.outputs import BertForPreTrainingOutput
+from minibert.pretrained import BertPreTrainedModel
+
+
+class BertForPreTraining(BertPreTrainedModel):
+    """BERT with the MLM and NSP heads. Logits (B, T, V) and (B, 2); loss (scalar) when both label sets are given."""
+
+    # The decoder's weight and bias are other names for the word embeddings and ``cls.predictions.bias``:
+    # saved once (under those names), never reported missing (the tie fills them).
+    _tied_weights_keys = ["cls.predictions.decoder.weight", "cls.predictions.decoder.bias"]
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        self.bert = BertModel(config)
+        self.cls = BertPreTrainingHeads(config)
+        self.post_init()
+
+    # -- the tied output embeddings (see BertLMPredictionHead) -------------------------------------
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.cls.predictions.decoder
+
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        self.cls.predictions.decoder = new_embeddings
+        self.cls.predictions.bias = new_embeddings.bias
+
+    def tie_weights(self) -> None:
+        super().tie_weights()
+        self.cls.predictions.tie_bias()
+
+    def _resize_output_bias(self, new_num_tokens: int) -> None:
+        self.cls.predictions.resize_bias(new_num_tokens)
+
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, BertLMPredictionHead):
+            nn.init.zeros_(module.bias)  # a new MLM head starts with no preference for any token
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,  # (B, T) int64
+        attention_mask: torch.Tensor | None = None,  # (B, T): 1 = real token, 0 = padding
+        token_type_ids: torch.Tensor | None = None,  # (B, T): 0 = sentence A, 1 = sentence B
+        position_ids: torch.Tensor | None = None,  # (B, T)
+        head_mask: torch.Tensor | None = None,  # (H,) or (L, H)
+        inputs_embeds: torch.Tensor | None = None,  # (B, T, C)
+        *,
+        labels: torch.Tensor | None = None,  # (B, T) int64: original token id at masked positions, -100 elsewhere
+        next_sentence_label: torch.Tensor | None = None,  # (B,) int64: 0 = B follows A, 1 = B is random
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ):
+        return_dict = self.config.use_return_dict if return_dict is None else return_dict
+        outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+                            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                            return_dict=True)
+        prediction_logits, seq_relationship_logits = self.cls(outputs.last_hidden_state,  # (B, T, V)
+                                                              outputs.pooler_output)  # (B, 2)
+
+        loss = None
+        if labels is not None and next_sentence_label is not None:  # the reference needs both, too
+            V = self.config.vocab_size
+            check_class_labels("labels", labels, V, prediction_logits.shape[:2].numel(), f"vocab_size is {V}")
+            check_class_labels("next_sentence_label", next_sentence_label, 2, prediction_logits.shape[0],
+                               "0 = is next, 1 = random")
+            mlm_loss = F.cross_entropy(prediction_logits.view(-1, V), labels.view(-1))  # -100 ignored
+            nsp_loss = F.cross_entropy(seq_relationship_logits.view(-1, 2), next_sentence_label.view(-1))
+            loss = mlm_loss + nsp_loss
+
+        out = BertForPreTrainingOutput(
+            loss=loss,
+            prediction_logits=prediction_logits,
+            seq_relationship_logits=seq_relationship_logits,
+            hidden_states=outputs.hidden_states,
+            attentions=outputs.attentions,
+        )
+        return out if return_dict else out.to_tuple()
