@@ -1,0 +1,15 @@
+"""Text -> token ids, the way BERT was trained to read it.
+
+Read in this order: ``chars`` (character classes) -> ``basic`` (cleaning, splitting into words) ->
+``wordpiece`` (words into sub-word pieces) -> ``added_tokens`` / ``special_tokens`` -> ``bert_tokenizer``
+(the whole pipeline and decoding) -> ``truncation`` / ``padding`` / ``encoding`` (model inputs) ->
+``batch_encoding`` (the result object) -> ``files`` (from_pretrained / save_pretrained).
+"""
+
+from minibert.tokenization.added_tokens import AddedToken
+from minibert.tokenization.basic import BasicTokenizer
+from minibert.tokenization.batch_encoding import BatchEncoding
+from minibert.tokenization.bert_tokenizer import BertTokenizer, load_vocab
+from minibert.tokenization.wordpiece import WordpieceTokenizer
+
+__all__ = ["AddedToken", "BasicTokenizer", "BatchEncoding", "BertTokenizer", "WordpieceTokenizer", "load_vocab"]

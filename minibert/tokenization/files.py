@@ -1,0 +1,136 @@
+"""Loading and saving a tokenizer: ``from_pretrained`` and ``save_pretrained``.
+
+A tokenizer folder, as the Hub stores it, holds up to three files we read:
+
+* ``vocab.txt``                -- the WordPiece vocabulary (required);
+* ``tokenizer_config.json``    -- constructor arguments (``do_lower_case``, ``model_max_length``, ...);
+* ``special_tokens_map.json``  -- the special tokens (override the config's).
+
+A Hub repo id (``"sentence-transformers/all-MiniLM-L6-v2"``) is resolved through ``huggingface_hub``'s
+cache, with the same helper the model loader uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from minibert.tokenization.added_tokens import AddedToken
+
+VOCAB_FILE = "vocab.txt"
+CONFIG_FILE = "tokenizer_config.json"
+SPECIAL_TOKENS_FILE = "special_tokens_map.json"
+ADDED_TOKENS_FILE = "added_tokens.json"
+
+# Constructor arguments a config file may set; anything else in it (tokenizer_class, name_or_path, ...) is ignored.
+_INIT_KEYS = (
+    "do_lower_case",
+    "do_basic_tokenize",
+    "never_split",
+    "unk_token",
+    "sep_token",
+    "pad_token",
+    "cls_token",
+    "mask_token",
+    "tokenize_chinese_chars",
+    "strip_accents",
+    "model_max_length",
+    "clean_up_tokenization_spaces",
+    "additional_special_tokens",
+    "padding_side",
+    "truncation_side",
+)
+
+
+def _token_text(value):
+    """Config files write a token either as ``"[CLS]"`` or as ``{"content": "[CLS]", ...}``."""
+    if isinstance(value, dict):
+        return value["content"]
+    if isinstance(value, list):
+        return [_token_text(v) for v in value]
+    return value
+
+
+def _read_json(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+class FilesMixin:
+    """``from_pretrained`` / ``save_pretrained`` for the tokenizer."""
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        pretrained_model_name_or_path: str | os.PathLike,
+        *,
+        cache_dir=None,
+        revision=None,
+        local_files_only: bool = False,
+        **kwargs,
+    ):
+        """Load from a folder, a ``vocab.txt`` path, or a Hub repo id; ``kwargs`` override the saved settings."""
+        from minibert.loading.hub import resolve_file
+
+        def find(name: str, required: bool = False) -> Path | None:
+            return resolve_file(
+                pretrained_model_name_or_path,
+                name,
+                revision=revision,
+                cache_dir=cache_dir,
+                local_files_only=local_files_only,
+                required=required,
+            )
+
+        if Path(pretrained_model_name_or_path).is_file():  # a bare vocabulary file
+            return cls(pretrained_model_name_or_path, **kwargs)
+        vocab = find(VOCAB_FILE, required=True)
+        config = _read_json(find(CONFIG_FILE))
+        settings = {key: _token_text(config[key]) for key in _INIT_KEYS if key in config}
+        settings.update(
+            {k: _token_text(v) for k, v in _read_json(find(SPECIAL_TOKENS_FILE)).items() if k in _INIT_KEYS}
+        )
+        added = {
+            int(index): AddedToken(**{k: v for k, v in token.items() if not k.startswith("__")})
+            for index, token in config.get("added_tokens_decoder", {}).items()
+        }
+        for content, index in _read_json(find(ADDED_TOKENS_FILE)).items():  # the older format
+            added.setdefault(int(index), AddedToken(content, normalized=False, special=False))
+        settings.update(kwargs)
+        return cls(vocab, added_tokens_decoder=added or None, **settings)
+
+    def save_pretrained(self, save_directory: str | os.PathLike) -> tuple[str, ...]:
+        """Write ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json``; returns their paths."""
+        folder = Path(save_directory)
+        if folder.is_file():
+            raise ValueError(f"{folder} is a file; save_pretrained needs a directory")
+        folder.mkdir(parents=True, exist_ok=True)
+        ordered = sorted(self.vocab.items(), key=lambda item: item[1])
+        if [index for _, index in ordered] != list(range(len(ordered))):
+            raise ValueError("the vocabulary ids are not 0..n-1 without gaps, so vocab.txt cannot represent them")
+        vocab_path = folder / VOCAB_FILE
+        vocab_path.write_text("".join(token + "\n" for token, _ in ordered), encoding="utf-8")
+        config = {
+            "tokenizer_class": "BertTokenizer",
+            "do_lower_case": self.basic_tokenizer.do_lower_case,
+            "do_basic_tokenize": self.do_basic_tokenize,
+            "never_split": sorted(self.basic_tokenizer.never_split) or None,
+            "tokenize_chinese_chars": self.basic_tokenizer.tokenize_chinese_chars,
+            "strip_accents": self.basic_tokenizer.strip_accents,
+            "model_max_length": self.model_max_length,
+            "clean_up_tokenization_spaces": self.clean_up_tokenization_spaces,
+            "padding_side": self.padding_side,
+            "truncation_side": self.truncation_side,
+            **self.special_tokens_map,
+            "added_tokens_decoder": {str(i): t.to_dict() for i, t in self.added_tokens_decoder.items()},
+        }
+        config_path = folder / CONFIG_FILE
+        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        special_path = folder / SPECIAL_TOKENS_FILE
+        special_path.write_text(
+            json.dumps(self.special_tokens_map, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        return str(config_path), str(special_path), str(vocab_path)

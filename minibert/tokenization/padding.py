@@ -1,0 +1,50 @@
+"""Padding: make every sequence of a batch the same length so they stack into one tensor.
+
+``padding=True``/``"longest"`` pads to the longest sequence of the batch, ``"max_length"`` to
+``max_length``; ``pad_to_multiple_of=8`` then rounds that length up (tensor cores like multiples of 8).
+Padding positions get ``[PAD]`` ids, attention mask 0 (the model must ignore them), token type
+``pad_token_type_id`` and special-tokens-mask 1::
+
+    input_ids       [101, 7592, 102]  -> [101, 7592, 102, 0, 0]
+    attention_mask  [1, 1, 1]         -> [1, 1, 1, 0, 0]
+"""
+
+from __future__ import annotations
+
+STRATEGIES = ("longest", "max_length", "do_not_pad")
+
+# What each key is padded with (input_ids and token_type_ids take the tokenizer's values).
+_FILL = {"attention_mask": 0, "special_tokens_mask": 1, "offset_mapping": (0, 0)}
+
+
+def target_length(length: int, max_length: int | None, multiple: int | None) -> int | None:
+    """Round ``max_length`` up to a multiple of ``multiple``; ``length`` is used when ``max_length`` is None."""
+    target = length if max_length is None else max_length
+    if multiple and target % multiple:
+        target = (target // multiple + 1) * multiple
+    return target
+
+
+def pad_one(
+    encoded: dict,
+    length: int | None,
+    pad_id: int,
+    pad_type_id: int,
+    side: str = "right",
+    return_attention_mask: bool = True,
+) -> dict:
+    """Pad one example's lists (``encoded: dict[str, list]``) in place to ``length`` (``None``: no padding)."""
+    ids = encoded["input_ids"]
+    if return_attention_mask and "attention_mask" not in encoded:
+        encoded["attention_mask"] = [1] * len(ids)
+    missing = 0 if length is None else length - len(ids)
+    if missing <= 0:
+        return encoded
+    if side not in ("left", "right"):
+        raise ValueError(f"padding side must be 'left' or 'right', got {side!r}")
+    fill = {**_FILL, "input_ids": pad_id, "token_type_ids": pad_type_id}
+    for key, value in fill.items():
+        if key in encoded and isinstance(encoded[key], list):
+            extra = [value] * missing
+            encoded[key] = encoded[key] + extra if side == "right" else extra + encoded[key]
+    return encoded
