@@ -7,6 +7,8 @@ faster, and computes exactly what it computed with that head's attention probabi
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 
@@ -17,13 +19,15 @@ def heads_to_keep_index(heads: set[int], n_heads: int, head_size: int, already_p
     ``heads`` and ``already_pruned`` use the original head numbering: after pruning head 0, the original
     head 3 sits at position 2, so each index is shifted left by the number of pruned heads before it.
     """
-    keep = torch.ones(n_heads, head_size)
+    removed = set()
     for h in heads:
         if h < 0 or h >= n_heads + len(already_pruned):
             raise ValueError(f"cannot prune head {h}: the layer had {n_heads + len(already_pruned)} heads")
-        position = h - sum(1 for p in already_pruned if p < h)
-        keep[position] = 0
-    return torch.arange(n_heads * head_size)[keep.view(-1).eq(1)]
+        removed.add(h - sum(1 for p in already_pruned if p < h))  # its position now
+    keep = [f for pos in range(n_heads) if pos not in removed for f in range(pos * head_size, (pos + 1) * head_size)]
+    # Explicitly on the CPU: from_pretrained builds the model under ``torch.device("meta")``, where a
+    # default-device tensor would have no values to select with.
+    return torch.tensor(keep, dtype=torch.long, device="cpu")
 
 
 def prune_linear_layer(layer: nn.Linear, index: torch.Tensor, dim: int = 0) -> nn.Linear:
@@ -32,15 +36,18 @@ def prune_linear_layer(layer: nn.Linear, index: torch.Tensor, dim: int = 0) -> n
     The bias follows the output features, so it is only cut for ``dim=0``.
     """
     index = index.to(layer.weight.device)
-    weight = layer.weight.index_select(dim, index).detach().clone()
-    out_features, in_features = weight.shape
-    new = nn.Linear(in_features, out_features, bias=layer.bias is not None,
-                    device=layer.weight.device, dtype=layer.weight.dtype)
-    with torch.no_grad():
-        new.weight.copy_(weight)
-        if layer.bias is not None:
-            new.bias.copy_(layer.bias[index] if dim == 0 else layer.bias)
-    new.weight.requires_grad_(layer.weight.requires_grad)
+    weight = layer.weight.index_select(dim, index).detach().clone()  # (out, in) after the cut
+    bias = None
     if layer.bias is not None:
-        new.bias.requires_grad_(layer.bias.requires_grad)
+        bias = (layer.bias[index] if dim == 0 else layer.bias).detach().clone()  # (out,)
+    out_features, in_features = weight.shape
+    # Built on "meta" (no memory, no random init: we set the weights ourselves right after). With every
+    # head pruned the layer has zero features, and nn.Linear's initialiser warns about zero-element tensors
+    # even on meta, hence the filter.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Initializing zero-element tensors is a no-op")
+        new = nn.Linear(in_features, out_features, bias=bias is not None, device="meta")
+    new.weight = nn.Parameter(weight, requires_grad=layer.weight.requires_grad)
+    if bias is not None:
+        new.bias = nn.Parameter(bias, requires_grad=layer.bias.requires_grad)
     return new
