@@ -31,6 +31,7 @@ class BertEncoder(nn.Module):
         self.config = config
         self.layer = nn.ModuleList([BertLayer(config) for _ in range(config.num_hidden_layers)])
         self.gradient_checkpointing = False
+        self.checkpoint_kwargs = {"use_reentrant": False}  # set by BertPreTrainedModel.gradient_checkpointing_enable
 
     def forward(
         self,
@@ -46,7 +47,7 @@ class BertEncoder(nn.Module):
             layer_head_mask = head_mask[i] if head_mask is not None else None
             if self.gradient_checkpointing and self.training:
                 hidden_states, probs = checkpoint(layer, hidden_states, attention_mask, layer_head_mask,
-                                                  output_attentions, use_reentrant=False)
+                                                  output_attentions, **self.checkpoint_kwargs)
             else:
                 hidden_states, probs = layer(hidden_states, attention_mask, layer_head_mask, output_attentions)
             if output_hidden_states:

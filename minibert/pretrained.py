@@ -121,16 +121,32 @@ class BertPreTrainedModel(nn.Module):
 
     # -- pruning and checkpointing --------------------------------------------------------------------
     def prune_heads(self, heads_to_prune: dict[int, list[int]]) -> None:
-        """Remove attention heads for good, e.g. ``{0: [1, 2], 5: [0]}``, and remember it in the config."""
-        for layer, heads in heads_to_prune.items():
-            if not 0 <= int(layer) < self.config.num_hidden_layers:
-                raise ValueError(f"cannot prune layer {layer}: the model has {self.config.num_hidden_layers}")
-            merged = set(self.config.pruned_heads.get(int(layer), [])) | {int(h) for h in heads}
-            self.config.pruned_heads[int(layer)] = sorted(merged)
-        self.base_model._prune_heads({int(k): [int(h) for h in v] for k, v in heads_to_prune.items()})
+        """Remove attention heads for good, e.g. ``{0: [1, 2], 5: [0]}``, and remember it in the config.
 
-    def gradient_checkpointing_enable(self) -> None:
-        self.base_model.encoder.gradient_checkpointing = True
+        Heads use the original numbering (0 .. num_attention_heads - 1) even after earlier pruning. The
+        request is checked as a whole first, so a bad one changes neither the weights nor the config.
+        """
+        L, H = self.config.num_hidden_layers, self.config.num_attention_heads
+        heads_to_prune = {int(layer): sorted({int(h) for h in heads}) for layer, heads in heads_to_prune.items()}
+        for layer, heads in heads_to_prune.items():
+            if not 0 <= layer < L:
+                raise ValueError(f"cannot prune layer {layer}: the model has layers 0..{L - 1}")
+            bad = [h for h in heads if not 0 <= h < H]
+            if bad:
+                raise ValueError(f"cannot prune heads {bad} of layer {layer}: heads are numbered 0..{H - 1}")
+        for layer, heads in heads_to_prune.items():
+            self.config.pruned_heads[layer] = sorted(set(self.config.pruned_heads.get(layer, [])) | set(heads))
+        self.base_model._prune_heads(heads_to_prune)
+
+    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict | None = None) -> None:
+        """Recompute each layer's activations in the backward pass instead of storing them (minibert/encoder.py).
+
+        ``gradient_checkpointing_kwargs`` go to ``torch.utils.checkpoint.checkpoint`` (the reference's
+        signature); minibert's default is ``use_reentrant=False``, which also works with frozen embeddings.
+        """
+        encoder = self.base_model.encoder
+        encoder.checkpoint_kwargs = {"use_reentrant": False, **(gradient_checkpointing_kwargs or {})}
+        encoder.gradient_checkpointing = True
 
     def gradient_checkpointing_disable(self) -> None:
         self.base_model.encoder.gradient_checkpointing = False
