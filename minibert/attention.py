@@ -67,7 +67,11 @@ class BertSelfAttention(nn.Module):
 
     def relative_position_scores(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         """Extra scores from the distance between query i and key j, (B, H, T, T)."""
-        T = q.shape[2]
+        T, P = q.shape[2], self.max_position_embeddings
+        if T > P:
+            # The table holds distances -(P-1) .. P-1 only; a longer sequence would index past it.
+            raise ValueError(f"sequence length {T} is longer than max_position_embeddings={P}: relative position "
+                             f"embeddings cover distances up to {P - 1} only; truncate the input to {P} tokens")
         pos = torch.arange(T, device=q.device)
         distance = pos[:, None] - pos[None, :]  # (T, T): i - j
         r = self.distance_embedding(distance + self.max_position_embeddings - 1).to(q.dtype)  # (T, T, d)
@@ -90,6 +94,9 @@ class BertSelfAttention(nn.Module):
             # Every head was pruned: nothing to attend with. The context is empty; BertSelfOutput then adds
             # only its bias to the residual.
             return hidden_states.new_zeros(B, T, 0), hidden_states.new_zeros(B, 0, T, T)
+        if head_mask is not None and head_mask.dim() == 4 and head_mask.shape[1] not in (1, self.num_attention_heads):
+            raise ValueError(f"head_mask gives {head_mask.shape[1]} heads but this layer has "
+                             f"{self.num_attention_heads} (pruned heads are gone: mask only the remaining ones)")
         q = self.split_heads(self.query(hidden_states))  # (B, H, T, d)
         k = self.split_heads(self.key(hidden_states))  # (B, H, T, d)
         v = self.split_heads(self.value(hidden_states))  # (B, H, T, d)
