@@ -1,0 +1,35 @@
+"""``python -m minibert check PATH_OR_REPO_ID``: the weight-compatibility table, exit 1 on any FAIL.
+
+    python -m minibert check checkpoints/tiny-bert
+    python -m minibert check sentence-transformers/all-MiniLM-L6-v2 --local-files-only --json
+
+The table itself is computed by minibert/compat.py (importable from notebooks); this module only parses the
+arguments and prints.
+"""
+
+from __future__ import annotations
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("model", help="checkpoint folder, weights file, or Hub repo id (org/name)")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+                        help="run both models in this dtype (the default tolerance follows it)")
+    parser.add_argument("--reference", default="auto", choices=["auto", "transformers", "stored"],
+                        help="compare with transformers (auto: if installed) or the folder's stored outputs")
+    parser.add_argument("--tolerance", type=float, default=None,
+                        help="max |Δ| allowed per module (default 1e-5 for float32)")
+    parser.add_argument("--revision", default=None, help="Hub branch, tag or commit")
+    parser.add_argument("--cache-dir", default=None, help="Hugging Face cache folder")
+    parser.add_argument("--local-files-only", action="store_true", help="never reach the Hub; use the cache")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+
+
+def run(args) -> int:
+    from minibert.compat import check_checkpoint
+
+    report = check_checkpoint(args.model, device=args.device, dtype=args.dtype, reference=args.reference,
+                              tolerance=args.tolerance, revision=args.revision, cache_dir=args.cache_dir,
+                              local_files_only=args.local_files_only)
+    print(report.to_json() if args.json else report.format_table())
+    return 0 if report.ok else 1

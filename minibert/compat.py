@@ -1,0 +1,256 @@
+"""Weight compatibility, module by module: does minibert compute what the reference computes on a checkpoint?
+
+Both libraries name their modules the same way (``embeddings``, ``encoder.layer.0.attention.self``, ...,
+``pooler``), so one set of forward hooks captures, on each model, the output of every module for the same
+inputs, and the table below compares them pair by pair:
+
+    module                           weight                  output          max |Δ|     status
+    embeddings                       word_embeddings (V, C)  (B, T, C)       2.4e-07     OK
+    encoder.layer.0.attention.self   query (C, C)            (B, T, C)       ...
+
+The reference is ``transformers`` when it is installed (loaded lazily, here only: the rest of minibert never
+touches it), otherwise the outputs stored next to the weights in ``reference_outputs.safetensors`` (written
+by ``scripts/make_reference_checkpoints.py``). A row fails when its max |Δ| exceeds the tolerance, so the
+first failing row points at the module to look at. Used by ``python -m minibert check`` and the walkthrough.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+REFERENCE_FILE = "reference_outputs.safetensors"
+# Default tolerance per dtype when both sides run in that dtype (or against fp32 stored outputs). fp32: the
+# issue's bar. Half precision: a few units in the last place of values of size ~1-10 after LayerNorm
+# (fp16 has 10 mantissa bits, bf16 7), measured on the reference checkpoints; see tests/test_parity_model.py.
+TOLERANCES = {torch.float32: 1e-5, torch.float16: 2e-2, torch.bfloat16: 1.5e-1}
+
+
+def module_names(num_layers: int) -> list[str]:
+    """The modules compared, in data-flow order; ``...attention.probs`` is the attention probabilities."""
+    names = ["embeddings"]
+    for i in range(num_layers):
+        p = f"encoder.layer.{i}"
+        names += [f"{p}.attention.self", f"{p}.attention.probs", f"{p}.attention.output", f"{p}.intermediate",
+                  f"{p}.output"]
+    return names + ["pooler"]
+
+
+@dataclass
+class Row:
+    module: str
+    weight: str  # the module's main weight matrix and its shape, e.g. "query (32, 32)"
+    shape: tuple  # shape of the output compared
+    max_abs_diff: float | None
+    ok: bool
+    note: str = ""
+
+
+@dataclass
+class Report:
+    model: str
+    reference: str  # "transformers 4.57.6" or "stored reference outputs (...)"
+    device: str
+    dtype: str
+    tolerance: float
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ok_load: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.ok_load and bool(self.rows) and all(r.ok for r in self.rows)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def format_table(self) -> str:
+        lines = [f"model:     {self.model}", f"reference: {self.reference}",
+                 f"device:    {self.device}   dtype: {self.dtype}   tolerance: {self.tolerance:.0e}", ""]
+        w = max(len(r.module) for r in self.rows) if self.rows else 10
+        ws = max(len(r.weight) for r in self.rows) if self.rows else 10
+        lines.append(f"{'module':<{w}}  {'weight':<{ws}}  {'output':<16}  {'max |Δ|':>9}  status")
+        for r in self.rows:
+            diff = "-" if r.max_abs_diff is None else f"{r.max_abs_diff:.2e}"
+            status = ("OK" if r.ok else "FAIL") + (f"  ({r.note})" if r.note else "")
+            lines.append(f"{r.module:<{w}}  {r.weight:<{ws}}  {str(tuple(r.shape)):<16}  {diff:>9}  {status}")
+        lines += [""] + [f"note: {n}" for n in self.notes]
+        n_fail = sum(not r.ok for r in self.rows)
+        lines.append(f"result: {'OK' if self.ok else 'FAIL'} ({len(self.rows) - n_fail}/{len(self.rows)} modules "
+                     f"within {self.tolerance:.0e})")
+        return "\n".join(lines)
+
+
+def main_weight(model: torch.nn.Module, name: str) -> str:
+    """'query (32, 32)': the first 2-D weight of a module (the probabilities row has none of its own)."""
+    if name.endswith(".attention.probs"):
+        return "softmax(QKᵀ/√d + M)"
+    for pname, p in model.get_submodule(name).named_parameters():
+        if p.dim() == 2:
+            return f"{pname.removesuffix('.weight')} {tuple(p.shape)}"
+    return "-"
+
+
+@torch.no_grad()
+def capture(model: torch.nn.Module, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Run ``model`` (minibert's or the reference's ``BertModel``) and return every compared module's output.
+
+    Works on both libraries because the module names and output conventions are the same: a module returns
+    a tensor, or a tuple whose first entry is its output (attention returns (context, probabilities)).
+    """
+    names = [n for n in module_names(model.config.num_hidden_layers) if not n.endswith(".probs")]
+    names = [n for n in names if n != "pooler" or getattr(model, "pooler", None) is not None]
+    captured: dict[str, torch.Tensor] = {}
+    hooks = []
+    for name in names:
+        def hook(module, args, output, name=name):
+            captured[name] = output[0] if isinstance(output, tuple) else output
+        hooks.append(model.get_submodule(name).register_forward_hook(hook))
+    try:
+        out = model(**inputs, output_attentions=True, output_hidden_states=True, return_dict=True)
+    finally:
+        for h in hooks:
+            h.remove()
+    for i, probs in enumerate(out.attentions):
+        captured[f"encoder.layer.{i}.attention.probs"] = probs  # (B, H, T, T)
+    return captured
+
+
+def load_stored_reference(folder: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, str]] | None:
+    """The stored reference outputs of a checkpoint folder (tensors, metadata), or None if it has none."""
+    path = Path(folder) / REFERENCE_FILE
+    if not path.is_file():
+        return None
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
+
+
+def stored_module_outputs(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Stored reference tensors under the same names ``capture`` uses."""
+    out = {k.removeprefix("modules."): v for k, v in stored.items() if k.startswith("modules.")}
+    for k, v in stored.items():
+        if k.startswith("attentions."):
+            out[f"encoder.layer.{k.split('.')[1]}.attention.probs"] = v
+    return out
+
+
+def synthetic_inputs(config, batch: int = 3, length: int = 16, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random ids with padding (lengths T, ~T/2, 2) and two segments, for checkpoints without stored inputs."""
+    g = torch.Generator().manual_seed(seed)
+    T = min(length, config.max_position_embeddings)
+    ids = torch.randint(0, config.vocab_size, (batch, T), generator=g)
+    mask = torch.ones(batch, T, dtype=torch.long)
+    types = torch.zeros(batch, T, dtype=torch.long)
+    if config.type_vocab_size > 1:
+        types[:, T // 2:] = 1
+    for b, n in enumerate([T, max(1, T // 2), min(2, T)][:batch]):
+        mask[b, n:] = 0
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def reference_library():
+    """``transformers`` if it is installed, else None. The only place minibert looks for it."""
+    try:
+        return importlib.import_module("transformers")
+    except ImportError:
+        return None
+
+
+def compare(model: torch.nn.Module, ours: dict, theirs: dict, tolerance: float) -> list[Row]:
+    rows = []
+    for name in module_names(model.config.num_hidden_layers):
+        if name not in ours:
+            continue
+        a = ours[name]
+        b = theirs.get(name)
+        if b is None:
+            rows.append(Row(name, main_weight(model, name), tuple(a.shape), None, False, "no reference output"))
+            continue
+        if a.shape != b.shape:
+            rows.append(Row(name, main_weight(model, name), tuple(a.shape), None, False,
+                            f"reference shape {tuple(b.shape)}"))
+            continue
+        diff = (a.double().cpu() - b.double().cpu()).abs()
+        worst = float(diff.max()) if diff.numel() else 0.0
+        finite = bool(torch.isfinite(a).all())
+        ok = finite and worst <= tolerance  # a NaN diff compares False, so NaN always fails
+        rows.append(Row(name, main_weight(model, name), tuple(a.shape), worst, ok, "" if finite else "NaN/Inf"))
+    return rows
+
+
+def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dtype: str = "float32",
+                     reference: str = "auto", tolerance: float | None = None, revision: str | None = None,
+                     cache_dir: str | None = None, local_files_only: bool = False) -> Report:
+    """Load ``name_or_path`` with minibert and compare every module's output with the reference.
+
+    ``reference``: ``"transformers"`` (run the reference on the same weights), ``"stored"`` (the folder's
+    ``reference_outputs.safetensors``) or ``"auto"`` (transformers if installed, else stored).
+    """
+    from minibert.model import BertModel
+    from minibert.pretrained import _as_dtype
+
+    torch_dtype = _as_dtype(dtype, None) if dtype != "auto" else torch.float32
+    if torch_dtype not in TOLERANCES:
+        raise ValueError(f"--dtype must be one of float32, float16, bfloat16; got {dtype!r}")
+    tolerance = TOLERANCES[torch_dtype] if tolerance is None else tolerance
+    opts = {"revision": revision, "cache_dir": cache_dir, "local_files_only": local_files_only}
+    quiet = logging.getLogger("minibert")
+    level, quiet.level = quiet.level, logging.ERROR  # the load report goes into the table's notes instead
+    try:
+        model, info = BertModel.from_pretrained(name_or_path, **opts, attn_implementation="eager",
+                                               output_loading_info=True)
+        has_pooler = not any(k.startswith("pooler.") for k in info["missing_keys"])
+        if not has_pooler:  # saved without a pooler: compare without one rather than with random weights
+            model, info = BertModel.from_pretrained(name_or_path, False, **opts, attn_implementation="eager",
+                                                   output_loading_info=True)
+    finally:
+        quiet.setLevel(level)
+    notes = [] if has_pooler else ["the checkpoint has no pooler weights: compared without the pooler"]
+    if info["unexpected_keys"]:
+        notes.append(f"{len(info['unexpected_keys'])} checkpoint keys not used by BertModel (task heads): "
+                     f"{', '.join(info['unexpected_keys'][:4])}{', ...' if len(info['unexpected_keys']) > 4 else ''}")
+    ok_load = not info["missing_keys"]
+    if not ok_load:
+        notes.append(f"weights missing from the checkpoint (randomly initialised): {info['missing_keys']}")
+    model = model.to(device=device, dtype=torch_dtype).eval()
+
+    local = Path(name_or_path)
+    stored = load_stored_reference(local if local.is_dir() else local.parent) if local.exists() else None
+    lib = reference_library() if reference in ("auto", "transformers") else None
+    if reference == "transformers" and lib is None:
+        raise ValueError("reference='transformers' but transformers is not installed (pip install transformers)")
+    if lib is None and stored is None:
+        raise ValueError(f"no reference to compare {name_or_path} with: install transformers, or use a checkpoint "
+                         f"folder that has {REFERENCE_FILE} (see scripts/make_reference_checkpoints.py)")
+
+    if stored is not None:
+        inputs = {k.removeprefix("inputs."): v for k, v in stored[0].items() if k.startswith("inputs.")}
+    else:
+        inputs = synthetic_inputs(model.config)
+    inputs = {k: v.to(device) for k, v in inputs.items()}
+    ours = capture(model, inputs)
+
+    if lib is not None:
+        ref = lib.BertModel.from_pretrained(str(name_or_path), **opts, attn_implementation="eager",
+                                           add_pooling_layer=has_pooler)
+        ref = ref.to(device=device, dtype=torch_dtype).eval()
+        theirs = capture(ref, inputs)
+        source = f"transformers {lib.__version__} (same weights, same inputs, eager attention)"
+    else:
+        theirs = stored_module_outputs(stored[0])
+        meta = stored[1]
+        source = (f"stored reference outputs ({REFERENCE_FILE}, transformers {meta.get('transformers_version', '?')}"
+                  f", torch {meta.get('torch_version', '?')})")
+    return Report(model=str(name_or_path), reference=source, device=str(device), dtype=str(torch_dtype).split(".")[-1],
+                  tolerance=tolerance, rows=compare(model, ours, theirs, tolerance), notes=notes, ok_load=ok_load)
