@@ -1,0 +1,230 @@
+"""A small training loop: the few things every BERT pre-training or fine-tuning run needs, in one place.
+
+One optimizer step =  ``grad_accum_steps`` micro-batches of ``batch_size`` examples per process:
+
+    for each micro-batch:   loss = model(**batch).loss / grad_accum_steps;  loss.backward()   (grads add up)
+    then:                   clip the gradient norm;  optimizer.step();  scheduler.step();  zero the grads
+
+Dividing by ``grad_accum_steps`` makes the summed gradient the gradient of the *mean* loss over the whole
+accumulated batch, so 2 micro-batches of B/2 give the same update as one batch of B (for losses that are
+per-example means over equal-sized micro-batches). Under torchrun each of the N processes runs this same
+loop on its own slice of the data, and DistributedDataParallel averages the gradients: the global batch is
+``batch_size * grad_accum_steps * N``.
+
+The model must return an output with a ``.loss`` when the batch holds labels (every minibert head does).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm.auto import tqdm
+
+from minibert.training import distributed as D
+from minibert.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from minibert.training.optim import create_optimizer
+from minibert.training.schedules import get_scheduler
+
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@dataclass
+class TrainingArguments:
+    output_dir: str
+    max_steps: int                      # optimizer steps
+    batch_size: int = 8                 # examples per process per micro-batch
+    grad_accum_steps: int = 1
+    lr: float = 5e-5
+    weight_decay: float = 0.01
+    scheduler: str = "linear"
+    warmup_steps: int = 0
+    max_grad_norm: float | None = 1.0   # None: no clipping
+    precision: str = "fp32"             # "fp32", "bf16" (CUDA or CPU autocast) or "fp16" (CUDA, with a GradScaler)
+    eval_every: int = 0                 # steps; 0 = only at the end
+    save_every: int = 0                 # steps; 0 = no checkpoints
+    seed: int = 0                       # data order (and, in the caller, the weight initialisation)
+    device: str | None = None           # default: cuda:LOCAL_RANK if available, else cpu
+    progress: bool = True               # tqdm bar
+
+    def validate(self) -> None:
+        for name in ("max_steps", "batch_size", "grad_accum_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+
+
+class Trainer:
+    def __init__(self, model, args: TrainingArguments, train_dataset, collate_fn, eval_dataset=None, metrics_fn=None):
+        args.validate()
+        self.args, self.train_dataset, self.eval_dataset = args, train_dataset, eval_dataset
+        self.collate_fn, self.metrics_fn = collate_fn, metrics_fn
+        self.dist = D.setup(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
+        default = f"cuda:{self.dist.local_rank}" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(args.device or default)
+        if args.precision == "fp16" and self.device.type != "cuda":
+            raise ValueError("precision='fp16' needs a CUDA device (fp16 autocast + GradScaler); use 'bf16' on CPU")
+        self.model = model.to(self.device)  # the plain model: what we save and evaluate
+        self.ddp = self.model  # what we train through: under torchrun, a DDP wrapper that averages gradients
+        if self.dist.enabled:
+            ids = [self.device] if self.device.type == "cuda" else None
+            self.ddp = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.optimizer = create_optimizer(self.model, lr=args.lr, weight_decay=args.weight_decay)
+        self.scheduler = get_scheduler(args.scheduler, self.optimizer, args.warmup_steps, args.max_steps)
+        # fp16 has a narrow range: small gradients underflow to 0. The scaler multiplies the loss by a large
+        # factor before backward and divides the gradients by it before the step (skipping steps with inf/nan).
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=args.precision == "fp16")
+        self.step, self.epoch, self.batch_in_epoch = 0, 0, 0  # the data position: next micro-batch to read
+        self.out = Path(args.output_dir)
+        self.log_path = self.out / "log.jsonl"
+
+    # -- data ---------------------------------------------------------------------------------------------
+    def _epoch_batches(self):
+        """This process's micro-batches of the current epoch, starting at ``self.batch_in_epoch``."""
+        # The same shuffled order on every process (seeded by seed + epoch); process r takes every N-th index.
+        sampler = DistributedSampler(self.train_dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
+                                     shuffle=True, seed=self.args.seed)
+        sampler.set_epoch(self.epoch)
+        if hasattr(self.train_dataset, "set_epoch"):  # e.g. fresh MLM masks every epoch
+            self.train_dataset.set_epoch(self.epoch)
+        if len(sampler) < self.args.batch_size:
+            raise ValueError(f"{len(sampler)} training examples per process, fewer than "
+                             f"batch_size={self.args.batch_size}")
+        indices = list(sampler)[self.batch_in_epoch * self.args.batch_size:]  # skip what a resumed run already saw
+        # drop_last: equal-sized batches, so per-batch means combine exactly and N processes split them evenly.
+        # A private generator: the DataLoader draws a seed from it, and must not consume the global torch RNG
+        # (dropout's), or a resumed run, which creates one more loader, would draw different dropout masks.
+        return DataLoader(self.train_dataset, batch_size=self.args.batch_size, sampler=indices, drop_last=True,
+                          collate_fn=self.collate_fn, generator=torch.Generator().manual_seed(self.args.seed))
+
+    def _autocast(self):
+        dtype = PRECISIONS[self.args.precision]
+        return torch.autocast(self.device.type, dtype=dtype) if dtype else contextlib.nullcontext()
+
+    # -- the loop -------------------------------------------------------------------------------------------
+    def train(self, resume: bool = True) -> dict:
+        """Run until ``max_steps``; with ``resume``, continue from ``output_dir/checkpoint.pt`` if present."""
+        if resume and (self.out / CHECKPOINT_NAME).is_file():
+            self._load(self.out / CHECKPOINT_NAME)
+        elif self.dist.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.log_path.write_text("")
+        args, accum = self.args, self.args.grad_accum_steps
+        bar = tqdm(total=args.max_steps, initial=self.step, disable=not (args.progress and self.dist.is_main))
+        self.ddp.train()
+        micro, step_loss, last = 0, 0.0, {}
+        while self.step < args.max_steps:
+            for batch in self._epoch_batches():
+                self.batch_in_epoch += 1
+                micro += 1
+                boundary = micro % accum == 0
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                # Gradients are all-reduced only on the last micro-batch of a step; no_sync skips the others.
+                sync = contextlib.nullcontext() if boundary or not self.dist.enabled else self.ddp.no_sync()
+                with sync:
+                    with self._autocast():
+                        loss = self.ddp(**batch).loss / accum
+                    self.scaler.scale(loss).backward()
+                step_loss += loss.item()
+                if boundary:
+                    last = self._optimizer_step(step_loss)
+                    step_loss = 0.0
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{last['loss']:.4f}", lr=f"{last['lr']:.2e}")
+                    if self.step >= args.max_steps:
+                        break
+            else:  # the epoch ran out
+                self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+        bar.close()
+        last.update(self.evaluate())
+        if self.dist.is_main:
+            self._save_model()
+        D.barrier(self.dist)
+        return last
+
+    def _optimizer_step(self, step_loss: float) -> dict:
+        args = self.args
+        self.scaler.unscale_(self.optimizer)  # clip the true gradients, not the fp16-scaled ones
+        grad_norm = None
+        if args.max_grad_norm is not None:
+            # Rescale all gradients together so their global L2 norm is at most max_grad_norm (Pascanu et al. 2013).
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), args.max_grad_norm).item()
+        lr = self.scheduler.get_last_lr()[0]  # the rate this step uses
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        record = {"step": self.step, "loss": D.mean_across_processes(step_loss, self.dist, self.device), "lr": lr,
+                  "grad_norm": grad_norm, "epoch": self.epoch, "time": time.time()}
+        if self.dist.is_main:
+            with open(self.log_path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+        if args.eval_every and self.step % args.eval_every == 0 and self.step < args.max_steps:
+            self.evaluate()
+        if args.save_every and self.step % args.save_every == 0:
+            self._save_checkpoint()
+        return record
+
+    # -- evaluation --------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def evaluate(self) -> dict:
+        """Mean loss (and ``metrics_fn(outputs, batches)``) over ``eval_dataset``, on the main process."""
+        if self.eval_dataset is None or not self.dist.is_main:
+            return {}
+        self.model.eval()
+        total, count, outputs, batches = 0.0, 0, [], []
+        for batch in DataLoader(self.eval_dataset, batch_size=self.args.batch_size, collate_fn=self.collate_fn):
+            with self._autocast():
+                out = self.model(**{k: v.to(self.device) for k, v in batch.items()})
+            n = len(next(iter(batch.values())))
+            total, count = total + out.loss.item() * n, count + n
+            if self.metrics_fn is not None:
+                outputs.append({k: v.float().cpu() for k, v in out.items() if torch.is_tensor(v)})
+                batches.append(batch)
+        self.model.train()
+        record = {"step": self.step, "eval_loss": total / max(1, count)}
+        if self.metrics_fn is not None:
+            record.update({f"eval_{k}": v for k, v in self.metrics_fn(outputs, batches).items()})
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        return record
+
+    # -- checkpoints -------------------------------------------------------------------------------------
+    def _save_checkpoint(self) -> None:
+        rng = D.gather_objects(rng_state(), self.dist)  # every process's generators (collective: all call it)
+        if self.dist.is_main:
+            save_checkpoint(self.out / CHECKPOINT_NAME, {
+                "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(), "rng": rng,
+                "step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
+                "args": asdict(self.args)})
+        D.barrier(self.dist)
+
+    def _load(self, path: Path) -> None:
+        state = load_checkpoint(path)
+        if len(state["rng"]) != self.dist.world_size:
+            raise ValueError(f"{path} was saved by {len(state['rng'])} processes; resuming with "
+                             f"{self.dist.world_size} would change the data order")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        set_rng_state(state["rng"][self.dist.rank])
+        self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
+        if self.dist.is_main:  # drop log lines written after the checkpoint by the run that died
+            lines = self.log_path.read_text().splitlines() if self.log_path.exists() else []
+            kept = [ln for ln in lines if json.loads(ln)["step"] <= self.step]
+            self.log_path.write_text("".join(ln + "\n" for ln in kept))
+
+    def _save_model(self) -> None:
+        if hasattr(self.model, "save_pretrained"):
+            self.model.save_pretrained(self.out)
+        else:
+            torch.save(self.model.state_dict(), self.out / "model.pt")
