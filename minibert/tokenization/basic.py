@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable
 
 from minibert.tokenization.chars import CJK, DROP, PUNCT, SPACE, char_class
 
-Span = tuple[int, int]
+# (start, end) in the original text; a character that NFC merged from several also lists their spans after.
+Span = tuple[int, ...]
 # A word with one (start, end) span in the original text per character of the word.
 AlignedWord = tuple[str, list[Span]]
 
@@ -48,7 +49,7 @@ def _aligned(text: str, spans: list[Span], transform: Callable[[str], str]) -> A
         return out, [span for piece, span in zip(pieces, spans) for _ in piece]
     if len(out) == len(text):
         return out, spans
-    whole = (spans[0][0], spans[-1][1])
+    whole = (spans[0][0], spans[-1][1])  # never seen in practice
     return out, [whole] * len(out)
 
 
@@ -75,18 +76,62 @@ def _nfc_aligned(text: str, spans: list[Span]) -> AlignedWord:
     bounds.append(len(text))
     parts, new_spans = [], []
     for a, b in zip(bounds, bounds[1:]):
-        part = _nfc(text[a:b])
+        group = text[a:b]
+        part = _nfc(group)
         parts.append(part)
-        new_spans += [(spans[a][0], spans[b - 1][1])] * len(part)
+        if part == group:  # nothing merged here: every character keeps its own span
+            new_spans += spans[a:b]
+        else:
+            new_spans += _match_parts(group, part, spans[a:b])
     if "".join(parts) != out:  # never seen; stay correct on the text, coarse on the offsets
         whole = (spans[0][0], spans[-1][1])
         return out, [whole] * len(out)
     return out, new_spans
 
 
+def _match_parts(group: str, merged: str, spans: list[Span]) -> list[Span]:
+    """Spans for the NFC form ``merged`` of ``group``: each output character is traced to the code points it
+    was built from. "m" + U+0301 -> "ḿ" gets ``(start, end, *spans of "m", *spans of U+0301)``, so that stripping
+    the accent later gives "m" back its own span, as if NFC had never merged them."""
+    pool = [[cp, span, False] for char, span in zip(group, spans) for cp in unicodedata.normalize("NFD", char)]
+    out: list[Span] = []
+    for char in merged:
+        found = []
+        for cp in unicodedata.normalize("NFD", char):
+            entry = next((e for e in pool if e[0] == cp and not e[2]), None)
+            if entry is None:  # cannot trace it: the whole group's span
+                return [(spans[0][0], spans[-1][1])] * len(merged)
+            entry[2] = True
+            found.append(entry[1][:2])
+        start, end = min(f[0] for f in found), max(f[1] for f in found)
+        out.append((start, end, *[x for f in found for x in f]) if len(found) > 1 else (start, end))
+    return out
+
+
 def _strip_accents(text: str) -> str:
     # "é" -> NFD "e" + U+0301 -> drop the nonspacing mark (category Mn) -> "e"
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def _strip_accents_aligned(word: str, spans: list[Span]) -> AlignedWord:
+    """``_strip_accents`` with spans: each kept character keeps the span of the code point it came from."""
+    out = _strip_accents(word)
+    if out == word:
+        return word, spans
+    chars, new_spans = [], []
+    for char, span in zip(word, spans):
+        decomposed = unicodedata.normalize("NFD", char)
+        # A character merged by NFC carries the spans of its parts after its own (start, end).
+        parts = [span[k : k + 2] for k in range(2, len(span), 2)]
+        if len(parts) != len(decomposed):
+            parts = [span[:2]] * len(decomposed)
+        for piece, piece_span in zip(decomposed, parts):
+            if unicodedata.category(piece) != "Mn":
+                chars.append(piece)
+                new_spans.append(piece_span)
+    if "".join(chars) == out:
+        return out, new_spans
+    return _aligned(word, spans, _strip_accents)  # a reordering across characters: align coarsely
 
 
 class BasicTokenizer:
@@ -152,7 +197,7 @@ class BasicTokenizer:
                 if self.do_lower_case:
                     word, word_spans = _aligned(word, word_spans, str.lower)
                 if self.strip_accents or (self.do_lower_case and self.strip_accents is None):
-                    word, word_spans = _aligned(word, word_spans, _strip_accents)
+                    word, word_spans = _strip_accents_aligned(word, word_spans)
             # 5. Punctuation becomes a word of its own: "world!" -> ["world", "!"]
             words += self._split_on_punctuation(word, word_spans, never)
         return words

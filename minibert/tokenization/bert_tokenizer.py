@@ -218,7 +218,8 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
             for piece, start, end in pieces:
                 tokens.append(piece)
                 ids.append(self._token_to_id(piece))
-                spans.append((word_spans[start][0], word_spans[end - 1][1]))
+                covered = word_spans[start:end]  # NFC may have reordered marks: take the extremes
+                spans.append((min(c[0] for c in covered), max(c[1] for c in covered)))
         result = (tuple(tokens), tuple(ids), tuple(spans))
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
