@@ -1,0 +1,42 @@
+"""``python -m minibert.docs build --out site/``: build the annotated-source site."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m minibert.docs", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    b = sub.add_parser("build", help="write the static site (HTML + CSS, no scripts, works offline)")
+    b.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site/)")
+    b.add_argument("--package-dir", type=Path, default=None, help="the minibert package to document "
+                   "(default: the one this command runs from)")
+    b.add_argument("--notebooks", type=Path, default=None, help="folder with NN_*.ipynb notebooks "
+                   "(default: notebooks/ next to the package)")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        from minibert.docs.build import build  # imports markdown, pygments, latex2mathml
+    except ImportError as err:
+        print(f"error: {err.name} is missing; the docs need the dev extras: pip install -e '.[dev]'",
+              file=sys.stderr)
+        return 1
+    start = time.perf_counter()
+    try:
+        pages = build(args.out, args.package_dir, args.notebooks)
+    except (ValueError, OSError, SyntaxError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(pages)} pages to {args.out}/ in {time.perf_counter() - start:.1f} s; "
+          f"open {(args.out / 'index.html').resolve().as_uri()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

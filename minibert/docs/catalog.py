@@ -1,0 +1,131 @@
+"""Which pages the site has, in which order, and which notebook goes with each.
+
+The order follows the data: text → tokens → ids → embeddings → attention → feed-forward → layer → encoder →
+pooler → model → heads, then what is done *to* a model (pruning, loading, training). The list below is
+declared by hand; any module it does not name (someone added one) still gets a page, in "Everything
+else", so the site never silently drops code. ``minibert/docs`` itself is left out: it is tooling, not
+the lesson.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+# (part title, patterns over module names without the "minibert." prefix). Within a part, modules come
+# in the order of the first pattern they match, then by name (so a package's __init__ comes first).
+PARTS = [
+    ("Text to ids: the tokenizer", ["tokenization", "tokenization.chars", "tokenization.basic",
+                                    "tokenization.wordpiece", "tokenization.special_tokens",
+                                    "tokenization.added_tokens", "tokenization.bert_tokenizer",
+                                    "tokenization.encoding", "tokenization.truncation", "tokenization.padding",
+                                    "tokenization.batch_encoding", "tokenization.*"]),
+    ("The encoder", ["config", "embeddings", "masks", "attention", "activations", "feed_forward", "layer",
+                     "encoder", "pooler", "outputs", "validation", "model"]),
+    ("Task heads", ["heads", "heads.lm_head", "heads.*"]),
+    ("Head pruning", ["pruning"]),
+    ("Loading and saving weights", ["pretrained", "loading", "loading.*"]),
+    ("Training", ["training", "training.masking", "training.nsp", "training.data", "training.optim",
+                  "training.schedules", "training.trainer", "training.*"]),
+    ("Everything else", ["*"]),
+    ("Appendix: exercises", ["exercises", "exercises.*"]),
+]
+CATCH_ALL = "Everything else"
+EXCLUDED = ["docs", "docs.*"]
+
+# Notebook number -> title, and module patterns -> the notebooks that teach them (first match wins).
+NOTEBOOK_TITLES = {
+    1: "Quick start", 2: "Tokenizer", 3: "Embeddings", 4: "Self-attention", 5: "Attention output & feed-forward",
+    6: "The encoder stack", 7: "Pooler & heads", 8: "Loading official weights", 9: "Head pruning",
+    10: "Pre-training", 11: "Fine-tuning",
+}
+NOTEBOOK_TOPICS = [
+    ("minibert", [1]), ("model", [1]), ("cli.*", [1]), ("tokenization*", [2]), ("embeddings", [3]),
+    ("masks", [4]), ("attention", [4, 5]), ("activations", [5]), ("feed_forward", [5]), ("layer", [6]),
+    ("encoder", [6]), ("pooler", [7]), ("outputs", [7]), ("heads*", [7]), ("config", [8]), ("pretrained", [8]),
+    ("loading*", [8]), ("pruning", [9]), ("training.optim", [11]), ("training.schedules", [11]),
+    ("training.finetun*", [11]), ("training*", [10]),
+]
+
+
+@dataclass
+class Module:
+    """One page: ``name`` without the "minibert." prefix ("minibert" for the package itself)."""
+
+    name: str
+    path: Path
+    part: str
+    summary: str  # first line of the module docstring, Markdown
+    source_path: str  # as a reader would type it, e.g. "minibert/heads/lm_head.py"
+
+    @property
+    def dotted(self) -> str:
+        return "minibert" if self.name == "minibert" else f"minibert.{self.name}"
+
+    @property
+    def page(self) -> str:
+        return f"{self.name}.html"
+
+
+def module_name(package_dir: Path, path: Path) -> str:
+    parts = list(path.relative_to(package_dir).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) or "minibert"
+
+
+def _matches(name: str, patterns: list[str]) -> int | None:
+    for rank, pattern in enumerate(patterns):
+        if fnmatch.fnmatchcase(name, pattern):
+            return rank
+    return None
+
+
+def _summary(path: Path) -> str:
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    except SyntaxError:
+        return ""
+    return doc.strip().splitlines()[0] if doc else ""
+
+
+def _place(name: str) -> tuple[int, int]:
+    """(part index, pattern index within the part); the catch-all part only when no other part matches."""
+    for part_rank, (part, patterns) in enumerate(PARTS):
+        rank = _matches(name, patterns)
+        if rank is not None and part != CATCH_ALL:
+            return part_rank, rank
+    return [p for p, _ in PARTS].index(CATCH_ALL), 0
+
+
+def discover(package_dir: Path) -> list[Module]:
+    """Every page-worthy module under ``package_dir``, in reading order."""
+    ranked = []
+    for path in sorted(package_dir.rglob("*.py")):
+        name = module_name(package_dir, path)
+        if _matches(name, EXCLUDED) is not None or "__pycache__" in path.parts:
+            continue
+        if not path.read_text(encoding="utf-8").strip():
+            continue  # an empty __init__.py has nothing to teach
+        part_rank, rank = _place(name)
+        source = f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}"
+        module = Module(name, path, PARTS[part_rank][0], _summary(path), source)
+        ranked.append(((part_rank, rank, name != "minibert", name.split(".")), module))
+    return [m for _, m in sorted(ranked, key=lambda r: r[0])]
+
+
+def notebooks_for(module: Module, notebooks_dir: Path | None) -> list[tuple[int, str, Path | None]]:
+    """(number, title, the notebook file or None when it is not written yet) for each matching topic."""
+    for pattern, numbers in NOTEBOOK_TOPICS:
+        if fnmatch.fnmatchcase(module.name, pattern):
+            return [(n, NOTEBOOK_TITLES[n], find_notebook(notebooks_dir, n)) for n in numbers]
+    return []
+
+
+def find_notebook(notebooks_dir: Path | None, number: int) -> Path | None:
+    if notebooks_dir is None or not notebooks_dir.is_dir():
+        return None
+    found = sorted(notebooks_dir.glob(f"{number:02d}_*.ipynb"))
+    return found[0] if found else None

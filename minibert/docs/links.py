@@ -1,0 +1,92 @@
+"""Cross-references: which page (and anchor) a module, class or function name written in the source points to.
+
+A name links only when it is unambiguous: a class defined in two modules links nowhere rather than to the
+wrong one. Methods are reachable by their qualified name (``BertAttention.prune_heads``), never by a bare
+``forward`` that every module has.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from minibert.docs.catalog import Module
+
+_NAMESPACE = re.compile(r'<span class="nn">([\w.]+)</span>')
+_NAME = re.compile(r'<span class="n">(\w+)</span>')
+
+
+class Links:
+    """Built once per site from every page's definitions: ``{module name: [(qualname, anchor, is_class)]}``."""
+
+    def __init__(self, modules: list[Module], definitions: dict[str, list[tuple[str, str, bool]]]):
+        self.pages = {m.name: m for m in modules}
+        targets: dict[str, set[str]] = defaultdict(set)
+        self.classes: set[str] = set()
+        for module_name, defs in definitions.items():
+            page = self.pages[module_name].page
+            for qualname, anchor, is_class in defs:
+                targets[qualname].add(f"{page}#{anchor}")
+                if is_class and "." not in qualname:
+                    self.classes.add(qualname)
+        self.targets = {name: next(iter(hrefs)) for name, hrefs in targets.items() if len(hrefs) == 1}
+
+    def module(self, ref: str, current: Module | None) -> str | None:
+        """``minibert.masks``, ``minibert/masks.py``, ``heads/lm_head.py``, ``lm_head.py``, ``.wordpiece`` → page."""
+        ref = ref.strip().rstrip("/")
+        if ref.endswith(".py"):
+            ref = ref[:-3].replace("/", ".")
+        if ref.startswith("minibert."):
+            candidates = [ref[len("minibert."):]]
+        elif ref == "minibert":
+            candidates = ["minibert"]
+        else:
+            package = self._package(current)
+            if ref.startswith("."):  # a relative import: one dot is this package, each more goes up one
+                dots = len(ref) - len(ref.lstrip("."))
+                package = package[: len(package) - (dots - 1)] if dots > 1 else package
+                ref = ref.lstrip(".")
+            candidates = [".".join(package + [ref])] if package else []
+            candidates.append(ref)
+        for name in candidates:
+            if name in self.pages and re.fullmatch(r"[\w.]+", name):
+                return self.pages[name].page
+        return None
+
+    @staticmethod
+    def _package(current: Module | None) -> list[str]:
+        if current is None or current.name == "minibert":
+            return []
+        parts = current.name.split(".")
+        return parts if current.path.name == "__init__.py" else parts[:-1]
+
+    def resolver(self, current: Module | None):
+        """A function for minibert.docs.prose: (name, was in backticks) → href or None."""
+
+        def resolve(name: str, in_code: bool) -> str | None:
+            name = name.removesuffix("()")
+            if not in_code:  # plain text: class names and module paths only
+                if name in self.classes:
+                    return self.targets.get(name)
+                return self.module(name, current) if name.startswith("minibert") else None
+            if name in self.targets:
+                return self.targets[name]
+            if name.startswith("minibert") or name.endswith(".py"):
+                return self.module(name, current)
+            return None
+
+        return resolve
+
+    def code(self, line_html: str, current: Module) -> str:
+        """Link imported module names and class names in one line of Pygments HTML."""
+
+        def namespace(m: re.Match) -> str:  # only our own modules: `import math` is not minibert/math.py
+            ref = m.group(1)
+            href = self.module(ref, current) if ref.startswith(("minibert", ".")) else None
+            return f'<a href="{href}">{m.group(0)}</a>' if href else m.group(0)
+
+        def name(m: re.Match) -> str:
+            href = self.targets.get(m.group(1)) if m.group(1) in self.classes else None
+            return f'<a href="{href}">{m.group(0)}</a>' if href else m.group(0)
+
+        return _NAME.sub(name, _NAMESPACE.sub(namespace, line_html))
