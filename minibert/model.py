@@ -84,4 +84,9 @@ class BertModel(BertPreTrainedModel):
             hidden_states=encoder_outputs.hidden_states,
             attentions=encoder_outputs.attentions,
         )
-        return out if return_dict else out.to_tuple()
+        if return_dict:
+            return out
+        # The reference's tuple keeps the pooler's slot even without a pooler (None there), so that index 1 is
+        # always pooler_output and the optional hidden states / attentions follow from index 2.
+        return (sequence_output, pooled_output) + tuple(
+            x for x in (encoder_outputs.hidden_states, encoder_outputs.attentions) if x is not None)
