@@ -98,9 +98,12 @@ def _index(modules, links: Links, notebook_pages: dict[int, str]) -> str:
         summary = prose.render(m.summary, resolve) if m.summary else ""
         parts.setdefault(m.part, []).append(
             f'<li><a href="{m.page}"><code>{escape(m.source_path)}</code></a> '
-            f'<span class="summary">{summary}</span></li>')
-    listing = "\n".join(f"<h2>{escape(part)}</h2>\n<ol>\n" + "\n".join(items) + "\n</ol>"
-                        for part, items in parts.items())
+            f'<span class="summary">— {summary}</span></li>')
+    listing, start = [], 1
+    for part, items in parts.items():  # one numbering across the parts: it is one reading order
+        listing.append(f'<h2>{escape(part)}</h2>\n<ol start="{start}">\n' + "\n".join(items) + "\n</ol>")
+        start += len(items)
+    listing = "\n".join(listing)
     notebooks = "\n".join(
         f'<li><a href="{notebook_pages[n]}">{n:02d} · {escape(t)}</a></li>' if n in notebook_pages
         else f'<li>{n:02d} · {escape(t)} <span class="coming">(notebook coming)</span></li>'

@@ -57,7 +57,7 @@ class Module:
     name: str
     path: Path
     part: str
-    summary: str  # first line of the module docstring, Markdown
+    summary: str  # first paragraph of the module docstring, Markdown
     source_path: str  # as a reader would type it, e.g. "minibert/heads/lm_head.py"
 
     @property
@@ -88,7 +88,8 @@ def _summary(path: Path) -> str:
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
     except SyntaxError:
         return ""
-    return doc.strip().splitlines()[0] if doc else ""
+    # The first paragraph, unwrapped: a docstring's first line sometimes stops mid-sentence.
+    return " ".join(doc.strip().split("\n\n")[0].split()) if doc else ""
 
 
 def _place(name: str) -> tuple[int, int]:
