@@ -42,13 +42,13 @@ def setup(device: torch.device) -> DistInfo:
     return DistInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
-def mean_across_processes(value: float, info: DistInfo, device: torch.device) -> float:
-    """The average of a python number over all processes (every process gets the result)."""
+def sum_across_processes(value: float, info: DistInfo, device: torch.device) -> float:
+    """The sum of a python number over all processes (every process gets the result)."""
     if not info.enabled:
         return value
     t = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(t, op=dist.ReduceOp.SUM)
-    return t.item() / info.world_size
+    return t.item()
 
 
 def gather_objects(obj, info: DistInfo) -> list:

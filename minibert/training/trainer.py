@@ -1,15 +1,15 @@
 """A small training loop: the few things every BERT pre-training or fine-tuning run needs, in one place.
 
-One optimizer step =  ``grad_accum_steps`` micro-batches of ``batch_size`` examples per process:
+One optimizer step = ``grad_accum_steps`` micro-batches of ``batch_size`` examples per process:
 
-    for each micro-batch:   loss = model(**batch).loss / grad_accum_steps;  loss.backward()   (grads add up)
+    for each micro-batch:   loss = model(**batch).loss * weight;  loss.backward()   (gradients add up)
     then:                   clip the gradient norm;  optimizer.step();  scheduler.step();  zero the grads
 
-Dividing by ``grad_accum_steps`` makes the summed gradient the gradient of the *mean* loss over the whole
-accumulated batch, so 2 micro-batches of B/2 give the same update as one batch of B (for losses that are
-per-example means over equal-sized micro-batches). Under torchrun each of the N processes runs this same
-loop on its own slice of the data, and DistributedDataParallel averages the gradients: the global batch is
-``batch_size * grad_accum_steps * N``.
+The weights (the micro-batch's share of the step's targets, e.g. 1/grad_accum_steps for equal classification
+batches) make the summed gradient the gradient of the *mean* loss over the whole accumulated batch, so two
+micro-batches of B/2 give the same update as one batch of B. Under torchrun each of the N processes runs this
+same loop on its own slice of the data, and DistributedDataParallel averages the gradients: the global batch
+is ``batch_size * grad_accum_steps * N`` and the update is the one a single process would make on it.
 
 The model must return an output with a ``.loss`` when the batch holds labels (every minibert head does).
 """
@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from minibert.training import distributed as D
 from minibert.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from minibert.training.masking import IGNORE_INDEX
 from minibert.training.optim import create_optimizer
 from minibert.training.schedules import get_scheduler
 
@@ -115,26 +116,17 @@ class Trainer:
         elif self.dist.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             self.log_path.write_text("")
-        args, accum = self.args, self.args.grad_accum_steps
+        args = self.args
         bar = tqdm(total=args.max_steps, initial=self.step, disable=not (args.progress and self.dist.is_main))
         self.ddp.train()
-        micro, step_loss, last = 0, 0.0, {}
+        micro_batches, last = [], {}
         while self.step < args.max_steps:
             for batch in self._epoch_batches():
                 self.batch_in_epoch += 1
-                micro += 1
-                boundary = micro % accum == 0
-                batch = {k: v.to(self.device) for k, v in batch.items()}
-                # Gradients are all-reduced only on the last micro-batch of a step; no_sync skips the others.
-                sync = contextlib.nullcontext() if boundary or not self.dist.enabled else self.ddp.no_sync()
-                with sync:
-                    with self._autocast():
-                        loss = self.ddp(**batch).loss / accum
-                    self.scaler.scale(loss).backward()
-                step_loss += loss.item()
-                if boundary:
-                    last = self._optimizer_step(step_loss)
-                    step_loss = 0.0
+                micro_batches.append(batch)
+                if len(micro_batches) == args.grad_accum_steps:
+                    last = self._train_step(micro_batches)
+                    micro_batches = []
                     bar.update(1)
                     bar.set_postfix(loss=f"{last['loss']:.4f}", lr=f"{last['lr']:.2e}")
                     if self.step >= args.max_steps:
@@ -147,6 +139,29 @@ class Trainer:
             self._save_model()
         D.barrier(self.dist)
         return last
+
+    def _train_step(self, micro_batches: list[dict]) -> dict:
+        """Forward/backward over one step's micro-batches, then one optimizer update."""
+        # Every head's loss is a mean over its targets (labels != -100): examples for classification, masked
+        # tokens for MLM. Micro-batches hold different numbers of masked tokens, and the mean of their means is
+        # not the mean over the whole batch. So weight each micro-batch by its share of the targets of the
+        # global batch (all micro-batches, all processes): sum_i (n_i / n) * mean_i = the global mean.
+        counts = [int((b["labels"] != IGNORE_INDEX).sum()) if "labels" in b else len(b["input_ids"])
+                  for b in micro_batches]
+        total = max(1.0, D.sum_across_processes(float(sum(counts)), self.dist, self.device))
+        loss_sum = 0.0
+        for i, batch in enumerate(micro_batches):
+            batch = {k: v.to(self.device) for k, v in batch.items()}
+            # DDP all-reduces gradients during backward; skip that (no_sync) on all but the last micro-batch.
+            last = i == len(micro_batches) - 1
+            sync = contextlib.nullcontext() if last or not self.dist.enabled else self.ddp.no_sync()
+            with sync:
+                with self._autocast():
+                    loss = self.ddp(**batch).loss
+                # x world_size: DDP *averages* gradients over processes, we want the sum of the weighted parts.
+                self.scaler.scale(loss * (counts[i] * self.dist.world_size / total)).backward()
+            loss_sum += loss.item() * counts[i]
+        return self._optimizer_step(D.sum_across_processes(loss_sum, self.dist, self.device) / total)
 
     def _optimizer_step(self, step_loss: float) -> dict:
         args = self.args
@@ -161,7 +176,7 @@ class Trainer:
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
-        record = {"step": self.step, "loss": D.mean_across_processes(step_loss, self.dist, self.device), "lr": lr,
+        record = {"step": self.step, "loss": step_loss, "lr": lr,
                   "grad_norm": grad_norm, "epoch": self.epoch, "time": time.time()}
         if self.dist.is_main:
             with open(self.log_path, "a") as f:
