@@ -1,7 +1,8 @@
 """Comments and docstrings → HTML, with Python-Markdown and three small extensions written here.
 
-1. Docstring conventions Markdown does not know: reST's ``text::`` before a literal block, Google-style
-   ``Args:`` / ``Returns:`` sections, lists written without the blank line Markdown wants before them.
+1. Docstring conventions Markdown does not know: reST's ``text::`` before a literal block and its roles
+   (``:func:``), Google-style ``Args:`` / ``Returns:`` sections, lists written without the blank line
+   Markdown wants before them.
 2. Math. The source writes its formulas in Unicode (``softmax(Q Kᵀ / √d + M) V``): they are shown as they
    are, indented ones as display blocks. TeX between ``$...$`` (inline) or ``$$...$$`` (display) is turned
    into MathML at build time by latex2mathml, and the browser draws it natively (Chromium ≥ 109, Firefox):
@@ -30,6 +31,7 @@ Resolver = Callable[[str, bool], "str | None"]
 _SECTION = re.compile(r"^(\s*)(Args|Arguments|Parameters|Returns|Return|Raises|Yields|Attributes|Shapes?|Note|Notes"
                       r"|Example|Examples):\s*$")
 _ITEM = re.compile(r"^(\*?\*?\w+)(\s*\([^)]*\))?:\s")
+_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|attr|obj|data|exc|const):(?=`)")  # reST roles: keep the name
 _LIST = re.compile(r"^\s*([*+-]|\d+[.)])\s")
 # Candidates in plain text: CamelCase words (class names) and module paths (minibert/masks.py, minibert.masks).
 _WORD = re.compile(r"\bminibert[./][\w./]*\w|\b[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\b")
@@ -52,6 +54,7 @@ def preprocess(text: str) -> str:
                 i += 1
             out += _items(block) + [""]
             continue
+        line = _ROLE.sub("", line)
         if line.rstrip().endswith("::"):  # reST literal block marker: the indented block after it is code
             line = line.rstrip()[:-1] if line.rstrip() != "::" else ""
         if _LIST.match(line) and out and out[-1].strip() and not _LIST.match(out[-1]) \

@@ -28,12 +28,12 @@ nav .crumbs b { font-family: "DejaVu Sans Mono", monospace; font-weight: normal;
        overflow-x: auto; }
 .section:first-child > .prose, .section:first-child > .code { padding-top: 1.6em; }
 .section + .section > .prose, .section + .section > .code { border-top: 1px dashed var(--line); }
-.code pre { margin: 0; font: 13.5px/1.5 "DejaVu Sans Mono", Menlo, Consolas, monospace; white-space: pre; }
+.code pre { margin: 0; font: 13px/1.5 "DejaVu Sans Mono", Menlo, Consolas, monospace; white-space: pre; }
 .code a { color: inherit; border-bottom: 1px dotted var(--accent); }
 .prose p { margin: .4em 0 .7em; }
 .prose code { font: .88em "DejaVu Sans Mono", monospace; background: #f3f3f3; padding: 0 .2em;
        border-radius: 3px; }
-.prose pre.display { font: 14px/1.45 "DejaVu Sans Mono", monospace; background: #f7f7fb; padding: .5em .9em;
+.prose pre.display { font: 13px/1.45 "DejaVu Sans Mono", monospace; background: #f7f7fb; padding: .5em .9em;
        border-left: 3px solid #b9c4e6; overflow-x: auto; }
 .prose pre.display code { background: none; padding: 0; font: inherit; }
 .prose math[display="block"] { margin: .6em 0; }
