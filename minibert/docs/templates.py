@@ -93,4 +93,4 @@ def notebook_links(notebooks: list[tuple[int, str, str | None]]) -> str:
         items.append(f'<a class="notebook" href="{href}">{label}</a>' if href
                      else f'{label} <span class="coming">(notebook coming)</span>')
     noun = "Notebook" if len(items) == 1 else "Notebooks"
-    return f'<p class="notebooks">{noun}: {" · ".join(items)}</p>'
+    return f'<p class="notebooks">{noun}: {"; ".join(items)}</p>'
