@@ -180,9 +180,10 @@ class BertPreTrainedModel(nn.Module):
             raise ValueError(f"save_pretrained needs a folder, but {folder} is a file")
         folder.mkdir(parents=True, exist_ok=True)
         state, seen = {}, {}
-        for name, tensor in self.state_dict().items():
-            if name in self._tied_weights_keys:
-                continue
+        # A tied tensor is written once, under its name outside _tied_weights_keys (the word embeddings, not
+        # the decoder); a tensor that is not actually shared (tie_word_embeddings=False) is always written.
+        items = sorted(self.state_dict().items(), key=lambda item: item[0] in self._tied_weights_keys)
+        for name, tensor in items:
             ptr = (tensor.data_ptr(), tensor.shape, tensor.dtype)
             if ptr in seen and tensor.numel() > 0:
                 continue  # an alias of a tensor already written (safetensors refuses shared storage)
@@ -231,10 +232,15 @@ class BertPreTrainedModel(nn.Module):
         expected = {k: v.shape for k, v in model.state_dict().items()}
         state, report = keys.map_keys(state, expected, cls.base_model_prefix)
         keys.check_shapes(state, expected, ", ".join(str(f) for f in files))
-        model.load_state_dict({k: v for k, v in state.items() if k in expected}, strict=False)
-        report.missing_keys = [k for k in report.missing_keys if k not in cls._tied_weights_keys
+        # A key the checkpoint lacks is not missing when its tensor is shared with one it has (the tied decoder).
+        params = model.state_dict()
+        loaded = {(t.data_ptr(), t.shape, t.dtype) for k, t in params.items() if k in state}
+        report.missing_keys = [k for k in report.missing_keys
+                               if (params[k].data_ptr(), params[k].shape, params[k].dtype) not in loaded
                                and not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_missing)]
+        # Initialise first, then load: a module only partly in the checkpoint keeps the tensors it has.
         model._init_missing(report.missing_keys)
+        model.load_state_dict({k: v for k, v in state.items() if k in expected}, strict=False)
         model._after_load(state)
         report.unexpected_keys = [k for k in report.unexpected_keys
                                   if not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_unexpected)]
