@@ -47,8 +47,9 @@ class BertForMaskedLM(BertPreTrainedModel):
         super().tie_weights()
         self.cls.predictions.tie_bias()
 
-    def _resize_output_bias(self, new_num_tokens: int) -> None:
-        self.cls.predictions.resize_bias(new_num_tokens)
+    def _resize_output_bias(self, new_num_tokens: int) -> None:  # called by resize_token_embeddings
+        untied_std = None if self.config.tie_word_embeddings else self.config.initializer_range
+        self.cls.predictions.resize(new_num_tokens, untied_std)
 
     def _init_weights(self, module: nn.Module) -> None:
         super()._init_weights(module)

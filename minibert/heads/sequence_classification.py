@@ -85,7 +85,8 @@ class BertForSequenceClassification(BertPreTrainedModel):
         problem = self.config.problem_type
         if problem == "single_label_classification":
             check_class_labels("labels", labels, n, logits.shape[0], f"num_labels is {n}")
-            return F.cross_entropy(logits.view(-1, n), labels.view(-1))
+            # int32 ids count as class ids (the reference's rule) but the kernel wants int64: convert.
+            return F.cross_entropy(logits.view(-1, n), labels.view(-1).long())
         if labels.numel() != logits.numel():
             raise ValueError(f"{problem} needs one target per logit: logits have shape {tuple(logits.shape)}, "
                              f"labels have shape {tuple(labels.shape)}")
