@@ -1,0 +1,116 @@
+"""``python -m minibert.exercises list | grade [NAME ...] [--impl SOURCE] [-v]``.
+
+``grade`` runs the pytest graders in minibert/exercises/graders on the chosen implementation and prints one
+row per exercise: PASS when every case matches its snapshot, else FAIL with the first mismatch (which output,
+which shape or value, by how much) or "not implemented yet". The exit code is 0 only when every graded
+exercise passes. The same graders run under plain pytest: ``pytest minibert/exercises/graders --impl solutions``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from minibert.exercises.adapters import ENV_VAR, default_source
+from minibert.exercises.catalog import EXERCISES, find
+
+GRADERS = Path(__file__).resolve().parent / "graders"
+
+
+class _Collector:
+    """A pytest plugin that keeps each test's outcome and failure message, per exercise."""
+
+    def __init__(self):
+        self.results: dict[str, list[tuple[str, bool, str]]] = {}  # exercise -> [(case, passed, message)]
+        self.collection_errors: list[str] = []
+
+    @staticmethod
+    def _message(report) -> str:
+        longrepr = report.longrepr
+        if isinstance(longrepr, str):  # our GradeFailure messages (see graders/conftest.py)
+            return longrepr
+        crash = getattr(longrepr, "reprcrash", None)
+        if crash is not None:  # an error inside the implementation: say what and where
+            return f"{crash.message} (at {crash.path}:{crash.lineno})"
+        return str(longrepr).strip().splitlines()[-1]
+
+    def pytest_runtest_logreport(self, report):
+        if report.when != "call" and report.passed:  # setup/teardown matter only when they go wrong
+            return
+        module = report.nodeid.split("::")[0].rsplit("/", 1)[-1]  # test_<exercise>.py
+        exercise = module.removeprefix("test_").removesuffix(".py")
+        case = report.nodeid.rsplit("[", 1)[-1].rstrip("]") if "[" in report.nodeid else report.nodeid
+        message = "" if report.passed else self._message(report)
+        self.results.setdefault(exercise, []).append((case, report.passed, message))
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {self._message(report)}")
+
+
+def grade(names: list[str], source: str, verbose: bool = False) -> int:
+    """Run the graders of ``names`` (all if empty) on ``source``; print the table; 0 when all pass."""
+    try:
+        import pytest
+    except ImportError:
+        print("error: grading needs pytest: pip install pytest", file=sys.stderr)
+        return 2
+    try:
+        exercises = [find(name) for name in names] if names else list(EXERCISES)
+    except KeyError as err:
+        print(f"error: {err.args[0]}", file=sys.stderr)
+        return 2
+    collector = _Collector()
+    args = [str(GRADERS / f"test_{ex.name}.py") for ex in exercises]
+    args += ["-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS), "--impl", source]
+    args += ["-v"] if verbose else ["-p", "no:terminal"]  # our table is the report
+    code = pytest.main(args, plugins=[collector])
+
+    print(f"Grading {source!r} ({'the reference solutions' if source == 'solutions' else 'your implementation'})")
+    width = max(len(ex.name) for ex in exercises)
+    print(f"{'#':>3}  {'exercise':{width}}  result  cases  first problem")
+    n_pass = 0
+    for ex in exercises:
+        rows = collector.results.get(ex.name, [])
+        passed = sum(ok for _, ok, _ in rows)
+        ok = bool(rows) and passed == len(rows)
+        n_pass += ok
+        problem = next((msg for _, good, msg in rows if not good), "")
+        if not rows:
+            problem = f"no grader result (pytest exit code {int(code)}); rerun with -v to see why"
+        result = "PASS" if ok else "FAIL"
+        print(f"{ex.number:3d}  {ex.name:{width}}  {result:6s}  {passed:>2}/{len(rows):<2}  {problem}".rstrip())
+    for error in collector.collection_errors:
+        print(f"collection error: {error}")
+    print(f"{n_pass}/{len(exercises)} exercises pass")
+    return 0 if n_pass == len(exercises) and not collector.collection_errors else 1
+
+
+def list_exercises() -> int:
+    for ex in EXERCISES:
+        print(f"{ex.number:3d}  {ex.name:18s} {ex.summary}  [{ex.lesson}]")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m minibert.exercises", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("list", help="the exercises, one line each")
+    g = sub.add_parser("grade", help="grade exercises against the reference snapshots")
+    g.add_argument("names", nargs="*", metavar="NAME", help="exercise names or numbers (default: all)")
+    g.add_argument("--impl", default=None,
+                   help=f"stubs (what you edit, the default), solutions, or a .py file / folder of your own "
+                        f"(default: ${ENV_VAR} or stubs)")
+    g.add_argument("-v", "--verbose", action="store_true", help="show pytest's own report too")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        return list_exercises()
+    if args.command == "grade":
+        return grade(args.names, args.impl or default_source(), args.verbose)
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

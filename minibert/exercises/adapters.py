@@ -1,0 +1,73 @@
+"""The thin layer between the graders and whoever solved the exercises.
+
+The graders never import a solution directly: they ask ``get_impl(name, source)`` for the function, so
+the same tests grade
+
+* ``"stubs"``     -- ``minibert/exercises/stubs/<name>.py``, what a learner edits in place (the default);
+* ``"solutions"`` -- ``minibert/exercises/solutions/<name>.py``, the reference solutions;
+* a path          -- a ``.py`` file defining the functions (all of them, or the ones being graded), or a
+                     folder laid out like ``stubs/`` (a copy of it: ``<folder>/<name>.py``).
+
+The source comes from the ``--impl`` option, else the environment variable ``MINIBERT_EXERCISES``,
+else ``"stubs"``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from minibert.exercises.catalog import BY_NAME
+
+ENV_VAR = "MINIBERT_EXERCISES"
+BUILT_IN = ("stubs", "solutions")
+
+
+def default_source() -> str:
+    return os.environ.get(ENV_VAR) or "stubs"
+
+
+def _load_file(path: Path):
+    """Import a .py file by path; imported again only when the file has changed since (edit, re-grade)."""
+    path = path.resolve()
+    module_name = f"_minibert_exercise_impl_{abs(hash((str(path), path.stat().st_mtime_ns)))}"
+    module = sys.modules.get(module_name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+    return module
+
+
+def get_impl(name: str, source: str | None = None):
+    """The function implementing exercise ``name`` from ``source`` (see the module docstring)."""
+    if name not in BY_NAME:
+        raise KeyError(f"unknown exercise {name!r}; known: {', '.join(BY_NAME)}")
+    source = source or default_source()
+    if source in BUILT_IN:
+        module = importlib.import_module(f"minibert.exercises.{source}.{name}")
+        where = f"minibert/exercises/{source}/{name}.py"
+    else:
+        path = Path(source).expanduser()
+        if path.is_dir():
+            path = path / f"{name}.py"
+            if not path.is_file():
+                raise FileNotFoundError(f"--impl folder {source!r} has no {name}.py (copy it from "
+                                        f"minibert/exercises/stubs/{name}.py)")
+        elif not path.is_file():
+            raise FileNotFoundError(f"--impl {source!r} is neither 'stubs', 'solutions', a .py file nor a folder")
+        module = _load_file(path)
+        where = str(path)
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise AttributeError(f"{where} defines no function {name!r} (expected `def {name}(...)`, "
+                             f"see minibert/exercises/stubs/{name}.py for its signature)")
+    return fn

@@ -1,0 +1,15 @@
+"""What every grader file imports: its snapshot's cases as pytest parameters, and the checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from minibert.exercises.compare import assert_float, assert_list, assert_tensor, call, unpack
+from minibert.exercises.snapshot_io import load_cases
+
+__all__ = ["assert_float", "assert_list", "assert_tensor", "call", "cases", "unpack"]
+
+
+def cases(name: str) -> list:
+    """The snapshot cases of exercise ``name``, each a pytest parameter whose id is the case name."""
+    return [pytest.param(case, id=case["name"]) for case in load_cases(name)]

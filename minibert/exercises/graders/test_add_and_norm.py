@@ -1,0 +1,15 @@
+"""Grader for exercise 10, ``add_and_norm``."""
+
+import pytest
+
+from minibert.exercises.graders.common import assert_tensor, call, cases
+
+# atol 1e-5 (fp32 parity bar): a different matmul/LayerNorm reduction order moves results by < 1e-6;
+# LayerNorm(dense(h)) without the residual, or the residual added after the LayerNorm, is off by O(1).
+ATOL = 1e-5
+
+
+@pytest.mark.parametrize("case", cases("add_and_norm"))
+def test_add_and_norm(impl, case):
+    out = call(impl("add_and_norm"), **case["inputs"])
+    assert_tensor(f"{case['name']}: add_and_norm output", out, case["expected"]["y"], atol=ATOL)

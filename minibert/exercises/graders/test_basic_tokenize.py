@@ -1,0 +1,14 @@
+"""Grader for exercise 2, ``basic_tokenize``."""
+
+import pytest
+
+from minibert.exercises.graders.common import assert_list, call, cases
+
+# Exact: words are strings, there is nothing to round.
+
+
+@pytest.mark.parametrize("case", cases("basic_tokenize"))
+def test_basic_tokenize(impl, case):
+    text = case["inputs"]["text"]
+    words = call(impl("basic_tokenize"), text)
+    assert_list(f"{case['name']}: basic_tokenize({text!r})", words, case["expected"]["words"])

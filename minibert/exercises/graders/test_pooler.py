@@ -1,0 +1,15 @@
+"""Grader for exercise 11, ``pooler``."""
+
+import pytest
+
+from minibert.exercises.graders.common import assert_tensor, call, cases
+
+# atol 1e-6: one matmul and a tanh (bounded by 1), so fp32 rounding stays below 1e-6 whatever the
+# summation order; pooling the mean or the last position instead of position 0 is off by O(0.1).
+ATOL = 1e-6
+
+
+@pytest.mark.parametrize("case", cases("pooler"))
+def test_pooler(impl, case):
+    out = call(impl("pooler"), **case["inputs"])
+    assert_tensor(f"{case['name']}: pooled output", out, case["expected"]["pooled"], atol=ATOL)

@@ -1,0 +1,16 @@
+"""Grader for exercise 13, ``prune_heads_index``."""
+
+import pytest
+
+from minibert.exercises.graders.common import assert_tensor, call, cases
+
+# Exact, dtype int64 included: indices are integers (and index_select wants int64).
+
+
+@pytest.mark.parametrize("case", cases("prune_heads_index"))
+def test_prune_heads_index(impl, case):
+    i = case["inputs"]
+    index = call(impl("prune_heads_index"), list(i["heads"]), i["n_heads"], i["head_size"], list(i["already_pruned"]))
+    what = (f"{case['name']}: prune_heads_index(heads={i['heads']}, n_heads={i['n_heads']}, "
+            f"head_size={i['head_size']}, already_pruned={i['already_pruned']})")
+    assert_tensor(what, index, case["expected"]["index"])

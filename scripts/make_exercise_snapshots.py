@@ -1,0 +1,659 @@
+"""Regenerate ``minibert/exercises/snapshots/``: the inputs and expected outputs the exercise graders compare with.
+
+    .venv/bin/python scripts/make_exercise_snapshots.py           # cross-check, then rewrite every snapshot
+    .venv/bin/python scripts/make_exercise_snapshots.py --check   # cross-check, compare with the stored ones
+
+For every exercise it builds fixed, seeded input cases, runs the REFERENCE SOLUTION
+(``minibert/exercises/solutions``) on them, and before writing anything checks each solution against an
+independent implementation of the same thing: minibert's own module (BertEmbeddings, BertSelfAttention,
+masks.extended_attention_mask, pruning.heads_to_keep_index, training.masking.mask_tokens, ...), a torch
+built-in (F.gelu, F.layer_norm, F.scaled_dot_product_attention) and, where it is installed,
+``transformers`` (its WordPiece/Basic tokenizers, get_linear_schedule_with_warmup, find_pruneable_heads_and_indices,
+the QA pipeline's decode_spans). A disagreement aborts. The measured differences and the versions used are
+written into each snapshot (``cross_checks``, ``versions``).
+
+``--check`` (used by tests/test_exercises.py) writes nothing: it fails when a stored snapshot's cases differ
+from what the solutions compute now, or when a cross-check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+import minibert  # noqa: E402
+from minibert.exercises.adapters import get_impl  # noqa: E402
+from minibert.exercises.catalog import EXERCISES  # noqa: E402
+from minibert.exercises.snapshot_io import SNAPSHOT_DIR, decode, dump_snapshot, encode, load_snapshot  # noqa: E402
+
+try:  # optional: the reference is a test dependency, the snapshots do not need it
+    import transformers
+except ImportError:  # pragma: no cover
+    transformers = None
+
+VOCAB_FILE = REPO / "checkpoints" / "vocab" / "bert-base-uncased-vocab.txt"
+
+
+def gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def randn(*shape, seed: int, scale: float = 1.0, shift: float = 0.0) -> torch.Tensor:
+    return torch.randn(*shape, generator=gen(seed)) * scale + shift
+
+
+def solution(name: str) -> Callable:
+    return get_impl(name, "solutions")
+
+
+def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    if a.shape != b.shape:
+        raise AssertionError(f"shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}")
+    return float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
+
+
+class CrossChecks:
+    """Collects (what, max abs diff) for one exercise; fails loudly on a disagreement."""
+
+    def __init__(self, exercise: str):
+        self.exercise, self.rows = exercise, []
+
+    def close(self, against: str, got: torch.Tensor, expected: torch.Tensor, atol: float, rtol: float = 0.0) -> None:
+        diff = max_diff(got, expected)
+        within = bool(((got.double() - expected.double()).abs() <= atol + rtol * expected.double().abs()).all())
+        if not within or got.dtype != expected.dtype:
+            raise AssertionError(f"{self.exercise}: solution disagrees with {against}: max abs diff {diff:.3g} "
+                                 f"(allowed atol {atol:g}, rtol {rtol:g}), dtypes {got.dtype} vs {expected.dtype}")
+        self.rows.append({"against": against, "max_abs_diff": diff})
+
+    def equal(self, against: str, got, expected) -> None:
+        same = torch.equal(got, expected) if isinstance(got, torch.Tensor) else got == expected
+        if not same:
+            raise AssertionError(f"{self.exercise}: solution disagrees with {against}: {got!r} != {expected!r}")
+        self.rows.append({"against": against, "max_abs_diff": 0.0})
+
+    def skipped(self, against: str, why: str) -> None:
+        self.rows.append({"against": against, "skipped": why})
+
+
+def tiny_config(**overrides):
+    from minibert import BertConfig
+
+    fields = dict(vocab_size=30, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                  max_position_embeddings=16, type_vocab_size=2, hidden_dropout_prob=0.0,
+                  attention_probs_dropout_prob=0.0, attn_implementation="eager")
+    fields.update(overrides)
+    return BertConfig(**fields)
+
+
+# --------------------------------------------------------------------------------------------------------
+# One section per exercise: cases(), outputs(solution result) -> expected dict, cross_check(cases, checks).
+# --------------------------------------------------------------------------------------------------------
+
+
+def gelu_cases():
+    return [
+        {"name": "grid", "inputs": {"x": torch.linspace(-6.0, 6.0, 97)}},
+        {"name": "random_3d", "inputs": {"x": randn(3, 4, 5, seed=1, scale=3.0)}},
+        {"name": "extremes", "inputs": {"x": torch.tensor([0.0, 1e-4, -1e-4, 0.5, -0.5, 2.0, -2.0, 15.0, -15.0])}},
+    ]
+
+
+def gelu_check(cases, checks):
+    from minibert.activations import gelu as minibert_gelu
+
+    for case in cases:
+        x, y = case["inputs"]["x"], solution("gelu")(case["inputs"]["x"])
+        checks.close(f"torch.nn.functional.gelu ({case['name']})", y, F.gelu(x), atol=1e-6, rtol=1e-6)
+        checks.close(f"minibert.activations.gelu ({case['name']})", y, minibert_gelu(x), atol=1e-6, rtol=1e-6)
+
+
+BASIC_TEXTS = {
+    "ascii_sentence": "Hello, world! How are you?",
+    "ascii_symbols": "Don't stop--we're 100% sure: $5+3=8^2 `code` [ok] {x} ~y|z\\w_v <tag> a@b.c/d?e#f",
+    "unicode_punctuation": "¿Qué tal? «Très bien», dit-il… — ok ‘quoted’ “twice” ¡Olé!",
+    "chinese": "BERT处理中文很好。我们喜欢它！",
+    "mixed_scripts": "한국어는 띄어쓰기를 합니다. ひらがな カタカナ 漢字とかな",
+    "whitespace_kinds": "tabs\tand\nnewlines\u3000ideographic\xa0nbsp  multiple   spaces ",
+    "symbols_not_punctuation": "emoji 🙂👍 and © ± € ° stay attached: 5€ 3°C",
+    "cjk_extension_b_and_fullwidth": "𠀀𠀁 ext-B, ＡＢＣ！？ full-width",
+    "empty": "",
+    "only_spaces": "  \t \n ",
+}
+
+
+def basic_tokenize_cases():
+    return [{"name": name, "inputs": {"text": text}} for name, text in BASIC_TEXTS.items()]
+
+
+def basic_tokenize_check(cases, checks):
+    from minibert.tokenization.basic import BasicTokenizer
+
+    ours = BasicTokenizer(do_lower_case=False, strip_accents=False)
+    texts = [case["inputs"]["text"] for case in cases]
+    if VOCAB_FILE.is_file():  # every vocabulary entry, run together as one long text: all the scripts BERT knows
+        texts.append(" ".join(VOCAB_FILE.read_text(encoding="utf-8").split()))
+    reference = None
+    if transformers is not None:
+        from transformers.models.bert.tokenization_bert import BasicTokenizer as ReferenceBasic
+
+        reference = ReferenceBasic(do_lower_case=False, strip_accents=False)
+    for i, text in enumerate(texts):
+        words = solution("basic_tokenize")(text)
+        what = cases[i]["name"] if i < len(cases) else "bert-base-uncased vocab as text"
+        checks.equal(f"minibert BasicTokenizer ({what})", words, ours.tokenize(text))
+        if reference is not None:
+            checks.equal(f"transformers BasicTokenizer ({what})", words, reference.tokenize(text))
+    if reference is None:
+        checks.skipped("transformers BasicTokenizer", "transformers not installed")
+
+
+WORDPIECE_VOCAB = ["[UNK]", "un", "##aff", "##able", "aff", "able", "play", "##ing", "##ed", "##s", "p", "##l",
+                   "##a", "##i", "##n", "re", "##play", "a", "b", "##b", "##bb", "bbb", "我", "##们", "hello",
+                   "##hello", "##"]
+WORDPIECE_WORDS = [
+    ("prefix_and_suffixes", "unaffable", {}),
+    ("suffix", "playing", {}),
+    ("three_pieces", "replayed", {}),
+    ("character_fallback", "plain", {}),
+    ("unknown_tail_makes_whole_word_unk", "unaffablex", {}),
+    ("unknown_after_pieces", "playingz", {}),
+    ("longest_match_first", "bbbbbb", {}),
+    ("longest_match_first_short", "bbbb", {}),
+    ("cjk_pieces", "我们", {}),
+    ("repeated_word", "hellohello", {}),
+    ("hash_hash_as_word", "##", {}),
+    ("at_max_chars", "aaaaaaaaaa", {"max_input_chars_per_word": 10}),
+    ("over_max_chars", "aaaaaaaaaaa", {"max_input_chars_per_word": 10}),
+    ("custom_unk", "xyz", {"unk_token": "<unk>"}),
+]
+
+
+def wordpiece_cases():
+    cases = []
+    for name, word, options in WORDPIECE_WORDS:
+        inputs = {"word": word, "vocab": WORDPIECE_VOCAB, "unk_token": "[UNK]", "max_input_chars_per_word": 100}
+        inputs.update(options)
+        cases.append({"name": name, "inputs": inputs})
+    return cases
+
+
+def wordpiece_check(cases, checks):
+    from minibert.tokenization.wordpiece import WordpieceTokenizer
+
+    def run(vocab, word, unk, max_chars):
+        mine = solution("wordpiece")(word, set(vocab), unk, max_chars)
+        ours = [p for p, _, _ in WordpieceTokenizer(dict.fromkeys(vocab, 0), unk, max_chars).split_word(word)]
+        checks.equal(f"minibert WordpieceTokenizer ({word!r})", mine, ours)
+        if transformers is not None:
+            from transformers.models.bert.tokenization_bert import WordpieceTokenizer as ReferenceWP
+
+            checks.equal(f"transformers WordpieceTokenizer ({word!r})", mine,
+                         ReferenceWP(dict.fromkeys(vocab, 0), unk, max_chars).tokenize(word))
+
+    for case in cases:
+        i = case["inputs"]
+        run(i["vocab"], i["word"], i["unk_token"], i["max_input_chars_per_word"])
+    if VOCAB_FILE.is_file():  # the real vocabulary on words that exercise it
+        vocab = VOCAB_FILE.read_text(encoding="utf-8").splitlines()
+        for word in ["unaffable", "tokenization", "pneumonoultramicroscopic", "huggingface", "naïve", "2023rd",
+                     "jalapeño", "supercalifragilisticexpialidocious", "xqzv", "東京", "transformers"]:
+            run(vocab, word, "[UNK]", 100)
+
+
+def layer_norm_cases():
+    return [
+        {"name": "bert_eps", "inputs": {"x": randn(2, 3, 16, seed=2, scale=2.0, shift=0.5),
+                                        "weight": randn(16, seed=3, scale=0.5, shift=1.0),
+                                        "bias": randn(16, seed=4, scale=0.3), "eps": 1e-12}},
+        {"name": "larger_eps_2d", "inputs": {"x": randn(4, 7, seed=5), "weight": randn(7, seed=6),
+                                             "bias": randn(7, seed=7), "eps": 1e-3}},
+        # Vectors whose mean is far from 0: forgetting to subtract the mean cannot pass.
+        {"name": "offset_mean", "inputs": {"x": randn(3, 32, seed=8, shift=5.0),
+                                          "weight": randn(32, seed=9, scale=0.5, shift=1.0),
+                                          "bias": randn(32, seed=10, scale=0.3), "eps": 1e-12}},
+    ]
+
+
+def layer_norm_check(cases, checks):
+    for case in cases:
+        i = case["inputs"]
+        checks.close(f"torch.nn.functional.layer_norm ({case['name']})", solution("layer_norm")(**i),
+                     F.layer_norm(i["x"], (i["x"].shape[-1],), i["weight"], i["bias"], i["eps"]), atol=1e-5)
+
+
+def embeddings_inputs(B, T, seed, all_type_zero=False, eps=1e-12):
+    g = gen(seed)
+    types = torch.zeros(B, T, dtype=torch.long) if all_type_zero else torch.randint(0, 2, (B, T), generator=g)
+    return {"input_ids": torch.randint(0, 30, (B, T), generator=g), "token_type_ids": types,
+            "word_embeddings": torch.randn(30, 16, generator=g),
+            "position_embeddings": torch.randn(16, 16, generator=g),
+            "token_type_embeddings": torch.randn(2, 16, generator=g),
+            "ln_weight": torch.randn(16, generator=g) * 0.5 + 1.0, "ln_bias": torch.randn(16, generator=g) * 0.3,
+            "eps": eps}
+
+
+def embeddings_cases():
+    return [{"name": "pairs", "inputs": embeddings_inputs(2, 7, seed=11)},
+            {"name": "single_sentences", "inputs": embeddings_inputs(3, 5, seed=12, all_type_zero=True, eps=1e-5)},
+            {"name": "full_length", "inputs": embeddings_inputs(1, 16, seed=13)}]
+
+
+def embeddings_check(cases, checks):
+    from minibert import BertEmbeddings
+
+    for case in cases:
+        i = case["inputs"]
+        module = BertEmbeddings(tiny_config(layer_norm_eps=i["eps"])).eval()
+        with torch.no_grad():
+            module.word_embeddings.weight.copy_(i["word_embeddings"])
+            module.position_embeddings.weight.copy_(i["position_embeddings"])
+            module.token_type_embeddings.weight.copy_(i["token_type_embeddings"])
+            module.LayerNorm.weight.copy_(i["ln_weight"])
+            module.LayerNorm.bias.copy_(i["ln_bias"])
+            expected = module(i["input_ids"], token_type_ids=i["token_type_ids"])
+        checks.close(f"minibert.BertEmbeddings ({case['name']})", solution("embeddings")(**i), expected, atol=1e-5)
+
+
+def attention_mask_cases():
+    return [
+        {"name": "float32_int_mask", "inputs": {"mask": torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]]),
+                                                "dtype": torch.float32}},
+        {"name": "float16_bool_mask", "inputs": {"mask": torch.tensor([[True, False, True, True],
+                                                                       [True, True, False, False],
+                                                                       [True, True, True, True]]),
+                                                 "dtype": torch.float16}},
+        {"name": "bfloat16_with_all_padding_row", "inputs": {"mask": torch.tensor([[1, 1, 0, 0, 0, 0], [0] * 6]),
+                                                             "dtype": torch.bfloat16}},
+    ]
+
+
+def attention_mask_check(cases, checks):
+    from minibert.masks import extended_attention_mask
+
+    for case in cases:
+        i = case["inputs"]
+        checks.equal(f"minibert.masks.extended_attention_mask ({case['name']})", solution("attention_mask")(**i),
+                     extended_attention_mask(i["mask"], i["dtype"]))
+
+
+def split_heads_cases():
+    return [{"name": "three_heads", "inputs": {"x": randn(2, 5, 12, seed=14), "num_heads": 3}},
+            {"name": "two_heads", "inputs": {"x": randn(1, 4, 8, seed=15), "num_heads": 2}},
+            {"name": "head_size_one", "inputs": {"x": randn(2, 3, 6, seed=16), "num_heads": 6}}]
+
+
+def split_heads_check(cases, checks):
+    from minibert import BertSelfAttention
+
+    for case in cases:
+        x, H = case["inputs"]["x"], case["inputs"]["num_heads"]
+        module = BertSelfAttention(tiny_config(hidden_size=x.shape[-1], num_attention_heads=H))
+        checks.equal(f"minibert BertSelfAttention.split_heads ({case['name']})", solution("split_heads")(x, H),
+                     module.split_heads(x))
+
+
+def merge_heads_cases():
+    return [{"name": "three_heads", "inputs": {"x": randn(2, 3, 5, 4, seed=17)}},
+            {"name": "two_heads_long", "inputs": {"x": randn(1, 2, 6, 8, seed=18)}}]
+
+
+def merge_heads_check(cases, checks):
+    from minibert import BertSelfAttention
+
+    for case in cases:
+        x = case["inputs"]["x"]
+        checks.equal(f"minibert BertSelfAttention.merge_heads ({case['name']})", solution("merge_heads")(x),
+                     BertSelfAttention.merge_heads(x))
+        checks.equal(f"split_heads(merge_heads(x)) == x ({case['name']})",
+                     solution("split_heads")(solution("merge_heads")(x), x.shape[1]), x)
+
+
+def padding_mask(rows):
+    from minibert.exercises.solutions.attention_mask import attention_mask
+
+    return attention_mask(torch.tensor(rows), torch.float32)
+
+
+def attention_cases():
+    B, H, T, d = 2, 3, 5, 4
+    q, k, v = (randn(B, H, T, d, seed=s, scale=1.5) for s in (19, 20, 21))
+    causal = torch.tril(torch.ones(T, T))  # a 3-D (B, 1, T, T) mask: each query sees itself and the past
+    causal_additive = ((1.0 - causal) * torch.finfo(torch.float32).min).expand(B, 1, T, T).clone()
+    return [
+        {"name": "no_mask", "inputs": {"q": q, "k": k, "v": v, "attention_mask": None, "head_mask": None}},
+        {"name": "padding_mask", "inputs": {"q": q, "k": k, "v": v,
+                                            "attention_mask": padding_mask([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]]),
+                                            "head_mask": None}},
+        {"name": "padding_and_head_mask", "inputs": {
+            "q": q, "k": k, "v": v, "attention_mask": padding_mask([[1, 1, 1, 1, 0], [1, 1, 0, 0, 0]]),
+            "head_mask": torch.tensor([1.0, 0.0, 1.0]).reshape(1, H, 1, 1)}},
+        {"name": "per_query_mask_fractional_head_mask", "inputs": {
+            "q": randn(B, H, T, d, seed=22), "k": randn(B, H, T, d, seed=23), "v": randn(B, H, T, d, seed=24),
+            "attention_mask": causal_additive, "head_mask": torch.tensor([0.5, 1.0, 0.0]).reshape(1, H, 1, 1)}},
+    ]
+
+
+def attention_check(cases, checks):
+    from minibert import BertSelfAttention
+
+    for case in cases:
+        i = case["inputs"]
+        context, probs = solution("attention")(**i)
+        if i["head_mask"] is None:
+            checks.close(f"torch sdpa ({case['name']})", context,
+                         F.scaled_dot_product_attention(i["q"], i["k"], i["v"], attn_mask=i["attention_mask"]), 1e-5)
+    # The whole BertSelfAttention (eager) against projections + split + solution + merge, with both masks.
+    torch.manual_seed(25)
+    module = BertSelfAttention(tiny_config(hidden_size=12, num_attention_heads=3)).eval()
+    x = randn(2, 5, 12, seed=26)
+    mask = padding_mask([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    head_mask = torch.tensor([1.0, 0.0, 1.0]).reshape(1, 3, 1, 1)
+    with torch.no_grad():
+        expected_context, expected_probs = module(x, mask, head_mask, output_attentions=True)
+        qkv = [solution("split_heads")(layer(x), 3) for layer in (module.query, module.key, module.value)]
+        context, probs = solution("attention")(*qkv, attention_mask=mask, head_mask=head_mask)
+    checks.close("minibert BertSelfAttention eager: probabilities", probs, expected_probs, atol=1e-6)
+    checks.close("minibert BertSelfAttention eager: context", solution("merge_heads")(context), expected_context, 1e-6)
+
+
+def add_and_norm_inputs(I, seed, eps):
+    g = gen(seed)
+    return {"hidden_states": torch.randn(2, 4, I, generator=g), "input_tensor": torch.randn(2, 4, 16, generator=g) * 2,
+            "dense_weight": torch.randn(16, I, generator=g) / math.sqrt(I), "dense_bias": torch.randn(16, generator=g),
+            "ln_weight": torch.randn(16, generator=g) * 0.5 + 1.0, "ln_bias": torch.randn(16, generator=g) * 0.3,
+            "eps": eps}
+
+
+def add_and_norm_cases():
+    return [{"name": "after_attention", "inputs": add_and_norm_inputs(16, seed=27, eps=1e-12)},
+            {"name": "after_feed_forward", "inputs": add_and_norm_inputs(64, seed=28, eps=1e-5)}]
+
+
+def add_and_norm_check(cases, checks):
+    from minibert import BertOutput, BertSelfOutput
+
+    for case, cls in zip(cases, (BertSelfOutput, BertOutput)):
+        i = case["inputs"]
+        module = cls(tiny_config(layer_norm_eps=i["eps"])).eval()
+        with torch.no_grad():
+            module.dense.weight.copy_(i["dense_weight"])
+            module.dense.bias.copy_(i["dense_bias"])
+            module.LayerNorm.weight.copy_(i["ln_weight"])
+            module.LayerNorm.bias.copy_(i["ln_bias"])
+            expected = module(i["hidden_states"], i["input_tensor"])
+        checks.close(f"minibert.{cls.__name__} ({case['name']})", solution("add_and_norm")(**i), expected, atol=1e-5)
+
+
+def pooler_cases():
+    g = gen(29)
+    return [{"name": "batch_of_three", "inputs": {"hidden_states": torch.randn(3, 4, 16, generator=g),
+                                                  "dense_weight": torch.randn(16, 16, generator=g) * 0.4,
+                                                  "dense_bias": torch.randn(16, generator=g) * 0.2}},
+            {"name": "single_position", "inputs": {"hidden_states": torch.randn(2, 1, 16, generator=g) * 3,
+                                                   "dense_weight": torch.randn(16, 16, generator=g) * 0.4,
+                                                   "dense_bias": torch.randn(16, generator=g) * 0.2}}]
+
+
+def pooler_check(cases, checks):
+    from minibert import BertPooler
+
+    for case in cases:
+        i = case["inputs"]
+        module = BertPooler(tiny_config()).eval()
+        with torch.no_grad():
+            module.dense.weight.copy_(i["dense_weight"])
+            module.dense.bias.copy_(i["dense_bias"])
+            expected = module(i["hidden_states"])
+        checks.close(f"minibert.BertPooler ({case['name']})", solution("pooler")(**i), expected, atol=1e-6)
+
+
+MLM_VOCAB, MLM_MASK_ID = 100, 4
+
+
+def mlm_batch(seed: int):
+    """A (4, 12) batch: [CLS]=2 ... [SEP]=3, then padding 0, with per-row lengths."""
+    g = gen(seed)
+    lengths = [12, 9, 7, 12]
+    ids = torch.zeros(4, 12, dtype=torch.long)
+    special = torch.zeros(4, 12, dtype=torch.bool)
+    attention = torch.zeros(4, 12, dtype=torch.long)
+    for row, n in enumerate(lengths):
+        ids[row, :n] = torch.randint(5, MLM_VOCAB, (n,), generator=g)
+        ids[row, 0], ids[row, n - 1] = 2, 3
+        special[row, 0] = special[row, n - 1] = True
+        attention[row, :n] = 1
+    return ids, special, attention
+
+
+def mlm_masking_cases():
+    cases = []
+    for name, seed, p in (("bert_15_percent", 30, 0.15), ("half", 31, 0.5), ("every_eligible_token", 32, 1.0)):
+        ids, special, attention = mlm_batch(seed)
+        g = gen(seed + 100)  # the same draws, in the same order, as minibert.training.masking.mask_tokens
+        select_u = torch.rand(ids.shape, generator=g)
+        replace_u = torch.rand(ids.shape, generator=g)
+        random_ids = torch.randint(MLM_VOCAB, ids.shape, generator=g, dtype=torch.long)
+        cases.append({"name": name, "inputs": {
+            "input_ids": ids, "special_tokens_mask": special, "attention_mask": attention, "select_u": select_u,
+            "replace_u": replace_u, "random_ids": random_ids, "mask_token_id": MLM_MASK_ID, "mlm_probability": p,
+            "mask_replace_prob": 0.8, "random_replace_prob": 0.1}})
+    return cases
+
+
+def mlm_masking_check(cases, checks):
+    from minibert.training.masking import mask_tokens
+
+    for case, seed in zip(cases, (130, 131, 132)):
+        i = case["inputs"]
+        masked, labels = solution("mlm_masking")(**i)
+        ours = mask_tokens(i["input_ids"], mask_token_id=MLM_MASK_ID, vocab_size=MLM_VOCAB,
+                           special_tokens_mask=i["special_tokens_mask"], attention_mask=i["attention_mask"],
+                           mlm_probability=i["mlm_probability"], generator=gen(seed))
+        checks.equal(f"minibert mask_tokens, same generator: masked ids ({case['name']})", masked, ours[0])
+        checks.equal(f"minibert mask_tokens, same generator: labels ({case['name']})", labels, ours[1])
+
+
+PRUNE_CASES = [  # name, heads, n_heads (now), head_size, already pruned
+    ("one_head", [1], 4, 3, []),
+    ("two_heads", [0, 2], 6, 2, []),
+    ("after_one_pruned", [3], 3, 2, [1]),
+    ("shifted_by_two_with_repeats", [0, 5, 2, 2], 4, 2, [1, 3]),
+    ("everything", [1, 2], 2, 3, [0, 3]),
+    ("already_pruned_ignored", [3, 1], 3, 4, [1]),
+]
+
+
+def prune_heads_index_cases():
+    return [{"name": name, "inputs": {"heads": heads, "n_heads": n, "head_size": size, "already_pruned": pruned}}
+            for name, heads, n, size, pruned in PRUNE_CASES]
+
+
+def prune_heads_index_check(cases, checks):
+    from minibert.pruning import heads_to_keep_index
+
+    reference = None
+    if transformers is not None:
+        try:
+            from transformers.pytorch_utils import find_pruneable_heads_and_indices as reference
+        except ImportError:
+            checks.skipped("transformers find_pruneable_heads_and_indices", "not in this transformers version")
+    for case in cases:
+        i = case["inputs"]
+        index = solution("prune_heads_index")(**i)
+        pruned = set(i["already_pruned"])
+        checks.equal(f"minibert.pruning.heads_to_keep_index ({case['name']})", index,
+                     heads_to_keep_index(set(i["heads"]) - pruned, i["n_heads"], i["head_size"], pruned))
+        if reference is not None:
+            checks.equal(f"transformers find_pruneable_heads_and_indices ({case['name']})", index,
+                         reference(i["heads"], i["n_heads"], i["head_size"], pruned)[1])
+
+
+SCHEDULE_CASES = [  # name, warmup, total, steps
+    ("bert_like", 10, 100, [0, 1, 5, 9, 10, 11, 50, 99, 100, 101, 150]),
+    ("no_warmup", 0, 20, list(range(0, 23))),
+    ("warmup_equals_total", 5, 5, list(range(0, 8))),
+    ("short_run", 3, 8, list(range(0, 11))),
+    ("warmup_longer_than_training", 10, 6, [0, 3, 5, 6, 9, 10, 12]),
+]
+
+
+def linear_schedule_cases():
+    return [{"name": name, "inputs": {"num_warmup_steps": w, "num_training_steps": t, "steps": steps}}
+            for name, w, t, steps in SCHEDULE_CASES]
+
+
+def linear_schedule_check(cases, checks):
+    from minibert.training.schedules import get_scheduler
+
+    for case in cases:
+        i = case["inputs"]
+        mine = torch.tensor([solution("linear_schedule")(s, i["num_warmup_steps"], i["num_training_steps"])
+                             for s in i["steps"]], dtype=torch.float64)
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        ours = get_scheduler("linear", opt, i["num_warmup_steps"], i["num_training_steps"]).lr_lambdas[0]
+        checks.close(f"minibert get_scheduler('linear') ({case['name']})", mine,
+                     torch.tensor([float(ours(s)) for s in i["steps"]], dtype=torch.float64), atol=1e-12)
+        if transformers is not None:
+            sched = transformers.get_linear_schedule_with_warmup(opt, i["num_warmup_steps"], i["num_training_steps"])
+            checks.close(f"transformers get_linear_schedule_with_warmup ({case['name']})", mine,
+                         torch.tensor([float(sched.lr_lambdas[0](s)) for s in i["steps"]], dtype=torch.float64), 1e-12)
+
+
+def qa_best_span_cases():
+    B, T = 3, 10
+    g = gen(33)
+    start, end = torch.randn(B, T, generator=g), torch.randn(B, T, generator=g)
+    for b, (s, e) in enumerate([(1, 6), (4, 7), (2, 7)]):  # a long best answer, so max_answer_length matters
+        start[b, s] += 4.0
+        end[b, e] += 4.0
+    allowed = torch.ones(B, T, dtype=torch.bool)
+    allowed[1, :4] = False  # the question and [CLS]/[SEP]
+    allowed[1, 8:] = False  # padding
+    allowed[2] = torch.tensor([0, 0, 1, 1, 0, 1, 1, 1, 0, 0], dtype=torch.bool)
+    # Designed so the two single best positions are in the wrong order (end before start): the unconstrained
+    # argmax pair (7, 2) is invalid, and the span-length limit bites too.
+    trap_start = torch.tensor([[0.0, 0.5, 0.1, 0.2, 0.0, 0.3, 0.0, 5.0, 0.2, 0.1]])
+    trap_end = torch.tensor([[0.0, 0.1, 6.0, 0.3, 1.5, 0.2, 0.1, 0.0, 0.4, 0.0]])
+    return [
+        {"name": "long_answers_allowed", "inputs": {"start_logits": start, "end_logits": end, "allowed": allowed,
+                                                    "max_answer_length": 30}},
+        {"name": "max_three_tokens", "inputs": {"start_logits": start, "end_logits": end, "allowed": allowed,
+                                                "max_answer_length": 3}},
+        {"name": "end_before_start_trap", "inputs": {"start_logits": trap_start, "end_logits": trap_end,
+                                                     "allowed": torch.ones(1, T, dtype=torch.bool),
+                                                     "max_answer_length": 4}},
+    ]
+
+
+def qa_best_span_check(cases, checks):
+    from minibert.training.metrics import best_span
+
+    for case in cases:
+        i = case["inputs"]
+        start, end, score = solution("qa_best_span")(**i)
+        B, T = i["start_logits"].shape
+        brute = []
+        for b in range(B):  # every span, one by one: the definition itself
+            spans = [(float(i["start_logits"][b, s] + i["end_logits"][b, e]), s, e) for s in range(T) for e in range(T)
+                     if s <= e < s + i["max_answer_length"] and i["allowed"][b, s] and i["allowed"][b, e]]
+            brute.append(max(spans, key=lambda t: t[0]))
+        checks.equal(f"brute force over all spans: starts ({case['name']})", start.tolist(), [s for _, s, _ in brute])
+        checks.equal(f"brute force over all spans: ends ({case['name']})", end.tolist(), [e for _, _, e in brute])
+        checks.close(f"brute force over all spans: scores ({case['name']})", score,
+                     torch.tensor([sc for sc, _, _ in brute], dtype=torch.float32), atol=1e-6)
+        rows = [b for b in range(B) if bool(i["allowed"][b].all())]
+        if rows:  # minibert's best_span has no allowed mask: compare on the examples where everything is allowed
+            ours = best_span(i["start_logits"][rows], i["end_logits"][rows], i["max_answer_length"])
+            checks.equal(f"minibert training.metrics.best_span ({case['name']}, rows {rows})",
+                         torch.stack([start[rows], end[rows]], dim=-1), ours)
+        if transformers is not None:
+            from transformers.pipelines.question_answering import decode_spans
+
+            for b in range(B):  # the pipeline ranks products of softmax probabilities: the same argmax
+                p_start = torch.softmax(i["start_logits"][b].double(), -1).numpy()
+                p_end = torch.softmax(i["end_logits"][b].double(), -1).numpy()
+                allowed = i["allowed"][b].numpy().astype(np.int64)
+                s, e, _ = decode_spans(p_start, p_end, T * T - 1, i["max_answer_length"], allowed)
+                checks.equal(f"transformers decode_spans ({case['name']}, example {b})",
+                             (int(start[b]), int(end[b])), (int(s[0]), int(e[0])))
+
+
+# --------------------------------------------------------------------------------------------------------
+
+
+def run_solution(name: str, inputs: dict) -> dict:
+    """The reference solution's outputs on one case, named as the grader names them."""
+    fn = solution(name)
+    if name == "wordpiece":
+        return {"pieces": fn(inputs["word"], set(inputs["vocab"]), inputs["unk_token"],
+                             inputs["max_input_chars_per_word"])}
+    if name == "linear_schedule":
+        return {"factors": [fn(s, inputs["num_warmup_steps"], inputs["num_training_steps"]) for s in inputs["steps"]]}
+    out = fn(**inputs)
+    names = {"gelu": ("y",), "basic_tokenize": ("words",), "layer_norm": ("y",), "embeddings": ("embeddings",),
+             "attention_mask": ("mask",), "split_heads": ("heads",), "merge_heads": ("merged",),
+             "attention": ("context", "probs"), "add_and_norm": ("y",), "pooler": ("pooled",),
+             "mlm_masking": ("masked_input_ids", "labels"), "prune_heads_index": ("index",),
+             "qa_best_span": ("start", "end", "score")}[name]
+    return dict(zip(names, out if len(names) > 1 else (out,)))
+
+
+def versions() -> dict:
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+            "minibert": minibert.__version__, "transformers": getattr(transformers, "__version__", None)}
+
+
+def build(name: str) -> dict:
+    """Cases, expected outputs and cross-check results for exercise ``name`` (raises on a disagreement)."""
+    module = sys.modules[__name__]
+    cases = getattr(module, f"{name}_cases")()
+    for case in cases:
+        case["expected"] = run_solution(name, case["inputs"])
+    checks = CrossChecks(name)
+    getattr(module, f"{name}_check")(cases, checks)
+    return {"exercise": name, "generated_by": "scripts/make_exercise_snapshots.py", "versions": versions(),
+            "cross_checks": checks.rows, "cases": cases}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with the stored snapshots, write nothing")
+    parser.add_argument("--out", type=Path, default=SNAPSHOT_DIR, help="snapshot folder (default: the package's)")
+    args = parser.parse_args(argv)
+    problems = []
+    for ex in EXERCISES:
+        snapshot = build(ex.name)
+        n_checks = sum("max_abs_diff" in row for row in snapshot["cross_checks"])
+        skipped = [row["against"] for row in snapshot["cross_checks"] if "skipped" in row]
+        worst = max((row["max_abs_diff"] for row in snapshot["cross_checks"] if "max_abs_diff" in row), default=0.0)
+        note = f"; skipped: {', '.join(skipped)}" if skipped else ""
+        print(f"{ex.number:2d} {ex.name:18s} {len(snapshot['cases'])} cases, {n_checks} cross-checks passed, "
+              f"worst diff {worst:.2g}{note}")
+        if args.check:
+            stored = load_snapshot(ex.name, args.out)["cases"]
+            if stored != encode(snapshot["cases"]):
+                problems.append(f"{ex.name}: stored snapshot differs from what the solution computes now")
+            else:  # the file decodes to exactly what was computed
+                assert decode(stored) is not None
+        else:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / f"{ex.name}.json").write_text(dump_snapshot(snapshot), encoding="utf-8")
+    for problem in problems:
+        print("error:", problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
