@@ -27,7 +27,8 @@ def _as_dtype(torch_dtype, config: BertConfig):
     if torch_dtype is None:
         return None
     if torch_dtype == "auto":
-        torch_dtype = config.torch_dtype or "float32"
+        # the reference (4.57) writes the saved dtype as "dtype"; older versions wrote "torch_dtype"
+        torch_dtype = config.torch_dtype or getattr(config, "dtype", None) or "float32"
     if isinstance(torch_dtype, str):
         value = getattr(torch, torch_dtype.replace("torch.", ""), None)
         if not isinstance(value, torch.dtype):

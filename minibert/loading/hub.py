@@ -70,13 +70,13 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=Non
         raise FileNotFoundError(f"{name!r} is neither an existing file or folder nor a Hub repo id like 'org/name'")
     try:
         return _hub_download(name, filename, revision, cache_dir, local_files_only)
+    except LocalEntryNotFoundError as err:  # first: it is a subclass of EntryNotFoundError
+        if required:
+            raise _hub_error(name, filename, revision, err) from None
+        return None
     except EntryNotFoundError:
         if required:
             raise FileNotFoundError(f"the Hub repo {name!r} has no file {filename!r}") from None
-        return None
-    except LocalEntryNotFoundError as err:
-        if required:
-            raise _hub_error(name, filename, revision, err) from None
         return None
     except Exception as err:  # network, auth, bad revision: one clear message
         raise _hub_error(name, filename, revision, err) from None
