@@ -1,0 +1,59 @@
+"""Command-line flags shared by ``pretrain`` and ``finetune``: the TrainingArguments, one flag each."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_training_arguments(parser: argparse.ArgumentParser, *, steps: int, batch_size: int, lr: float) -> None:
+    g = parser.add_argument_group("training")
+    g.add_argument("--output", required=True, help="folder for the model, log.jsonl and checkpoint.pt")
+    g.add_argument("--steps", type=int, default=steps, help=f"optimizer steps (default {steps})")
+    g.add_argument("--batch-size", type=int, default=batch_size, help="examples per process per micro-batch")
+    g.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimizer step")
+    g.add_argument("--lr", type=float, default=lr, help=f"peak learning rate (default {lr})")
+    g.add_argument("--weight-decay", type=float, default=0.01)
+    g.add_argument("--warmup-steps", type=int, default=None, help="default: 10%% of --steps")
+    g.add_argument("--scheduler", default="linear",
+                   help="constant, constant_with_warmup, linear, cosine, cosine_with_restarts, polynomial")
+    g.add_argument("--max-grad-norm", type=float, default=1.0)
+    g.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
+    g.add_argument("--eval-every", type=int, default=0, help="steps between evaluations (0: at the end)")
+    g.add_argument("--save-every", type=int, default=0, help="steps between checkpoints (0: none)")
+    g.add_argument("--no-resume", action="store_true", help="start over even if OUTPUT/checkpoint.pt exists")
+    g.add_argument("--eval-fraction", type=float, default=0.1, help="share of the data held out for evaluation")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def training_arguments(args):
+    from minibert.training.trainer import TrainingArguments
+
+    warmup = args.warmup_steps if args.warmup_steps is not None else args.steps // 10
+    return TrainingArguments(
+        output_dir=args.output, max_steps=args.steps, batch_size=args.batch_size, grad_accum_steps=args.grad_accum,
+        lr=args.lr, weight_decay=args.weight_decay, scheduler=args.scheduler, warmup_steps=warmup,
+        max_grad_norm=args.max_grad_norm, precision=args.precision, eval_every=args.eval_every,
+        save_every=args.save_every, seed=args.seed, progress=not args.no_progress)
+
+
+def split(examples: list, fraction: float, seed: int) -> tuple[list, list]:
+    """A seeded shuffle, then the last ``fraction`` of the examples held out for evaluation."""
+    import random
+
+    if not 0 <= fraction < 1:
+        raise ValueError(f"--eval-fraction must be in [0, 1), got {fraction}")
+    examples = list(examples)
+    random.Random(seed).shuffle(examples)
+    n_eval = int(len(examples) * fraction)
+    return examples[: len(examples) - n_eval], examples[len(examples) - n_eval:]
+
+
+def loss_summary(output: str) -> str:
+    """"loss 4.1 -> 1.2": the mean training loss of the first and of the last 10 logged steps."""
+    import json
+    from pathlib import Path
+
+    losses = [r["loss"] for r in map(json.loads, (Path(output) / "log.jsonl").read_text().splitlines()) if "loss" in r]
+    k = min(10, len(losses))
+    return f"training loss {sum(losses[:k]) / k:.3f} (first {k} steps) -> {sum(losses[-k:]) / k:.3f} (last {k})"
