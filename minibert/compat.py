@@ -75,7 +75,7 @@ class Report:
 
     def format_table(self) -> str:
         lines = [f"model:     {self.model}", f"reference: {self.reference}",
-                 f"device:    {self.device}   dtype: {self.dtype}   tolerance: {self.tolerance:.0e}", ""]
+                 f"device:    {self.device}   dtype: {self.dtype}   tolerance: {self.tolerance:g}", ""]
         w = max(len(r.module) for r in self.rows) if self.rows else 10
         ws = max(len(r.weight) for r in self.rows) if self.rows else 10
         lines.append(f"{'module':<{w}}  {'weight':<{ws}}  {'output':<16}  {'max |Δ|':>9}  status")
@@ -86,7 +86,7 @@ class Report:
         lines += [""] + [f"note: {n}" for n in self.notes]
         n_fail = sum(not r.ok for r in self.rows)
         lines.append(f"result: {'OK' if self.ok else 'FAIL'} ({len(self.rows) - n_fail}/{len(self.rows)} modules "
-                     f"within {self.tolerance:.0e})")
+                     f"within {self.tolerance:g})")
         return "\n".join(lines)
 
 
