@@ -7,6 +7,7 @@ formats, head pruning, gradient checkpointing, and resizing / tying the word emb
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import re
@@ -211,6 +212,9 @@ class BertPreTrainedModel(nn.Module):
         """
         src = pretrained_model_name_or_path
         opts = {"revision": revision, "cache_dir": cache_dir, "local_files_only": local_files_only}
+        # Keywords of the model's own constructor (``add_pooling_layer=False``) go to it, not into the config.
+        init_params = inspect.signature(cls.__init__).parameters
+        model_kwargs = {k: config_overrides.pop(k) for k in list(config_overrides) if k in init_params}
         if config is None:
             config = BertConfig.from_pretrained(src, **opts, **config_overrides)
         elif config_overrides:
@@ -225,7 +229,7 @@ class BertPreTrainedModel(nn.Module):
         # Build on the "meta" device (shapes only, no memory, no random init), then allocate for real:
         # the checkpoint overwrites almost everything, so initialising it first would be wasted time.
         with torch.device("meta"):
-            model = cls(config, *model_args)
+            model = cls(config, *model_args, **model_kwargs)
         model.to_empty(device="cpu")
         model._reset_buffers()
         model.tie_weights()
