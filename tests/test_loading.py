@@ -358,3 +358,17 @@ def test_hub_repo_not_in_cache_error_names_repo_and_remedies(tmp_path):
     message = str(err.value)
     assert "nobody/not-cached" in message
     assert "local_files_only" in message and "local folder" in message
+
+
+def test_constructor_keywords_reach_the_model_not_the_config(tmp_path):
+    """``BertModel.from_pretrained(path, add_pooling_layer=False)``, as with the reference: no pooler is built,
+    its checkpoint weights are reported unused, and the flag does not leak into config.json."""
+    model, info = BertModel.from_pretrained(PRETRAINING, add_pooling_layer=False, output_loading_info=True)
+    assert model.pooler is None and info["missing_keys"] == []
+    assert {"pooler.dense.weight", "pooler.dense.bias"} <= set(info["unexpected_keys"])
+    model.save_pretrained(tmp_path / "out")
+    assert "add_pooling_layer" not in json.loads((tmp_path / "out" / "config.json").read_text())
+    with torch.no_grad():
+        out = model(**inputs_of(PRETRAINING))
+    assert out.pooler_output is None
+    assert max_diff(out.last_hidden_state, reference(PRETRAINING)["last_hidden_state"]) <= TOL
