@@ -39,7 +39,11 @@ _GLUE_CHARS = "\x0b\x0c\x1c\x1d\x1e\x1f\x85"
 _HAS_GLUE = re.compile(f"[{_GLUE_CHARS}]")
 _BERT_CHUNK = re.compile(rf"(?:[^\s]|[{_GLUE_CHARS}])+")
 _SPLIT_CHUNK = re.compile(r"\S+")
-_CACHE_LIMIT = 1 << 18
+_CACHE_LIMIT = 1 << 20
+# Printable ASCII without spaces, and the BasicTokenizer's split of it: a punctuation character alone, or a
+# run of anything else (ASCII punctuation is 33-47, 58-64, 91-96 and 123-126).
+_PLAIN_ASCII = re.compile(r"[!-~]+")
+_ASCII_WORD = re.compile(r"[!-/:-@\[-`{-~]|[^!-/:-@\[-`{-~]+")
 
 
 def load_vocab(vocab_file: str | os.PathLike) -> dict[str, int]:
@@ -203,9 +207,26 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
             position += len(part)
         return out, back
 
+    def _protected(self, chunk: str) -> bool:
+        """Whether ``never_split`` or a special token could keep this chunk whole (then take the general path)."""
+        never = self.basic_tokenizer.never_split
+        return (
+            chunk in never
+            or chunk.lower() in never
+            or chunk in self._added.tokens
+            or "[" in chunk
+            and any(chunk == t or chunk.lower() == t for t in self.all_special_tokens)
+        )
+
     def _encode_chunk(self, chunk: str) -> ChunkResult:
         """BasicTokenizer + WordPiece + ids for one chunk: ``"wörld!"`` -> ``("world", "!"), (2088, 999)``."""
-        if self.do_basic_tokenize:
+        if self.do_basic_tokenize and _PLAIN_ASCII.fullmatch(chunk) and not self._protected(chunk):
+            # Fast path for printable ASCII (most chunks of English text): no cleaning, CJK, NFC or accents
+            # apply, so BasicTokenizer reduces to lowercasing and cutting around punctuation.
+            # "World!" -> "world!" -> ["world", "!"], each character keeping its own offset.
+            text = chunk.lower() if self.basic_tokenizer.do_lower_case else chunk
+            words = [(m.group(), [(i, i + 1) for i in range(*m.span())]) for m in _ASCII_WORD.finditer(text)]
+        elif self.do_basic_tokenize:
             words = self.basic_tokenizer.tokenize_with_offsets(chunk, never_split=self.all_special_tokens)
         else:
             words = [(chunk, [(i, i + 1) for i in range(len(chunk))])]
