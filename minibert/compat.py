@@ -212,7 +212,8 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
                                                output_loading_info=True)
         has_pooler = not any(k.startswith("pooler.") for k in info["missing_keys"])
         if not has_pooler:  # saved without a pooler: compare without one rather than with random weights
-            model, info = BertModel.from_pretrained(name_or_path, False, **opts, attn_implementation="eager",
+            model, info = BertModel.from_pretrained(name_or_path, **opts, add_pooling_layer=False,
+                                                   attn_implementation="eager",
                                                    output_loading_info=True)
     finally:
         quiet.setLevel(level)

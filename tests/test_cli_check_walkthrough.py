@@ -153,3 +153,17 @@ def test_walkthrough_runs_on_cuda_when_available(capsys):
         pytest.skip("no CUDA device")
     assert main(["walkthrough", "--device", "cuda", "--reference", "stored"]) == 0
     assert "every stage matches the reference" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("reference", ["stored", "transformers"])
+def test_check_a_checkpoint_without_pooler(tmp_path, reference, capsys):
+    if reference == "transformers":
+        pytest.importorskip("transformers")
+    folder = tmp_path / "no-pooler"
+    shutil.copytree(CHECKPOINTS / "tiny-bert-silu-8-heads", folder)
+    state = {k: v for k, v in load_file(str(folder / "model.safetensors")).items() if not k.startswith("pooler.")}
+    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    assert main(["check", str(folder), "--reference", reference, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "pooler" not in [r["module"] for r in report["rows"]]
+    assert any("no pooler" in n for n in report["notes"])
