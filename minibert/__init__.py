@@ -56,6 +56,8 @@ _EXPORTS = {
     "MultipleChoiceModelOutput": "minibert.outputs",
     "TokenClassifierOutput": "minibert.outputs",
     "QuestionAnsweringModelOutput": "minibert.outputs",
+    # one-line task pipelines (minibert/pipelines/)
+    "pipeline": "minibert.pipelines",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

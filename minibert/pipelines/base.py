@@ -1,0 +1,155 @@
+"""What every pipeline shares: load a checkpoint, put it on a device, run padded batches without gradients.
+
+A pipeline is three steps, the same for every task::
+
+    text ──tokenizer──► ids (one row per text) ──model, in padded batches──► logits ──postprocess──► dicts
+
+Only the first and last steps differ between tasks, so this module holds the middle one (``run_rows``) and
+the loading, with the checks that turn a wrong checkpoint into a clear error instead of random predictions.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import torch
+
+from minibert.tokenization import BertTokenizer
+
+
+class PipelineError(ValueError):
+    """Bad input or an unsuitable checkpoint: the message says what was wrong and what is expected."""
+
+
+def resolve_device(device) -> torch.device:
+    """``None``/``-1``/``"cpu"`` -> cpu; ``0`` -> cuda:0; ``"cuda"``, ``"cuda:1"``, ``torch.device`` as given."""
+    if device is None:
+        return torch.device("cpu")
+    if isinstance(device, int):
+        return torch.device("cpu") if device < 0 else torch.device("cuda", device)
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise PipelineError(f"device {device!r} is not a device: use 'cpu', 'cuda', 'cuda:1' or an index") from err
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise PipelineError(f"device {device!r} was asked for but this machine has no CUDA GPU; use --device cpu")
+    return resolved
+
+
+def load_model(model_class, source, task: str, head_prefix: str | None, head_name: str, **kwargs):
+    """``model_class.from_pretrained(source)``, refusing a checkpoint that lacks the task's head.
+
+    ``from_pretrained`` initialises missing weights randomly (right for fine-tuning, wrong for prediction):
+    a pipeline whose head weights (``head_prefix*``) were not in the checkpoint would print confident
+    nonsense, so that is an error here, naming what is missing.
+    """
+    quiet = logging.getLogger("minibert")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # the missing-keys warning is replaced by the error below
+    try:
+        model, info = model_class.from_pretrained(source, output_loading_info=True, **kwargs)
+    finally:
+        quiet.setLevel(level)
+    missing = [key for key in info["missing_keys"] if head_prefix and key.startswith(head_prefix)]
+    if missing:
+        raise PipelineError(
+            f"the checkpoint {str(source)!r} has no {head_name} weights ({', '.join(missing[:3])}"
+            f"{', ...' if len(missing) > 3 else ''}), so it cannot do {task}: use a checkpoint fine-tuned for "
+            f"{task} (saved from {model_class.__name__})"
+        )
+    if info["missing_keys"]:
+        logging.getLogger("minibert.pipelines").warning(
+            "weights not in the checkpoint %s were initialised randomly: %s", source, info["missing_keys"])
+    return model
+
+
+class Pipeline:
+    """Base class: a model (in eval mode, on ``device``) and its tokenizer.
+
+    Args:
+        model: a checkpoint folder, weights file or Hub repo id; or an already built minibert model.
+        tokenizer: a ``BertTokenizer``; by default loaded from the same place as the model.
+        device: ``None``/``"cpu"``, ``"cuda"``, ``"cuda:1"``, a ``torch.device`` or a GPU index.
+        batch_size (int): texts per forward pass (rows are padded to the longest in their batch).
+    """
+
+    task = ""
+    model_class = None  # the head class loaded by from_pretrained
+    head_prefix: str | None = None  # parameter names of the head that must come from the checkpoint
+    head_name = ""
+
+    def __init__(self, model, tokenizer=None, device=None, batch_size: int = 8, **load_kwargs):
+        self.device = resolve_device(device)
+        if batch_size < 1:
+            raise PipelineError(f"batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        if isinstance(model, (str, os.PathLike)):
+            self.source = model
+            model = load_model(self.model_class, model, self.task, self.head_prefix, self.head_name, **load_kwargs)
+            if tokenizer is None:
+                tokenizer = BertTokenizer.from_pretrained(self.source, **_hub_options(load_kwargs))
+        elif tokenizer is None:
+            raise PipelineError("a model object needs its tokenizer: pass tokenizer=BertTokenizer.from_pretrained(...)")
+        else:
+            self.source = None
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.config = model.config
+        # The longest input the model can take: the tokenizer's limit, or the position table's size.
+        self.max_length = min(tokenizer.model_max_length, self.config.max_position_embeddings)
+
+    # -- text -> rows of ids ----------------------------------------------------------------------------
+    def encode(self, text, pair=None, truncation: bool = False, **options) -> dict:
+        """One text (or pair) -> a dict of lists (``input_ids``, ``token_type_ids``, ...), no padding.
+
+        Without ``truncation`` an input longer than the model accepts is an error naming both lengths
+        (the position-embedding lookup would otherwise fail deep inside the model).
+        """
+        if not isinstance(text, str) or (pair is not None and not isinstance(pair, str)):
+            raise PipelineError(f"{self.task} inputs must be str, got {type(text).__name__}: {text!r:.80}")
+        if not text.strip():
+            raise PipelineError(f"{self.task} got an empty text; give it some words")
+        row = dict(self.tokenizer(text, pair, truncation=truncation or None,
+                                  max_length=self.max_length if truncation else None, verbose=False, **options))
+        if len(row["input_ids"]) > self.max_length:
+            raise PipelineError(f"the input has {len(row['input_ids'])} tokens but the model accepts at most "
+                                f"{self.max_length}; shorten it or pass truncation=True")
+        return row
+
+    # -- rows -> model outputs ----------------------------------------------------------------------------
+    @torch.inference_mode()  # no autograd graph: less memory, faster, and outputs can't leak gradients
+    def run_rows(self, rows: list[dict], outputs: tuple[str, ...] = ("logits",),
+                 per_token: bool = True) -> list[dict[str, torch.Tensor]]:
+        """Run rows of ids through the model in padded batches; return, per row, the named outputs.
+
+        Each returned dict maps a name in ``outputs`` to a float32 CPU tensor without the batch axis; with
+        ``per_token`` the padding positions are cut off too, e.g. logits (T_i, V) for row i, else e.g. (L,).
+        Padding does not change a row's numbers: padded keys get zero attention weight (minibert/masks.py).
+        """
+        names = ("input_ids", "token_type_ids", "attention_mask")
+        results = []
+        for first in range(0, len(rows), self.batch_size):
+            chunk = rows[first:first + self.batch_size]
+            batch = self.tokenizer.pad([{k: r[k] for k in names if k in r} for r in chunk], return_tensors="pt")
+            inputs = {k: v.to(self.device) for k, v in batch.items()}  # each (B, T)
+            out = self.model(**inputs, return_dict=True)
+            for i, row in enumerate(chunk):
+                n = len(row["input_ids"])
+                results.append({name: (out[name][i, :n] if per_token else out[name][i]).float().cpu()
+                                for name in outputs})
+        return results
+
+
+def _hub_options(kwargs: dict) -> dict:
+    """The ``from_pretrained`` options that also apply to the tokenizer files."""
+    return {k: kwargs[k] for k in ("revision", "cache_dir", "local_files_only") if k in kwargs}
+
+
+def as_batch(inputs, what: str = "texts") -> tuple[list, bool]:
+    """``"a"`` -> (["a"], False); ``["a", "b"]`` -> (["a", "b"], True). An empty list is an error."""
+    if isinstance(inputs, (list, tuple)):
+        if not inputs:
+            raise PipelineError(f"got an empty list of {what}")
+        return list(inputs), True
+    return [inputs], False

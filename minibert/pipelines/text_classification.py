@@ -1,0 +1,74 @@
+"""``text-classification``: one label per text (or per text pair), with a probability.
+
+    "what a lovely film"  ─BertForSequenceClassification─►  logits (L,)  ─softmax or sigmoid─►
+    [{"label": "POSITIVE", "score": 0.98}]
+
+Which function turns logits into scores follows what the head was trained with (``config.problem_type``):
+softmax for single-label classification (the labels compete), a sigmoid per label for multi-label (each
+label is its own yes/no) or for a single output, and nothing for regression (the logit *is* the answer).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from minibert.heads.sequence_classification import BertForSequenceClassification
+from minibert.pipelines.base import Pipeline, PipelineError, as_batch
+
+FUNCTIONS = ("softmax", "sigmoid", "none")
+_UNSET = object()  # top_k not given: the reference's older, flatter output shape
+
+
+class TextClassificationPipeline(Pipeline):
+    """``pipe("text")`` -> ``[{"label", "score"}]`` (best label); ``top_k=None`` -> every label, best first.
+
+    Inputs: a str, a ``{"text": ..., "text_pair": ...}`` dict, or a list of either.
+    """
+
+    task = "text-classification"
+    model_class = BertForSequenceClassification
+    head_prefix = "classifier"
+    head_name = "classifier"
+
+    def __call__(self, inputs, top_k=_UNSET, function_to_apply: str | None = None, truncation: bool = False):
+        items, batched = as_batch([inputs] if isinstance(inputs, dict) else inputs)
+        function = self.default_function() if function_to_apply is None else str(function_to_apply).lower()
+        if function not in FUNCTIONS:
+            raise PipelineError(f"function_to_apply must be one of {FUNCTIONS}, got {function_to_apply!r}")
+        rows = [self.encode(*self.text_and_pair(item), truncation=truncation) for item in items]
+        results = [self.postprocess(out["logits"], function, top_k)
+                   for out in self.run_rows(rows, ("logits",), per_token=False)]
+        if not batched and top_k is not _UNSET:
+            return results[0]
+        return results
+
+    @staticmethod
+    def text_and_pair(item) -> tuple[str, str | None]:
+        if isinstance(item, dict):
+            if "text" not in item or set(item) - {"text", "text_pair"}:
+                raise PipelineError(f"a text pair is a dict with keys 'text' and 'text_pair', got keys {sorted(item)}")
+            return item["text"], item.get("text_pair")
+        return item, None
+
+    def default_function(self) -> str:
+        """The reference's rule: regression -> none; multi-label or one label -> sigmoid; else softmax."""
+        problem = self.config.problem_type
+        if problem == "regression":
+            return "none"
+        if problem == "multi_label_classification" or self.config.num_labels == 1:
+            return "sigmoid"
+        return "softmax"
+
+    def postprocess(self, logits: torch.Tensor, function: str, top_k):
+        """logits (L,) -> the best ``{"label", "score"}`` (top_k unset) or a sorted list of ``top_k`` of them."""
+        if function == "softmax":
+            scores = logits.softmax(dim=-1)
+        elif function == "sigmoid":
+            scores = logits.sigmoid()
+        else:
+            scores = logits
+        labels = [{"label": self.config.id2label[i], "score": s} for i, s in enumerate(scores.tolist())]
+        if top_k is _UNSET:
+            return labels[int(scores.argmax())]
+        labels.sort(key=lambda entry: entry["score"], reverse=True)  # stable: ties keep label order
+        return labels if top_k is None else labels[:top_k]

@@ -1,0 +1,30 @@
+"""Sliding windows over a text too long for the model (the reference's "overflowing tokens" with a stride).
+
+BERT reads at most ``max_length`` tokens. A longer passage is cut into windows of ``budget`` tokens that
+overlap by ``stride`` tokens, so an answer or entity cut by one window's edge is whole in the next::
+
+    tokens 0..9, budget 4, stride 2   ->   [0:4] [2:6] [4:8] [6:10]       (step = budget - stride = 2)
+
+The last window ends exactly at the last token; windows stop as soon as one reaches the end.
+"""
+
+from __future__ import annotations
+
+
+def window_spans(n_tokens: int, budget: int, stride: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` token ranges covering ``n_tokens`` tokens, ``budget`` per window, ``stride`` overlap."""
+    if budget <= 0:
+        raise ValueError(f"no room for the text: the window budget is {budget} tokens (max length too small "
+                         "for the question and special tokens)")
+    if n_tokens <= budget:
+        return [(0, n_tokens)]
+    if stride >= budget:
+        raise ValueError(f"stride ({stride}) must be smaller than the tokens per window ({budget}), or the "
+                         "windows would never move forward")
+    spans = []
+    for start in range(0, n_tokens, budget - stride):
+        stop = min(start + budget, n_tokens)
+        spans.append((start, stop))
+        if stop == n_tokens:
+            break
+    return spans
