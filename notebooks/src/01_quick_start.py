@@ -1,0 +1,140 @@
+# %% [markdown]
+# # 01 · Quick start: one sentence through BERT
+#
+# **What you will understand by the end**
+# * how to load a checkpoint (config + weights + vocabulary) with `from minibert import ...`, the same
+#   three lines you would write for Hugging Face `transformers`;
+# * what comes out of `BertModel`: one vector per token (`last_hidden_state`) and one for the whole
+#   sentence (`pooler_output`), and their shapes;
+# * what "minibert computes what the reference computes" means in numbers: the same weights and the same
+#   token ids give outputs that differ by less than 1e-5 from `transformers.BertModel`.
+#
+# The checkpoint is `checkpoints/tiny-bert`, a 2-layer BERT with hidden size 32 and **random** weights, saved by
+# `transformers` itself: small enough to run anywhere in a second, real enough to test every code path. (Its
+# outputs mean nothing; notebook 08 loads real, trained weights.)
+#
+# Modules: [`minibert/model.py`](../minibert/model.py), [`minibert/tokenization/`](../minibert/tokenization/),
+# [`minibert/pretrained.py`](../minibert/pretrained.py) (loading). Next: notebook 02, the tokenizer.
+
+# %%
+# Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
+# environment variable MINIBERT_DEVICE=cpu (or cuda) before starting Jupyter, or edit the line below.
+%matplotlib inline
+import os
+from pathlib import Path
+
+import torch
+
+DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+# The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
+ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
+assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
+TINY = ROOT / "checkpoints" / "tiny-bert"
+torch.manual_seed(0)
+print(f"device: {DEVICE}   repository: {ROOT}")
+
+# %% [markdown]
+# ## Load a checkpoint
+#
+# A checkpoint folder holds `config.json` (the sizes), `model.safetensors` (the weights) and `vocab.txt`
+# (the tokenizer's vocabulary). `from_pretrained` accepts such a folder, a single weights file or a Hub repo id.
+
+# %%
+from minibert import BertModel, BertTokenizer
+
+tokenizer = BertTokenizer.from_pretrained(TINY)
+# The checkpoint was saved from BertForPreTraining: the warning lists its pre-training heads (cls.*), which the
+# bare encoder has no place for. Loaded models start in eval mode: dropout is off.
+model = BertModel.from_pretrained(TINY).to(DEVICE)
+config = model.config
+print(f"{config.num_hidden_layers} layers, hidden size {config.hidden_size}, {config.num_attention_heads} heads, "
+      f"vocabulary {config.vocab_size}: {model.num_parameters():,} parameters")
+assert not model.training
+
+# %% [markdown]
+# ## Run a sentence
+#
+# The tokenizer turns text into ids and adds BERT's special tokens: `[CLS]` in front, `[SEP]` at the end.
+# The model maps the (B, T) ids to (B, T, C) vectors, C = hidden size.
+
+# %%
+text = "The quick brown fox jumps over the lazy dog."
+inputs = tokenizer(text, return_tensors="pt").to(DEVICE)
+print(tokenizer.convert_ids_to_tokens(inputs["input_ids"][0]))
+
+with torch.no_grad():
+    out = model(**inputs)
+B, T = inputs["input_ids"].shape
+print("last_hidden_state", tuple(out.last_hidden_state.shape), "  pooler_output", tuple(out.pooler_output.shape))
+assert out.last_hidden_state.shape == (B, T, config.hidden_size)  # one vector per token
+assert out.pooler_output.shape == (B, config.hidden_size)  # one vector per sentence
+assert inputs["input_ids"][0, 0] == tokenizer.cls_token_id and inputs["input_ids"][0, -1] == tokenizer.sep_token_id
+
+# %% [markdown]
+# Each row below is one token's output vector. With random weights there is no meaning to read, but note that
+# every row is on the same scale: the last operation of every layer is a LayerNorm (notebook 05).
+
+# %%
+import matplotlib.pyplot as plt
+
+tokens = tokenizer.convert_ids_to_tokens(inputs["input_ids"][0])
+fig, ax = plt.subplots(figsize=(8, 3.5))
+im = ax.imshow(out.last_hidden_state[0].cpu(), aspect="auto", cmap="RdBu_r")
+ax.set_yticks(range(T), tokens)
+ax.set_xlabel("hidden dimension")
+ax.set_title("last_hidden_state: one row per token")
+fig.colorbar(im)
+plt.show()
+
+# %% [markdown]
+# ## Compare with the reference
+#
+# The claim of this project: the same weights and inputs give the same numbers as `transformers.BertModel`
+# (fp32, max |Δ| ≤ 1e-5). When `transformers` is installed we run it on the same folder; the checkpoint also
+# stores the outputs `transformers` computed when it was made (`reference_outputs.safetensors`), so the check
+# works without it too. The stored batch begins with our sentence.
+
+# %%
+from safetensors.torch import load_file
+
+stored = load_file(TINY / "reference_outputs.safetensors")
+n = int(stored["inputs.attention_mask"][0].sum())  # row 0 is our sentence, padded to the batch length
+assert stored["inputs.input_ids"][0, :n].tolist() == inputs["input_ids"][0].tolist(), "the tokenizer differs"
+diff = (out.last_hidden_state[0].cpu() - stored["last_hidden_state"][0, :n]).abs().max().item()
+print(f"vs stored reference outputs: max |Δ| = {diff:.2e}")
+assert diff <= 1e-5
+
+try:
+    import transformers
+except ImportError:
+    transformers = None
+    print("transformers is not installed: compared with the stored outputs only")
+if transformers is not None:
+    transformers.logging.set_verbosity_error()  # it would list the checkpoint's unused pre-training heads
+    reference = transformers.BertModel.from_pretrained(TINY).to(DEVICE).eval()
+    with torch.no_grad():
+        ref = reference(**inputs)
+    for name in ("last_hidden_state", "pooler_output"):
+        d = (getattr(out, name) - getattr(ref, name)).abs().max().item()
+        print(f"vs transformers {transformers.__version__}: {name:<18} max |Δ| = {d:.2e}")
+        assert d <= 1e-5
+
+# %% [markdown]
+# ## The same check, module by module, from the command line
+#
+# `python -m minibert walkthrough` runs this sentence stage by stage (embeddings, each layer, pooler) and prints
+# each stage's distance from the reference; `python -m minibert check PATH` prints one row per module (notebook
+# 08). Here is the walkthrough on the tiny checkpoint, called in-process (a shell would run
+# `python -m minibert walkthrough --reference stored`):
+
+# %%
+from minibert.__main__ import main as minibert_cli  # what `python -m minibert ...` runs
+
+exit_code = minibert_cli(["walkthrough", "--reference", "stored"])
+assert exit_code == 0, "a stage differs from the reference"
+
+# %% [markdown]
+# **What to remember.** Three lines load and run a BERT; outputs are (B, T, C) per token and (B, C) per sentence;
+# "correct" is measured against the reference, to 1e-5. The next notebooks open the model up, one stage at a
+# time, in the order the data flows: tokenizer (02), embeddings (03), attention (04), feed-forward (05), the
+# stack (06), heads (07).
