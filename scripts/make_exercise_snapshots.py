@@ -617,12 +617,11 @@ def versions() -> dict:
 
 def build(name: str) -> dict:
     """Cases, expected outputs and cross-check results for exercise ``name`` (raises on a disagreement)."""
-    module = sys.modules[__name__]
-    cases = getattr(module, f"{name}_cases")()
+    cases = globals()[f"{name}_cases"]()
     for case in cases:
         case["expected"] = run_solution(name, case["inputs"])
     checks = CrossChecks(name)
-    getattr(module, f"{name}_check")(cases, checks)
+    globals()[f"{name}_check"](cases, checks)
     return {"exercise": name, "generated_by": "scripts/make_exercise_snapshots.py", "versions": versions(),
             "cross_checks": checks.rows, "cases": cases}
 

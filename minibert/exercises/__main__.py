@@ -13,16 +13,16 @@ import sys
 from pathlib import Path
 
 from minibert.exercises.adapters import ENV_VAR, default_source
-from minibert.exercises.catalog import EXERCISES, find
+from minibert.exercises.catalog import EXERCISES, Exercise, find
 
 GRADERS = Path(__file__).resolve().parent / "graders"
 
 
-class _Collector:
+class Results:
     """A pytest plugin that keeps each test's outcome and failure message, per exercise."""
 
     def __init__(self):
-        self.results: dict[str, list[tuple[str, bool, str]]] = {}  # exercise -> [(case, passed, message)]
+        self.by_exercise: dict[str, list[tuple[str, bool, str]]] = {}  # exercise -> [(case, passed, message)]
         self.collection_errors: list[str] = []
 
     @staticmethod
@@ -42,17 +42,28 @@ class _Collector:
         exercise = module.removeprefix("test_").removesuffix(".py")
         case = report.nodeid.rsplit("[", 1)[-1].rstrip("]") if "[" in report.nodeid else report.nodeid
         message = "" if report.passed else self._message(report)
-        self.results.setdefault(exercise, []).append((case, report.passed, message))
+        self.by_exercise.setdefault(exercise, []).append((case, report.passed, message))
 
     def pytest_collectreport(self, report):
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {self._message(report)}")
 
 
+def run_graders(exercises: list[Exercise], source: str, verbose: bool = False) -> tuple[Results, int]:
+    """Run the graders of ``exercises`` on ``source`` with pytest, in this process; (results, pytest's exit code)."""
+    import pytest
+
+    results = Results()
+    args = [str(GRADERS / f"test_{ex.name}.py") for ex in exercises]
+    args += ["-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS), "--impl", source]
+    args += ["-v"] if verbose else ["-p", "no:terminal"]  # without -v, our table is the only report
+    return results, int(pytest.main(args, plugins=[results]))
+
+
 def grade(names: list[str], source: str, verbose: bool = False) -> int:
-    """Run the graders of ``names`` (all if empty) on ``source``; print the table; 0 when all pass."""
+    """Grade ``names`` (all if empty) on ``source`` and print one row per exercise; 0 when all pass."""
     try:
-        import pytest
+        import pytest  # noqa: F401
     except ImportError:
         print("error: grading needs pytest: pip install pytest", file=sys.stderr)
         return 2
@@ -61,30 +72,26 @@ def grade(names: list[str], source: str, verbose: bool = False) -> int:
     except KeyError as err:
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
-    collector = _Collector()
-    args = [str(GRADERS / f"test_{ex.name}.py") for ex in exercises]
-    args += ["-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS), "--impl", source]
-    args += ["-v"] if verbose else ["-p", "no:terminal"]  # our table is the report
-    code = pytest.main(args, plugins=[collector])
+    results, code = run_graders(exercises, source, verbose)
 
     print(f"Grading {source!r} ({'the reference solutions' if source == 'solutions' else 'your implementation'})")
     width = max(len(ex.name) for ex in exercises)
     print(f"{'#':>3}  {'exercise':{width}}  result  cases  first problem")
     n_pass = 0
     for ex in exercises:
-        rows = collector.results.get(ex.name, [])
+        rows = results.by_exercise.get(ex.name, [])
         passed = sum(ok for _, ok, _ in rows)
         ok = bool(rows) and passed == len(rows)
         n_pass += ok
         problem = next((msg for _, good, msg in rows if not good), "")
         if not rows:
-            problem = f"no grader result (pytest exit code {int(code)}); rerun with -v to see why"
+            problem = f"no grader result (pytest exit code {code}); rerun with -v to see why"
         result = "PASS" if ok else "FAIL"
         print(f"{ex.number:3d}  {ex.name:{width}}  {result:6s}  {passed:>2}/{len(rows):<2}  {problem}".rstrip())
-    for error in collector.collection_errors:
+    for error in results.collection_errors:
         print(f"collection error: {error}")
     print(f"{n_pass}/{len(exercises)} exercises pass")
-    return 0 if n_pass == len(exercises) and not collector.collection_errors else 1
+    return 0 if n_pass == len(exercises) and not results.collection_errors else 1
 
 
 def list_exercises() -> int:
