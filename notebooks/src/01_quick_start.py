@@ -21,9 +21,12 @@
 # environment variable MINIBERT_DEVICE=cpu (or cuda) before starting Jupyter, or edit the line below.
 %matplotlib inline
 import os
+import warnings
 from pathlib import Path
 
 import torch
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's note about Jupyter widgets
 
 DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
 # The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.

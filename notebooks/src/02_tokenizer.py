@@ -1,0 +1,165 @@
+# %% [markdown]
+# # 02 · The tokenizer: from text to ids and back
+#
+# **What you will understand by the end**
+# * the two stages of BERT's tokenizer: the *basic* tokenizer (clean, lowercase, strip accents, split on
+#   whitespace and punctuation) and *WordPiece* (split each word into the longest pieces the vocabulary has);
+# * why the vocabulary has `##` pieces, and why almost no word is ever "unknown";
+# * the special tokens `[CLS]`, `[SEP]`, `[PAD]`, `[MASK]`, `[UNK]` and where they go, for one text and for a pair;
+# * what `token_type_ids`, `attention_mask`, padding, truncation and offsets are for.
+#
+# WordPiece (Schuster & Nakajima, 2012; Wu et al., 2016, §4.1) keeps a fixed vocabulary of ~30k whole words and
+# word pieces. A rare word is split into frequent pieces (`tokenization` → `token ##ization`) instead of being
+# thrown away as unknown: the model sees every word, through pieces it has seen often.
+#
+# Modules: [`minibert/tokenization/basic.py`](../minibert/tokenization/basic.py),
+# [`wordpiece.py`](../minibert/tokenization/wordpiece.py), [`bert_tokenizer.py`](../minibert/tokenization/bert_tokenizer.py),
+# [`encoding.py`](../minibert/tokenization/encoding.py), [`truncation.py`](../minibert/tokenization/truncation.py),
+# [`padding.py`](../minibert/tokenization/padding.py). Exercises: WordPiece longest-match, BasicTokenizer splitting.
+
+# %%
+# Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
+# environment variable MINIBERT_DEVICE=cpu (or cuda) before starting Jupyter, or edit the line below.
+%matplotlib inline
+import os
+import warnings
+from pathlib import Path
+
+import torch
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's note about Jupyter widgets
+
+DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+# The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
+ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
+assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
+TINY = ROOT / "checkpoints" / "tiny-bert"
+torch.manual_seed(0)
+print(f"device: {DEVICE}   repository: {ROOT}")
+
+# %% [markdown]
+# ## String → tokens → ids → string
+#
+# `checkpoints/tiny-bert/vocab.txt` is the bert-base-uncased vocabulary: 30,522 lines, and a token's id is its
+# line number.
+
+# %%
+from minibert import BertTokenizer
+
+tokenizer = BertTokenizer.from_pretrained(TINY)
+text = "Tokenization of naïve, UNBELIEVABLE words!"
+words = tokenizer.basic_tokenizer.tokenize(text)  # stage 1: clean, lowercase, strip accents, split
+tokens = tokenizer.tokenize(text)  # stage 1 + stage 2 (WordPiece on each word)
+ids = tokenizer.convert_tokens_to_ids(tokens)
+print("words: ", words)
+print("tokens:", tokens)
+print("ids:   ", ids)
+print("back:  ", tokenizer.decode(ids))
+assert words == ["tokenization", "of", "naive", ",", "unbelievable", "words", "!"]  # lowercased, accent gone
+assert tokens[:2] == ["token", "##ization"]  # "##": this piece continues the previous one, no space before it
+assert tokenizer.decode(ids) == "tokenization of naive, unbelievable words!"  # uncased: case and accents are gone
+
+# %% [markdown]
+# WordPiece is greedy longest-match-first: from the start of the word, take the longest prefix that is in the
+# vocabulary, then repeat on the rest with the `##` prefix. Written out in five lines it gives the same pieces as
+# the tokenizer (try it on other words: this is exercise `wordpiece`):
+
+# %%
+def longest_match(word, vocab):
+    pieces, start = [], 0
+    while start < len(word):
+        end = len(word)
+        while end > start and (("##" if start else "") + word[start:end]) not in vocab:
+            end -= 1  # shrink the candidate until the vocabulary knows it
+        if end == start:
+            return ["[UNK]"]  # not even one character matched: the whole word is unknown
+        pieces.append(("##" if start else "") + word[start:end])
+        start = end
+    return pieces
+
+for word in ["tokenization", "unbelievable", "minibert", "transformers"]:
+    ours = longest_match(word, tokenizer.vocab)
+    print(f"{word:>13} → {ours}")
+    assert ours == tokenizer.tokenize(word)
+
+# %% [markdown]
+# ## Special tokens, single texts and pairs
+#
+# BERT reads `[CLS] A [SEP]` or `[CLS] A [SEP] B [SEP]`. `[CLS]`'s final vector summarises the input (the pooler,
+# notebook 07); `[SEP]` closes each segment. `token_type_ids` say which segment each token belongs to (0 for A,
+# 1 for B): the model adds a learned "segment" vector for each (notebook 03).
+
+# %%
+print({name: (tok, tokenizer.convert_tokens_to_ids(tok)) for name, tok in tokenizer.special_tokens_map.items()})
+pair = tokenizer("Where is the cat?", "It sleeps on the mat.")
+print(tokenizer.convert_ids_to_tokens(pair["input_ids"]))
+print(pair["token_type_ids"])
+first_sep = pair["input_ids"].index(tokenizer.sep_token_id)
+assert pair["input_ids"][0] == tokenizer.cls_token_id and pair["input_ids"][-1] == tokenizer.sep_token_id
+assert set(pair["token_type_ids"][: first_sep + 1]) == {0} and set(pair["token_type_ids"][first_sep + 1:]) == {1}
+
+# %% [markdown]
+# ## Padding and truncation: a batch is a rectangle
+#
+# Texts of different lengths are padded with `[PAD]` (id 0) to a common length T; `attention_mask` marks real
+# tokens with 1 and padding with 0, so attention can ignore the padding (notebook 04). Truncation cuts inputs
+# longer than `max_length`; for a pair, `"longest_first"` removes tokens from the longer text first.
+
+# %%
+batch = tokenizer(["A short one.", "A somewhat longer sentence, with more words in it."],
+                  padding=True, return_tensors="pt")
+for row_ids, row_mask in zip(batch["input_ids"], batch["attention_mask"]):
+    print(f"{' '.join(tokenizer.convert_ids_to_tokens(row_ids)):<75} mask {row_mask.tolist()}")
+assert batch["input_ids"].shape == batch["attention_mask"].shape
+assert ((batch["input_ids"] == tokenizer.pad_token_id) == (batch["attention_mask"] == 0)).all()
+
+cut = tokenizer("Where is the cat?", "It sleeps on the mat in the sun all afternoon.", truncation="longest_first",
+                max_length=12)
+print(tokenizer.convert_ids_to_tokens(cut["input_ids"]))
+assert len(cut["input_ids"]) == 12  # the 3 special tokens are always kept
+
+# %% [markdown]
+# ## Offsets: which characters each token came from
+#
+# For tasks that answer with a span of the original text (question answering, named entities) we need to map
+# tokens back to characters. `return_offsets_mapping=True` gives a (start, end) character span per token;
+# special tokens get (0, 0). Even after lowercasing and accent stripping the spans point into the *original*
+# string:
+
+# %%
+enc = tokenizer(text, return_offsets_mapping=True)
+for token, (start, end) in zip(tokenizer.convert_ids_to_tokens(enc["input_ids"]), enc["offset_mapping"]):
+    print(f"{token:>12}  {start:>2}:{end:<2}  {text[start:end]!r}")
+spans = enc["offset_mapping"]
+assert text[slice(*spans[1])] == "Token" and text[slice(*spans[2])] == "ization"
+assert text[slice(*spans[4])] == "naïve"  # the span covers the accented original
+
+# %% [markdown]
+# ## Same ids as the reference
+#
+# `transformers` has two BERT tokenizers: the Python one (`BertTokenizer`) and the Rust one (`BertTokenizerFast`,
+# the only one with offsets). When it is installed, check that ours gives the same ids, types and masks as the
+# first and the same offsets as the second on the inputs of this notebook.
+
+# %%
+try:
+    import transformers
+except ImportError:
+    transformers = None
+    print("transformers is not installed: skipping the comparison")
+if transformers is not None:
+    slow = transformers.BertTokenizer.from_pretrained(TINY)
+    fast = transformers.BertTokenizerFast.from_pretrained(TINY)
+    cases = [(text, None), ("Where is the cat?", "It sleeps on the mat."), ("Ünïcödé café 東京 😀", None)]
+    for a, b in cases:
+        ours, theirs = tokenizer(a, b), slow(a, b)
+        for key in ("input_ids", "token_type_ids", "attention_mask"):
+            assert ours[key] == theirs[key], (a, key)
+        assert tokenizer(a, b, return_offsets_mapping=True)["offset_mapping"] == \
+            [tuple(s) for s in fast(a, b, return_offsets_mapping=True)["offset_mapping"]]
+    print(f"ids, types, masks and offsets identical to transformers {transformers.__version__} on {len(cases)} inputs")
+
+# %% [markdown]
+# **What to remember.** Text → words (basic tokenizer) → pieces (WordPiece, greedy longest match) → ids (line
+# numbers of vocab.txt); special tokens frame the segments; padding + attention mask make batches rectangular;
+# offsets lead back to the characters. Next, notebook 03: what the model does with an id.
