@@ -105,6 +105,20 @@ def test_grade_command_exit_codes_and_tables(tmp_path):
     assert f"0/{len(names)} exercises pass" in bad.stdout
 
 
+def test_init_then_solve_exercise_one(tmp_path, capsys):
+    """The learner's path: copy the stubs, solve exercise 1 in the copy, grade it."""
+    work = tmp_path / "my_exercises"
+    assert main(["init", str(work)]) == 0
+    assert sorted(p.stem for p in work.glob("*.py")) == sorted(ex.name for ex in EXERCISES)
+    assert main(["grade", "1", "--impl", str(work)]) == 1
+    assert "not implemented yet" in table(capsys.readouterr().out)["gelu"]
+    (work / "gelu.py").write_text("import torch\n\n\ndef gelu(x):\n    return x * (1 + torch.erf(x / 2**0.5)) / 2\n")
+    assert main(["grade", "1", "--impl", str(work)]) == 0
+    assert table(capsys.readouterr().out)["gelu"].startswith("PASS")
+    assert main(["init", str(work)]) == 0  # a second init keeps the learner's work
+    assert "erf" in (work / "gelu.py").read_text()
+
+
 def test_grade_selects_by_name_or_number(capsys):
     assert main(["grade", "1", "attention", "--impl", "solutions"]) == 0
     assert sorted(table(capsys.readouterr().out)) == ["attention", "gelu"]

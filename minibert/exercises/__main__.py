@@ -1,4 +1,7 @@
-"""``python -m minibert.exercises list | grade [NAME ...] [--impl SOURCE] [-v]``.
+"""``python -m minibert.exercises list | init [DIR] | grade [NAME ...] [--impl SOURCE] [-v]``.
+
+``init`` copies the stubs into a folder of your own (default ``my_exercises``), which you then edit and grade
+with ``--impl DIR`` (or ``export MINIBERT_EXERCISES=DIR``): the package itself stays untouched.
 
 ``grade`` runs the pytest graders in minibert/exercises/graders on the chosen implementation and prints one
 row per exercise: PASS when every case matches its snapshot, else FAIL with the first mismatch (which output,
@@ -9,6 +12,7 @@ exercise passes. The same graders run under plain pytest: ``pytest minibert/exer
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from minibert.exercises.adapters import ENV_VAR, default_source
 from minibert.exercises.catalog import EXERCISES, Exercise, find
 
 GRADERS = Path(__file__).resolve().parent / "graders"
+STUBS = Path(__file__).resolve().parent / "stubs"
 
 
 class Results:
@@ -100,19 +105,41 @@ def list_exercises() -> int:
     return 0
 
 
+def init(folder: Path, force: bool = False) -> int:
+    """Copy every stub into ``folder`` (created if needed); existing files are kept unless ``force``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = []
+    for ex in EXERCISES:
+        target = folder / f"{ex.name}.py"
+        if target.exists() and not force:
+            kept.append(target.name)
+            continue
+        shutil.copyfile(STUBS / f"{ex.name}.py", target)
+    copied = len(EXERCISES) - len(kept)
+    print(f"copied {copied} exercise stubs into {folder}/" + (f" (kept your {', '.join(kept)}; --force overwrites)"
+                                                             if kept else ""))
+    print(f"next: edit {folder / 'gelu.py'}, then run: python -m minibert.exercises grade gelu --impl {folder}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m minibert.exercises", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("list", help="the exercises, one line each")
+    i = sub.add_parser("init", help="copy the stubs into a folder of your own to work in")
+    i.add_argument("folder", nargs="?", type=Path, default=Path("my_exercises"), help="default: my_exercises")
+    i.add_argument("--force", action="store_true", help="overwrite files already there")
     g = sub.add_parser("grade", help="grade exercises against the reference snapshots")
     g.add_argument("names", nargs="*", metavar="NAME", help="exercise names or numbers (default: all)")
     g.add_argument("--impl", default=None,
-                   help=f"stubs (what you edit, the default), solutions, or a .py file / folder of your own "
-                        f"(default: ${ENV_VAR} or stubs)")
+                   help=f"a folder made by `init` (or any .py file) with your solutions, stubs (the package's own "
+                        f"stubs) or solutions (the reference); default: ${ENV_VAR}, else stubs")
     g.add_argument("-v", "--verbose", action="store_true", help="show pytest's own report too")
     args = parser.parse_args(argv)
     if args.command == "list":
         return list_exercises()
+    if args.command == "init":
+        return init(args.folder, args.force)
     if args.command == "grade":
         return grade(args.names, args.impl or default_source(), args.verbose)
     parser.print_help()

@@ -1,8 +1,9 @@
-"""The exercises, one module per function: edit these (or a copy of this folder) and run the graders.
+"""The exercise stubs, one module per function: what a learner fills in.
 
-    python -m minibert.exercises list                 # what there is to do
-    python -m minibert.exercises grade gelu           # grade one exercise (name or number)
-    python -m minibert.exercises grade                # grade them all
+Work on a copy so the package stays as shipped (and its own tests keep passing):
+
+    python -m minibert.exercises init my_exercises         # copies these files
+    python -m minibert.exercises grade gelu --impl my_exercises
 
 Each function's docstring says exactly what to compute, with shapes and dtypes. Replace the
 ``raise NotImplementedError(...)`` line with your code; you may use anything torch offers unless the

@@ -25,5 +25,4 @@ def add_and_norm(hidden_states: torch.Tensor, input_tensor: torch.Tensor, dense_
 
     Hints: the residual is added BEFORE the LayerNorm; ``torch.nn.functional.layer_norm`` is allowed.
     """
-    raise NotImplementedError("exercise add_and_norm: not implemented yet — "
-                              "edit minibert/exercises/stubs/add_and_norm.py")
+    raise NotImplementedError("exercise add_and_norm: not implemented yet — replace this line with your code")

@@ -27,5 +27,4 @@ def attention_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
           NaN after the softmax) and not ``-1e4`` (not small enough, and ``-1e4`` differs per dtype).
         * ``x[:, None, None, :]`` inserts the two singleton dimensions.
     """
-    raise NotImplementedError("exercise attention_mask: not implemented yet — "
-                              "edit minibert/exercises/stubs/attention_mask.py")
+    raise NotImplementedError("exercise attention_mask: not implemented yet — replace this line with your code")

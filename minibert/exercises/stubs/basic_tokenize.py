@@ -34,5 +34,4 @@ def basic_tokenize(text: str) -> list[str]:
     Returns:
         The words, a ``list[str]``, in order.
     """
-    raise NotImplementedError("exercise basic_tokenize: not implemented yet — "
-                              "edit minibert/exercises/stubs/basic_tokenize.py")
+    raise NotImplementedError("exercise basic_tokenize: not implemented yet — replace this line with your code")

@@ -29,5 +29,4 @@ def embeddings(input_ids: torch.Tensor, token_type_ids: torch.Tensor, word_embed
         * Indexing a ``(V, C)`` table with a ``(B, T)`` tensor of ids gives ``(B, T, C)``.
         * You may use your ``layer_norm`` from exercise 4 or ``torch.nn.functional.layer_norm``.
     """
-    raise NotImplementedError("exercise embeddings: not implemented yet — "
-                              "edit minibert/exercises/stubs/embeddings.py")
+    raise NotImplementedError("exercise embeddings: not implemented yet — replace this line with your code")

@@ -21,5 +21,4 @@ def merge_heads(x: torch.Tensor) -> torch.Tensor:
     Hints: after swapping H and T back the tensor is not contiguous, so ``view`` fails where ``reshape``
     (or ``.contiguous().view``) works.
     """
-    raise NotImplementedError("exercise merge_heads: not implemented yet — "
-                              "edit minibert/exercises/stubs/merge_heads.py")
+    raise NotImplementedError("exercise merge_heads: not implemented yet — replace this line with your code")

@@ -35,5 +35,4 @@ def mlm_masking(input_ids: torch.Tensor, special_tokens_mask: torch.Tensor, atte
     Returns:
         ``(masked_input_ids, labels)``, both int64 ``(B, T)``. Do not modify ``input_ids`` in place.
     """
-    raise NotImplementedError("exercise mlm_masking: not implemented yet — "
-                              "edit minibert/exercises/stubs/mlm_masking.py")
+    raise NotImplementedError("exercise mlm_masking: not implemented yet — replace this line with your code")

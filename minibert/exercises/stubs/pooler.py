@@ -20,5 +20,4 @@ def pooler(hidden_states: torch.Tensor, dense_weight: torch.Tensor, dense_bias: 
 
     Hint: not the mean over positions (that is what sentence-embedding models do instead).
     """
-    raise NotImplementedError("exercise pooler: not implemented yet — "
-                              "edit minibert/exercises/stubs/pooler.py")
+    raise NotImplementedError("exercise pooler: not implemented yet — replace this line with your code")

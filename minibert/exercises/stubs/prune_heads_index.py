@@ -29,5 +29,4 @@ def prune_heads_index(heads: list[int], n_heads: int, head_size: int, already_pr
     Returns:
         int64 1-D tensor of the kept feature indices, ascending (empty if every head goes).
     """
-    raise NotImplementedError("exercise prune_heads_index: not implemented yet — "
-                              "edit minibert/exercises/stubs/prune_heads_index.py")
+    raise NotImplementedError("exercise prune_heads_index: not implemented yet — replace this line with your code")

@@ -24,5 +24,4 @@ def split_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
 
     Hints: ``view``/``reshape`` to ``(B, T, H, d)`` then swap two dimensions (``transpose``/``permute``).
     """
-    raise NotImplementedError("exercise split_heads: not implemented yet — "
-                              "edit minibert/exercises/stubs/split_heads.py")
+    raise NotImplementedError("exercise split_heads: not implemented yet — replace this line with your code")

@@ -32,5 +32,4 @@ def wordpiece(word: str, vocab: Container[str], unk_token: str = "[UNK]",
     Returns:
         The pieces, a ``list[str]``, whose concatenation (without the "##") is ``word`` unless it is ``[unk_token]``.
     """
-    raise NotImplementedError("exercise wordpiece: not implemented yet — "
-                              "edit minibert/exercises/stubs/wordpiece.py")
+    raise NotImplementedError("exercise wordpiece: not implemented yet — replace this line with your code")
