@@ -25,7 +25,13 @@ from pathlib import Path
 
 import torch
 
-REFERENCE_FILE = "reference_outputs.safetensors"
+from minibert.reference_outputs import (
+    REFERENCE_FILE,
+    load_stored_reference,
+    stored_module_outputs,
+    synthetic_inputs,
+)
+
 # Default tolerance per dtype when both sides run in that dtype (or against fp32 stored outputs). fp32: the
 # issue's bar. Half precision: a few units in the last place of values of size ~1-10 after LayerNorm
 # (fp16 has 10 mantissa bits, bf16 7): 3x the worst measured, see HALF_TOLERANCE in tests/test_parity_model.py.
@@ -123,40 +129,6 @@ def capture(model: torch.nn.Module, inputs: dict[str, torch.Tensor]) -> dict[str
     for i, probs in enumerate(out.attentions):
         captured[f"encoder.layer.{i}.attention.probs"] = probs  # (B, H, T, T)
     return captured
-
-
-def load_stored_reference(folder: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, str]] | None:
-    """The stored reference outputs of a checkpoint folder (tensors, metadata), or None if it has none."""
-    path = Path(folder) / REFERENCE_FILE
-    if not path.is_file():
-        return None
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as f:
-        return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
-
-
-def stored_module_outputs(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Stored reference tensors under the same names ``capture`` uses."""
-    out = {k.removeprefix("modules."): v for k, v in stored.items() if k.startswith("modules.")}
-    for k, v in stored.items():
-        if k.startswith("attentions."):
-            out[f"encoder.layer.{k.split('.')[1]}.attention.probs"] = v
-    return out
-
-
-def synthetic_inputs(config, batch: int = 3, length: int = 16, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Random ids with padding (lengths T, ~T/2, 2) and two segments, for checkpoints without stored inputs."""
-    g = torch.Generator().manual_seed(seed)
-    T = min(length, config.max_position_embeddings)
-    ids = torch.randint(0, config.vocab_size, (batch, T), generator=g)
-    mask = torch.ones(batch, T, dtype=torch.long)
-    types = torch.zeros(batch, T, dtype=torch.long)
-    if config.type_vocab_size > 1:
-        types[:, T // 2:] = 1
-    for b, n in enumerate([T, max(1, T // 2), min(2, T)][:batch]):
-        mask[b, n:] = 0
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
 
 def reference_library():

@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from minibert import BertForPreTraining, BertModel
-from minibert.compat import load_stored_reference
+from minibert.reference_outputs import load_stored_reference
 
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 PRETRAINING = CHECKPOINTS / "tiny-bert-relu-relative-key-query"  # BertForPreTraining: bert.* and cls.* keys

@@ -16,7 +16,8 @@ import torch
 from safetensors import safe_open
 
 from minibert import BertModel
-from minibert.compat import capture, stored_module_outputs
+from minibert.compat import capture
+from minibert.reference_outputs import stored_module_outputs
 
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 NAMES = sorted(p.parent.name for p in CHECKPOINTS.glob("*/reference_outputs.safetensors"))

@@ -104,7 +104,7 @@ class MinimalWordPiece:
 
 def stored_reference_for(model_path: Path, input_ids):
     """The stored reference outputs for exactly these token ids (one unpadded row), or None."""
-    from minibert.compat import load_stored_reference, stored_module_outputs
+    from minibert.reference_outputs import load_stored_reference, stored_module_outputs
 
     stored = load_stored_reference(model_path) if model_path.is_dir() else None
     if stored is None:
