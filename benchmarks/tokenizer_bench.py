@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import platform
 import random
 import sys
@@ -139,6 +140,8 @@ def main() -> None:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''} {platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         "transformers": transformers.__version__,
         "tokenizers": tokenizers.__version__,
         "corpus_texts": len(corpus),
@@ -157,19 +160,23 @@ def main() -> None:
     ]
     for name, r in results.items():
         rows.append(
-            f"| {name} | {r['per_text_texts_per_s']:,.0f} | {r['batched_texts_per_s']:,.0f} | "
+            f"| {name} | {r['per_text_texts_per_s']:,.0f} | {r['per_text_warm_texts_per_s']:,.0f} | "
+            f"{r['batched_texts_per_s']:,.0f} | "
             f"{r['encode_texts_per_s']:,.0f} |"
         )
     for other, r in ratios.items():
         rows.append(
-            f"| minibert / {other} | {r['per_text_texts_per_s']:.2f}x | {r['batched_texts_per_s']:.2f}x | "
+            f"| minibert / {other} | {r['per_text_texts_per_s']:.2f}x | {r['per_text_warm_texts_per_s']:.2f}x | "
+            f"{r['batched_texts_per_s']:.2f}x | "
             f"{r['encode_texts_per_s']:.2f}x |"
         )
     text = "\n".join(
         [
             "# Tokenizer throughput",
             "",
-            f"{meta['date']} on {meta['machine']}; Python {meta['python']}, transformers {meta['transformers']}, "
+            f"{meta['date']} on {meta['machine']} ({meta['cpus']} CPUs, 1-minute load average "
+            f"{meta['load_average_1m_at_end']} at the end: other jobs shared the machine); "
+            f"Python {meta['python']}, transformers {meta['transformers']}, "
             f"tokenizers {meta['tokenizers']}.",
             f"Corpus: {len(corpus)} texts, {meta['corpus_megabytes']} MB (built by benchmarks/tokenizer_bench.py, "
             "seed 0). Each tokenizer starts cold; 'warm' is a second pass with the same instance. "

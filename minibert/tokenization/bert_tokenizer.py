@@ -107,6 +107,7 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
         self.padding_side = padding_side or type(self).padding_side
         self.truncation_side = truncation_side or type(self).truncation_side
         self._cache: dict[str, ChunkResult] = {}
+        self._word_cache: dict[str, list] = {}
         self._warned_long = False
         self._init_added_tokens(added_tokens_decoder)
         if additional_special_tokens:
@@ -218,29 +219,45 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
             and any(chunk == t or chunk.lower() == t for t in self.all_special_tokens)
         )
 
+    def _wordpieces(self, word: str) -> list[tuple[str, int, int, int]]:
+        """WordPiece pieces of one word with their ids, remembered: "world" recurs in "world," and "World."."""
+        found = self._word_cache.get(word)
+        if found is None:
+            found = [(p, self._token_to_id(p), a, b) for p, a, b in self.wordpiece_tokenizer.split_word(word)]
+            if len(self._word_cache) >= _CACHE_LIMIT:
+                self._word_cache.clear()
+            self._word_cache[word] = found
+        return found
+
     def _encode_chunk(self, chunk: str) -> ChunkResult:
         """BasicTokenizer + WordPiece + ids for one chunk: ``"wörld!"`` -> ``("world", "!"), (2088, 999)``."""
+        tokens, ids, spans = [], [], []
         if self.do_basic_tokenize and _PLAIN_ASCII.fullmatch(chunk) and not self._protected(chunk):
             # Fast path for printable ASCII (most chunks of English text): no cleaning, CJK, NFC or accents
-            # apply, so BasicTokenizer reduces to lowercasing and cutting around punctuation.
-            # "World!" -> "world!" -> ["world", "!"], each character keeping its own offset.
+            # apply, so BasicTokenizer reduces to lowercasing and cutting around punctuation, and every
+            # character keeps its own offset. "World!" -> "world!" -> ["world", "!"]
             text = chunk.lower() if self.basic_tokenizer.do_lower_case else chunk
-            words = [(m.group(), [(i, i + 1) for i in range(*m.span())]) for m in _ASCII_WORD.finditer(text)]
-        elif self.do_basic_tokenize:
-            words = self.basic_tokenizer.tokenize_with_offsets(chunk, never_split=self.all_special_tokens)
+            for match in _ASCII_WORD.finditer(text):
+                base = match.start()
+                for piece, piece_id, start, end in self._wordpieces(match.group()):
+                    tokens.append(piece)
+                    ids.append(piece_id)
+                    spans.append((base + start, base + end))
         else:
-            words = [(chunk, [(i, i + 1) for i in range(len(chunk))])]
-        tokens, ids, spans = [], [], []
-        for word, word_spans in words:
-            if word in self.basic_tokenizer.never_split and self.do_basic_tokenize:
-                pieces = [(word, 0, len(word))]
+            if self.do_basic_tokenize:
+                words = self.basic_tokenizer.tokenize_with_offsets(chunk, never_split=self.all_special_tokens)
             else:
-                pieces = self.wordpiece_tokenizer.split_word(word)
-            for piece, start, end in pieces:
-                tokens.append(piece)
-                ids.append(self._token_to_id(piece))
-                covered = word_spans[start:end]  # NFC may have reordered marks: take the extremes
-                spans.append((min(c[0] for c in covered), max(c[1] for c in covered)))
+                words = [(chunk, [(i, i + 1) for i in range(len(chunk))])]
+            for word, word_spans in words:
+                if word in self.basic_tokenizer.never_split and self.do_basic_tokenize:
+                    pieces = [(word, self._token_to_id(word), 0, len(word))]
+                else:
+                    pieces = self._wordpieces(word)
+                for piece, piece_id, start, end in pieces:
+                    tokens.append(piece)
+                    ids.append(piece_id)
+                    covered = word_spans[start:end]  # NFC may have reordered marks: take the extremes
+                    spans.append((min(c[0] for c in covered), max(c[1] for c in covered)))
         result = (tuple(tokens), tuple(ids), tuple(spans))
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
