@@ -31,16 +31,16 @@ class TextClassificationPipeline(Pipeline):
     head_name = "classifier"
 
     def __call__(self, inputs, top_k=_UNSET, function_to_apply: str | None = None, truncation: bool = False):
-        items, batched = as_batch([inputs] if isinstance(inputs, dict) else inputs)
+        items, batched = ([inputs], False) if isinstance(inputs, dict) else as_batch(inputs)
         function = self.default_function() if function_to_apply is None else str(function_to_apply).lower()
         if function not in FUNCTIONS:
             raise PipelineError(f"function_to_apply must be one of {FUNCTIONS}, got {function_to_apply!r}")
         rows = [self.encode(*self.text_and_pair(item), truncation=truncation) for item in items]
         results = [self.postprocess(out["logits"], function, top_k)
                    for out in self.run_rows(rows, ("logits",), per_token=False)]
-        if not batched and top_k is not _UNSET:
-            return results[0]
-        return results
+        if batched or (isinstance(inputs, str) and top_k is _UNSET):
+            return results  # the reference wraps a lone text's best label in a list, but not a lone pair's
+        return results[0]
 
     @staticmethod
     def text_and_pair(item) -> tuple[str, str | None]:
