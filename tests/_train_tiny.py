@@ -46,7 +46,7 @@ def examples(n=48, seed=0):
     return out
 
 
-def main():
+def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
     p.add_argument("--steps", type=int, default=12)
@@ -55,7 +55,7 @@ def main():
     p.add_argument("--save-every", type=int, default=0)
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--slow", type=float, default=0.0)
-    a = p.parse_args()
+    a = p.parse_args(argv)
     torch.set_num_threads(1)  # the same kernels and summation order in every run
     torch.manual_seed(0)
     config = BertConfig(vocab_size=V, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
