@@ -48,7 +48,8 @@ class BertLMPredictionHead(nn.Module):
 
     The bias (V,) is not shared: it is the output side's own per-token prior (frequent tokens score
     higher). It is registered twice, as ``bias`` and as ``decoder.bias``, so checkpoints that store either
-    name load, and so resizing the vocabulary has one tensor to replace.
+    name load, and so resizing the vocabulary has one tensor to replace. Being the decoder's bias, it is
+    zeroed by the ordinary ``nn.Linear`` initialisation of a new head.
     """
 
     def __init__(self, config: BertConfig):

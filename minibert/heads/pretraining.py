@@ -17,7 +17,7 @@ from torch import nn
 
 from minibert.config import BertConfig
 from minibert.heads.labels import check_class_labels
-from minibert.heads.lm_head import BertLMPredictionHead, BertPreTrainingHeads
+from minibert.heads.lm_head import BertPreTrainingHeads
 from minibert.model import BertModel
 from minibert.outputs import BertForPreTrainingOutput
 from minibert.pretrained import BertPreTrainedModel
@@ -27,7 +27,7 @@ class BertForPreTraining(BertPreTrainedModel):
     """BERT with the MLM and NSP heads. Logits (B, T, V) and (B, 2); loss (scalar) when both label sets are given."""
 
     # The decoder's weight and bias are other names for the word embeddings and ``cls.predictions.bias``:
-    # saved once (under those names), never reported missing (the tie fills them).
+    # save_pretrained writes each shared tensor once, under the other name (the reference's file layout).
     _tied_weights_keys = ["cls.predictions.decoder.weight", "cls.predictions.decoder.bias"]
 
     def __init__(self, config: BertConfig):
@@ -51,11 +51,6 @@ class BertForPreTraining(BertPreTrainedModel):
     def _resize_output_bias(self, new_num_tokens: int) -> None:  # called by resize_token_embeddings
         untied_std = None if self.config.tie_word_embeddings else self.config.initializer_range
         self.cls.predictions.resize(new_num_tokens, untied_std)
-
-    def _init_weights(self, module: nn.Module) -> None:
-        super()._init_weights(module)
-        if isinstance(module, BertLMPredictionHead):
-            nn.init.zeros_(module.bias)  # a new MLM head starts with no preference for any token
 
     def forward(
         self,
