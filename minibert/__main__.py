@@ -16,6 +16,12 @@ COMMANDS = {
     "check": ("minibert.cli.check", "weight-compatibility table: minibert vs the reference on a checkpoint"),
     "pretrain": ("minibert.cli.pretrain", "pre-train a (tiny) BERT with masked-LM (+ NSP) on a text corpus"),
     "finetune": ("minibert.cli.finetune", "fine-tune a BERT for text classification and report accuracy"),
+    "fill-mask": ("minibert.cli.fill_mask", "predict the words hidden behind [MASK]"),
+    "embed": ("minibert.cli.embed", "sentence embeddings, pooled as the checkpoint says"),
+    "similarity": ("minibert.cli.similarity", "cosine similarity of a sentence with others"),
+    "classify": ("minibert.cli.classify", "label texts with a fine-tuned sequence classifier"),
+    "ner": ("minibert.cli.ner", "tag entities with a fine-tuned token classifier"),
+    "qa": ("minibert.cli.qa", "answer a question from a context with a fine-tuned QA model"),
 }
 
 

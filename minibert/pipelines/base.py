@@ -55,8 +55,8 @@ def load_model(model_class, source, task: str, head_prefix: str | None, head_nam
     if missing:
         raise PipelineError(
             f"the checkpoint {str(source)!r} has no {head_name} weights ({', '.join(missing[:3])}"
-            f"{', ...' if len(missing) > 3 else ''}), so it cannot do {task}: use a checkpoint fine-tuned for "
-            f"{task} (saved from {model_class.__name__})"
+            f"{', ...' if len(missing) > 3 else ''}), so it cannot do {task}: use a checkpoint trained for "
+            f"{task}, saved from {model_class.__name__}"
         )
     if info["missing_keys"]:
         logging.getLogger("minibert.pipelines").warning(

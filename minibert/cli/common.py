@@ -1,0 +1,72 @@
+"""Shared by the task commands (fill-mask, embed, similarity, classify, ner, qa): arguments, model, output.
+
+Every task command takes ``--model`` (a folder, weights file or Hub repo id), ``--device`` and ``--json``;
+results print as an aligned table, or as JSON for scripts. Errors are raised as ``ValueError`` and printed
+by minibert/__main__.py as one line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def add_common(parser, default_note: str) -> None:
+    """``--model``, ``--device``, ``--json``, ``--local-files-only`` and ``--batch-size``."""
+    parser.add_argument("--model", default=None, help=f"checkpoint folder, weights file or Hub repo id; {default_note}")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
+    parser.add_argument("--local-files-only", action="store_true", help="never reach the Hub; use its local cache")
+    parser.add_argument("--batch-size", type=int, default=8, help="texts per forward pass (default 8)")
+
+
+def build(task: str, args, command: str, default_allowed: bool):
+    """The pipeline for ``task`` on ``--model``, or on checkpoints/tiny-bert when the task can use it."""
+    from minibert.pipelines import pipeline
+
+    model = args.model
+    if model is None:
+        if not default_allowed:
+            raise ValueError(f"{command} needs a checkpoint fine-tuned for {task}: pass --model PATH_OR_REPO_ID "
+                             "(the built-in tiny-bert has no such head)")
+        from minibert.cli.walkthrough import default_model_path
+
+        model = str(default_model_path())
+        print(f"note: no --model given, using {model} (tiny and random: the predictions are meaningless; "
+              "pass --model for a real checkpoint)", file=sys.stderr)
+    kwargs = {"local_files_only": True} if args.local_files_only else {}
+    return pipeline(task, model=model, device=args.device, batch_size=args.batch_size, **kwargs)
+
+
+def read_texts(texts: list[str]) -> list[str]:
+    """The positional texts; ``-`` reads one text per line from stdin. Empty texts are an error."""
+    out: list[str] = []
+    for text in texts:
+        if text == "-":
+            out += [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        else:
+            out.append(text)
+    if not out:
+        raise ValueError("no input text: give at least one text (or - to read lines from stdin)")
+    for text in out:
+        if not text.strip():
+            raise ValueError("an input text is empty: give some words")
+    return out
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """Columns padded to their widest cell; numbers right-aligned, floats with 4 decimals."""
+    cells = [[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    numeric = [bool(rows) and all(isinstance(r[i], (int, float)) for r in rows) for i in range(len(headers))]
+
+    def line(values):
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+
+
+def emit(args, data, text: str) -> int:
+    """Print ``data`` as JSON with ``--json``, else the human-readable ``text``."""
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+    return 0
