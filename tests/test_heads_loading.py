@@ -218,3 +218,26 @@ def test_legacy_checkpoint_without_decoder_bias(name, tmp_path):
     assert torch.equal(ours.cls.predictions.decoder.bias, theirs.cls.predictions.bias)  # perturbed: not zeros
     with torch.no_grad():
         assert_outputs_close(ours(**_inputs(name)), theirs(**_inputs(name)))
+
+
+# -- real weights --------------------------------------------------------------------------------------------
+@pytest.mark.official
+@pytest.mark.parametrize("name", ["BertForMaskedLM", "BertForSequenceClassification"])
+def test_head_on_official_checkpoint(name, official_checkpoint):
+    """all-MiniLM-L6-v2 is a bare encoder: both libraries report the same new head weights; with the
+    reference's freshly initialised head copied over, outputs and loss agree on real weights."""
+    ours, info = getattr(minibert, name).from_pretrained(official_checkpoint, attn_implementation="eager",
+                                                         output_loading_info=True)
+    theirs, ref_info = getattr(transformers, name).from_pretrained(official_checkpoint, attn_implementation="eager",
+                                                                   output_loading_info=True)
+    assert sorted(info["missing_keys"]) == sorted(ref_info["missing_keys"]) != []
+    assert sorted(info["unexpected_keys"]) == sorted(ref_info["unexpected_keys"])
+    head = {k: v for k, v in theirs.state_dict().items() if not k.startswith("bert.")}
+    ours.load_state_dict(head, strict=False)
+    if name == "BertForMaskedLM":
+        _assert_tied(ours)
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(1000, 30522, (2, 16), generator=g)
+    labels = torch.randint(0, 30522, (2, 16), generator=g) if name == "BertForMaskedLM" else torch.tensor([1, 0])
+    with torch.no_grad():
+        assert_outputs_close(ours(input_ids=ids, labels=labels), theirs(input_ids=ids, labels=labels))
