@@ -1,0 +1,186 @@
+# %% [markdown]
+# # 07 · The pooler and the task heads
+#
+# **What you will understand by the end**
+# * the pooler: how BERT gets one vector per sequence from the `[CLS]` position;
+# * each task head of the reference API, what it adds on top of `BertModel`, and its shapes in and out:
+#   pre-training (MLM + NSP), masked LM, next-sentence prediction, sequence classification, multiple choice,
+#   token classification, question answering;
+# * why the masked-LM decoder shares its weight with the word embeddings;
+# * that a head saved by minibert is read by `transformers` and gives the same logits.
+#
+# BERT's recipe (Devlin et al., 2019, §3 and Figure 4): pre-train one encoder, then put a *small* task-specific
+# layer on top and fine-tune everything. Almost all parameters live in the shared encoder; a head is one or two
+# linear layers reading either the pooled `[CLS]` vector (sequence-level tasks) or every token's vector
+# (token-level tasks).
+#
+# Modules: [`minibert/pooler.py`](../minibert/pooler.py), [`minibert/heads/`](../minibert/heads/),
+# [`minibert/outputs.py`](../minibert/outputs.py). Exercises: the pooler, QA best-span decoding.
+
+# %%
+# Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
+# environment variable MINIBERT_DEVICE=cpu (or cuda) before starting Jupyter, or edit the line below.
+%matplotlib inline
+import os
+import warnings
+from pathlib import Path
+
+import torch
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's note about Jupyter widgets
+
+DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+# The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
+ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
+assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
+TINY = ROOT / "checkpoints" / "tiny-bert"
+torch.manual_seed(0)
+print(f"device: {DEVICE}   repository: {ROOT}")
+
+
+# %% [markdown]
+# ## The pooler
+#
+# pooled = tanh(W · h[:, 0] + b): a dense layer and tanh on the first position's vector. `[CLS]` has no meaning
+# of its own, so through pre-training (next-sentence prediction) its final vector learns to summarise the input.
+
+# %%
+from minibert import BertModel, BertTokenizer
+
+tokenizer = BertTokenizer.from_pretrained(TINY)
+model = BertModel.from_pretrained(TINY).to(DEVICE)
+batch = tokenizer(["Where is the cat?", "Hello world!"], padding=True, return_tensors="pt").to(DEVICE)
+with torch.no_grad():
+    out = model(**batch)
+    by_hand = torch.tanh(model.pooler.dense(out.last_hidden_state[:, 0]))  # (B, C)
+print("last_hidden_state", tuple(out.last_hidden_state.shape), "→ pooler_output", tuple(out.pooler_output.shape))
+assert torch.allclose(by_hand, out.pooler_output, atol=1e-6)
+
+# %% [markdown]
+# ## Seven heads on one small random config
+#
+# For each head: the parameters it adds beyond the encoder (`bert.*`), and the shapes of what goes in and comes
+# out. Every head computes its loss when given labels (cross-entropy; -100 marks positions to ignore).
+
+# %%
+import minibert
+from minibert import BertConfig
+
+cfg = dict(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+           max_position_embeddings=32)
+B, T, N_CHOICES = 2, 8, 4
+g = torch.Generator().manual_seed(0)
+ids = torch.randint(5, 100, (B, T), generator=g)
+label_for = {
+    "BertForPreTraining": dict(labels=torch.randint(0, 100, (B, T), generator=g), next_sentence_label=torch.tensor([0, 1])),
+    "BertForMaskedLM": dict(labels=torch.randint(0, 100, (B, T), generator=g)),
+    "BertForNextSentencePrediction": dict(labels=torch.tensor([0, 1])),
+    "BertForSequenceClassification": dict(labels=torch.tensor([2, 0])),
+    "BertForMultipleChoice": dict(labels=torch.tensor([3, 1])),
+    "BertForTokenClassification": dict(labels=torch.randint(0, 3, (B, T), generator=g)),
+    "BertForQuestionAnswering": dict(start_positions=torch.tensor([1, 2]), end_positions=torch.tensor([3, 2])),
+}
+heads, outputs, inputs_of = {}, {}, {}
+for name, labels in label_for.items():
+    torch.manual_seed(0)
+    config = BertConfig(**{**cfg, "num_labels": 2 if name == "BertForQuestionAnswering" else 3})  # QA: start, end
+    head = getattr(minibert, name)(config).to(DEVICE).eval()
+    inputs = {"input_ids": ids}
+    if name == "BertForMultipleChoice":  # (B, choices, T): each choice is encoded separately
+        inputs = {"input_ids": torch.randint(5, 100, (B, N_CHOICES, T), generator=g)}
+    inputs = {k: v.to(DEVICE) for k, v in {**inputs, **labels}.items()}
+    with torch.no_grad():
+        out = head(**inputs)
+    heads[name], outputs[name], inputs_of[name] = head, out, inputs
+    added = {k: tuple(p.shape) for k, p in head.named_parameters() if not k.startswith("bert.")}
+    shapes = {k: tuple(v.shape) for k, v in out.items() if torch.is_tensor(v) and k != "loss"}
+    print(f"{name}\n   in   input_ids {tuple(inputs['input_ids'].shape)}\n   out  {shapes}, loss {out.loss.item():.3f}")
+    print("   adds", ", ".join(f"{k} {shape}" for k, shape in added.items()))
+
+# %% [markdown]
+# Reading the list:
+# * **sequence-level** heads read the pooled `[CLS]` vector: NSP → 2 logits (IsNext / NotNext), sequence
+#   classification → `num_labels` logits, multiple choice → 1 score per choice (the choices are folded into the
+#   batch, scored one by one, and the scores compared by a softmax over choices);
+# * **token-level** heads read every position: masked LM → a score for every vocabulary entry at every position,
+#   token classification → `num_labels` per token, question answering → a start and an end score per token;
+# * the MLM head adds a transform (dense + GELU + LayerNorm) and a per-token bias, but **no** (C, V) matrix of its own.
+
+# %%
+C, V = cfg["hidden_size"], cfg["vocab_size"]
+expect = {
+    "BertForPreTraining": {"prediction_logits": (B, T, V), "seq_relationship_logits": (B, 2)},
+    "BertForMaskedLM": {"logits": (B, T, V)},
+    "BertForNextSentencePrediction": {"logits": (B, 2)},
+    "BertForSequenceClassification": {"logits": (B, 3)},
+    "BertForMultipleChoice": {"logits": (B, N_CHOICES)},
+    "BertForTokenClassification": {"logits": (B, T, 3)},
+    "BertForQuestionAnswering": {"start_logits": (B, T), "end_logits": (B, T)},
+}
+for name, fields in expect.items():
+    for field, shape in fields.items():
+        assert tuple(outputs[name][field].shape) == shape, (name, field)
+    assert outputs[name].loss.dim() == 0  # a scalar
+
+mlm = heads["BertForMaskedLM"]
+decoder = mlm.get_output_embeddings()
+assert decoder.weight is mlm.get_input_embeddings().weight  # the same tensor: tied
+print(f"decoder weight {tuple(decoder.weight.shape)} is the word-embedding matrix itself "
+      f"(saves {decoder.weight.numel():,} parameters here, 23M in bert-base)")
+
+# %% [markdown]
+# WHY tie the decoder to the embeddings (Press & Wolf, 2017, "Using the Output Embedding to Improve Language
+# Models"): predicting token t means scoring h · e_t against every word vector e_t, with the same vectors that
+# represent t at the input. It halves the vocabulary parameters and ties what the model reads to what it writes.
+#
+# ## From logits to an answer: question answering
+#
+# A QA head scores each token as the start and as the end of the answer; the answer is the span (s, e) with the
+# largest start[s] + end[e], s ≤ e, within a maximum length (`minibert.training.metrics.best_span`).
+
+# %%
+from minibert.training.metrics import best_span
+
+qa = outputs["BertForQuestionAnswering"]
+# The untrained head's scores are all near 0; random scores of the same (B, T) shape make a better test.
+start_logits, end_logits = torch.randn(B, T, generator=g) * 3, torch.randn(B, T, generator=g) * 3
+assert start_logits.shape == qa.start_logits.shape
+spans = best_span(start_logits, end_logits, max_answer_length=5)  # (B, 2)
+for b, (s, e) in enumerate(spans.tolist()):
+    brute = max(((i, j) for i in range(T) for j in range(i, min(T, i + 5))),
+                key=lambda ij: (start_logits[b, ij[0]] + end_logits[b, ij[1]]).item())
+    print(f"example {b}: best span {s}..{e}  (brute force over all spans: {brute[0]}..{brute[1]})")
+    assert (s, e) == brute
+
+# %% [markdown]
+# ## Saved by minibert, read by the reference
+#
+# Each head is saved with `save_pretrained` and loaded by `transformers`' class of the same name; both must give
+# the same logits and loss on the same inputs.
+
+# %%
+import tempfile
+
+try:
+    import transformers
+except ImportError:
+    transformers = None
+    print("transformers is not installed: skipping the comparison")
+if transformers is not None:
+    transformers.logging.set_verbosity_error()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, head in heads.items():
+            head.save_pretrained(f"{tmp}/{name}")
+            ref = getattr(transformers, name).from_pretrained(f"{tmp}/{name}", attn_implementation="eager")
+            ref = ref.to(DEVICE).eval()
+            with torch.no_grad():
+                theirs = ref(**inputs_of[name])
+            worst = max((outputs[name][k] - theirs[k]).abs().max().item()
+                        for k in outputs[name].keys() if torch.is_tensor(outputs[name][k]))
+            print(f"{name:<31} max |Δ| over logits and loss = {worst:.1e}")
+            assert worst <= 1e-5
+
+# %% [markdown]
+# **What to remember.** The pooler is tanh(dense(h_CLS)); every head is a thin layer over the shared encoder,
+# reading `[CLS]` for sequence tasks or every token for token tasks; the MLM decoder reuses the input embeddings.
+# Next, notebook 08: putting real, trained weights into these modules.
