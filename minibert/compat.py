@@ -21,7 +21,6 @@ import json
 import logging
 import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import torch
 
@@ -198,8 +197,11 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
         notes.append(f"weights missing from the checkpoint (randomly initialised): {info['missing_keys']}")
     model = model.to(device=device, dtype=torch_dtype).eval()
 
-    local = Path(name_or_path)
-    stored = load_stored_reference(local if local.is_dir() else local.parent) if local.exists() else None
+    # The stored outputs sit next to the weights: in the folder, or in the same Hub repo (and cache).
+    from minibert.loading.hub import resolve_file
+
+    found = resolve_file(name_or_path, REFERENCE_FILE, **opts, required=False)
+    stored = load_stored_reference(found.parent) if found is not None else None
     lib = reference_library() if reference in ("auto", "transformers") else None
     if reference == "transformers" and lib is None:
         raise ValueError("reference='transformers' but transformers is not installed (pip install transformers)")

@@ -167,3 +167,27 @@ def test_check_a_checkpoint_without_pooler(tmp_path, reference, capsys):
     report = json.loads(capsys.readouterr().out)
     assert "pooler" not in [r["module"] for r in report["rows"]]
     assert any("no pooler" in n for n in report["notes"])
+
+
+@pytest.mark.parametrize("reference", ["stored", "transformers"])
+def test_check_a_repo_id_from_the_hub_cache(tmp_path, reference, capsys):
+    """``check org/name``: weights, config and stored outputs all resolved through huggingface_hub's cache."""
+    if reference == "transformers":
+        pytest.importorskip("transformers")
+    import hashlib
+
+    source, commit = CHECKPOINTS / "tiny-bert-silu-8-heads", "c" * 40
+    repo = tmp_path / "hub" / "models--org--tiny"
+    (repo / "blobs").mkdir(parents=True)
+    (repo / "snapshots" / commit).mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    for f in ("config.json", "model.safetensors", "reference_outputs.safetensors"):
+        data = (source / f).read_bytes()
+        blob = hashlib.sha256(data).hexdigest()
+        (repo / "blobs" / blob).write_bytes(data)
+        (repo / "snapshots" / commit / f).symlink_to(Path("..", "..", "blobs", blob))
+    args = ["check", "org/tiny", "--cache-dir", str(tmp_path / "hub"), "--local-files-only", "--reference", reference]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "result: OK (12/12 modules" in out and ("stored reference outputs" in out) == (reference == "stored")
