@@ -181,12 +181,11 @@ def test_text_classification_problem_types(tmp_path, fields):
 @pytest.mark.parametrize("strategy", ["none", "simple", "first", "average", "max"])
 def test_token_classification_strategies(ner, strategy):
     ours, theirs = ner
-    for text in TEXTS + ["ZZyzx qwertyuiop [MASK] O'Neill's résumé"]:  # [UNK]s, a typed special token
-        got = ours(text, aggregation_strategy=strategy)
-        assert_same(got, run_reference(theirs, text, aggregation_strategy=strategy))
-    assert any(e.get("entity_group", e.get("entity")) not in ("O",) for e in got)  # the test sees real entities
+    text = "ZZyzx qwertyuiop [MASK] O'Neill's résumé"  # [UNK]s, a typed special token, pieces
+    assert_same(ours(text, aggregation_strategy=strategy), run_reference(theirs, text, aggregation_strategy=strategy))
     batch = ours(TEXTS, aggregation_strategy=strategy)
     assert_same(batch, run_reference(theirs, TEXTS, aggregation_strategy=strategy))
+    assert sum(len(entities) for entities in batch) > 5  # the test sees real entities, not only "O"
     assert_same(ours(TEXTS[1], aggregation_strategy=strategy, ignore_labels=[]),
                 run_reference(theirs, TEXTS[1], aggregation_strategy=strategy, ignore_labels=[]))
 
