@@ -1,0 +1,201 @@
+# %% [markdown]
+# # 08 · Loading official weights
+#
+# **What you will understand by the end**
+# * how checkpoint keys (`bert.encoder.layer.0.attention.self.query.weight`, ...) map onto minibert's modules,
+#   and the small differences real checkpoints have: a `bert.` prefix or none, TensorFlow-era
+#   `LayerNorm.gamma`/`beta` names, a stale `position_ids` buffer, task-head weights the model has no place for;
+# * how to read the loading report (missing / unexpected keys);
+# * the weight-compatibility table: one row per module, minibert vs the reference on the same weights, and how
+#   its first failing row points at a bug;
+# * with the official `sentence-transformers/all-MiniLM-L6-v2` checkpoint (when `MINIBERT_OFFICIAL_CHECKPOINT`
+#   points at it): real sentence embeddings, by mean pooling, and their similarities.
+#
+# The module names are the contract: minibert names its submodules exactly as the reference does (`embeddings`,
+# `encoder.layer.{i}.attention.self.query`, `LayerNorm`, ...), so a state dict's keys *are* the module paths and
+# loading is a rename-free `load_state_dict`, apart from the historical variants above.
+#
+# Modules: [`minibert/pretrained.py`](../minibert/pretrained.py), [`minibert/loading/keys.py`](../minibert/loading/keys.py),
+# [`minibert/loading/weights.py`](../minibert/loading/weights.py), [`minibert/loading/hub.py`](../minibert/loading/hub.py),
+# [`minibert/compat.py`](../minibert/compat.py), [`minibert/config.py`](../minibert/config.py).
+
+# %%
+# Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
+# environment variable MINIBERT_DEVICE=cpu (or cuda) before starting Jupyter, or edit the line below.
+%matplotlib inline
+import os
+import warnings
+from pathlib import Path
+
+import torch
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's note about Jupyter widgets
+
+DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+# The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
+ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
+assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
+TINY = ROOT / "checkpoints" / "tiny-bert"
+torch.manual_seed(0)
+print(f"device: {DEVICE}   repository: {ROOT}")
+
+
+# %% [markdown]
+# ## What is in a checkpoint
+#
+# `checkpoints/tiny-bert` was saved from `BertForPreTraining`: its keys start with `bert.` (the encoder) or
+# `cls.` (the pre-training heads). `BertModel` is the encoder alone, with no prefix.
+
+# %%
+from safetensors.torch import load_file
+
+from minibert import BertConfig, BertModel
+
+state = load_file(TINY / "model.safetensors")
+print(f"{len(state)} tensors in model.safetensors, e.g.")
+for key in list(state)[:3] + [k for k in state if k.startswith("cls.")][:2]:
+    print(f"   {key:<55} {tuple(state[key].shape)}")
+
+model, info = BertModel.from_pretrained(TINY, output_loading_info=True)
+model = model.to(DEVICE)
+print("missing:", info["missing_keys"])
+print("unexpected (heads BertModel does not have):", info["unexpected_keys"][:3], "...")
+assert not info["missing_keys"] and all(k.startswith("cls.") for k in info["unexpected_keys"])
+ours_keys = set(model.state_dict())
+assert {k.removeprefix("bert.") for k in state if k.startswith("bert.")} == ours_keys
+
+# %% [markdown]
+# ## A legacy checkpoint, made on the fly
+#
+# Checkpoints converted from the original TensorFlow code call LayerNorm's parameters `gamma` and `beta`, and
+# older `transformers` versions saved the constant `embeddings.position_ids` buffer. We write such a checkpoint
+# ourselves, in the legacy `pytorch_model.bin` format (a pickle, which minibert reads with `weights_only=True`:
+# tensors only, no code), and load it.
+
+# %%
+import shutil
+import tempfile
+
+from minibert.loading.keys import map_keys
+
+legacy = {}
+for key, tensor in state.items():
+    key = key.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta")
+    legacy[key] = tensor
+legacy["bert.embeddings.position_ids"] = torch.arange(BertConfig.from_pretrained(TINY).max_position_embeddings)[None]
+legacy_dir = Path(tempfile.mkdtemp())
+torch.save(legacy, legacy_dir / "pytorch_model.bin")
+shutil.copy(TINY / "config.json", legacy_dir / "config.json")
+print(sorted(k for k in legacy if "LayerNorm" in k)[:2])
+
+# What the key mapping does with it (minibert/loading/keys.py):
+expected = {k: v.shape for k, v in model.state_dict().items()}
+_, report = map_keys(legacy, expected, prefix="bert")
+print(f"renamed {len(report.renamed_keys)} keys, e.g.", next(iter(report.renamed_keys.items())))
+print("ignored:", report.ignored_keys)
+
+old = BertModel.from_pretrained(legacy_dir).to(DEVICE)
+batch = {"input_ids": torch.tensor([[101, 1996, 4248, 2829, 4419, 102]], device=DEVICE)}
+with torch.no_grad():
+    assert torch.equal(old(**batch).last_hidden_state, model(**batch).last_hidden_state)
+print("the legacy checkpoint loads into the same model: identical outputs")
+shutil.rmtree(legacy_dir)
+
+# %% [markdown]
+# ## The weight-compatibility table
+#
+# `minibert.compat.check_checkpoint` (also `python -m minibert check PATH`) loads a checkpoint into minibert and
+# into the reference (`transformers` when installed, else the outputs stored with the checkpoint), runs both on the
+# same batch, captures every module's output with forward hooks (the module names are the same in both libraries),
+# and prints one row per module.
+
+# %%
+from minibert.compat import check_checkpoint
+
+report = check_checkpoint(TINY)
+print(report.format_table())
+assert report.ok
+
+# %% [markdown]
+# What a bug looks like: we swap layer 0's exact GELU for its tanh approximation (notebook 05: they differ by up
+# to 5e-4) and compare with the stored reference outputs. Everything before the feed-forward block still matches;
+# the first failing row is `encoder.layer.0.intermediate`, exactly where the bug is, and the error then flows into
+# every later module.
+
+# %%
+import matplotlib.pyplot as plt
+
+from minibert.activations import gelu_new
+from minibert.compat import capture, compare, load_stored_reference, stored_module_outputs
+
+stored, _ = load_stored_reference(TINY)
+inputs = {k.removeprefix("inputs."): v.to(DEVICE) for k, v in stored.items() if k.startswith("inputs.")}
+broken = BertModel.from_pretrained(TINY, attn_implementation="eager").to(DEVICE)
+broken.encoder.layer[0].intermediate.intermediate_act_fn = gelu_new  # the bug
+rows = compare(broken, capture(broken, inputs), stored_module_outputs(stored), tolerance=1e-5)
+first_bad = next(r.module for r in rows if not r.ok)
+print("first failing module:", first_bad)
+assert first_bad == "encoder.layer.0.intermediate"
+assert all(r.ok for r in rows[: [r.module for r in rows].index(first_bad)])
+
+fig, ax = plt.subplots(figsize=(10, 3.5))
+ax.bar(range(len(rows)), [max(r.max_abs_diff, 1e-9) for r in rows],
+       color=["tab:green" if r.ok else "tab:red" for r in rows])
+ax.axhline(1e-5, color="black", ls="--", lw=1, label="tolerance 1e-5")
+ax.set_yscale("log")
+ax.set_xticks(range(len(rows)), [r.module.replace("encoder.", "") for r in rows], rotation=60, ha="right", fontsize=8)
+ax.set_ylabel("max |Δ| vs reference")
+ax.set_title("per-module comparison with a wrong activation in layer 0 (zero shown as 1e-9)")
+ax.legend()
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## The official MiniLM checkpoint
+#
+# `sentence-transformers/all-MiniLM-L6-v2`: a 6-layer, 384-wide BERT trained to produce sentence embeddings. Its
+# recipe: run the encoder, average the token vectors over the real (non-padding) tokens ("mean pooling", not the
+# pooler), and L2-normalise; cosine similarity then measures closeness in meaning (Reimers & Gurevych, 2019,
+# "Sentence-BERT"). Set `MINIBERT_OFFICIAL_CHECKPOINT` to a folder holding its files to run this part.
+
+# %%
+official = os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT")
+if not official:
+    print("MINIBERT_OFFICIAL_CHECKPOINT is not set: skipping the official checkpoint (everything above ran).")
+else:
+    from minibert import BertTokenizer
+
+    report = check_checkpoint(official)  # the same table, 32 rows for 6 layers: its head and its verdict
+    lines = report.format_table().splitlines()
+    print("\n".join(lines[:7] + ["..."] + lines[-3:]))
+    assert report.ok
+
+    tok = BertTokenizer.from_pretrained(official)
+    minilm = BertModel.from_pretrained(official).to(DEVICE)
+    sentences = ["A man is playing a guitar.", "Someone is playing an instrument.",
+                 "The stock market fell sharply today.", "Shares dropped on Wall Street."]
+    enc = tok(sentences, padding=True, return_tensors="pt").to(DEVICE)
+    with torch.no_grad():
+        tokens = minilm(**enc).last_hidden_state  # (B, T, C)
+    mask = enc["attention_mask"].unsqueeze(-1).to(tokens.dtype)  # (B, T, 1)
+    embeddings = torch.nn.functional.normalize((tokens * mask).sum(1) / mask.sum(1), dim=-1)  # (B, C)
+    sim = (embeddings @ embeddings.T).cpu()  # cosine similarities
+    for i in range(len(sentences)):
+        print(" ".join(f"{v:5.2f}" for v in sim[i].tolist()), " ", sentences[i])
+    assert sim[0, 1] > sim[0, 2] + 0.2 and sim[2, 3] > sim[1, 3] + 0.2  # paraphrases closer than unrelated
+
+    try:
+        import transformers
+    except ImportError:
+        transformers = None
+    if transformers is not None:
+        ref = transformers.BertModel.from_pretrained(official).to(DEVICE).eval()
+        with torch.no_grad():
+            diff = (ref(**enc).last_hidden_state - tokens).abs().max().item()
+        print(f"vs transformers {transformers.__version__} on the same batch: max |Δ| = {diff:.1e}")
+        assert diff <= 1e-5
+
+# %% [markdown]
+# **What to remember.** Loading is a key-to-module match; the variants (prefix, gamma/beta, stale buffers, extra
+# heads) are renamed, ignored or reported, never silently guessed. The compatibility table compares module by
+# module, so the first red row says where to look. Next, notebook 09: making a loaded model smaller.
