@@ -193,21 +193,23 @@ def test_bert_model_from_pretraining_checkpoint_drops_the_heads(source, tmp_path
 
 
 # -- legacy checkpoints --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dropped", ["cls.predictions.decoder.bias", "cls.predictions.bias"])
 @pytest.mark.parametrize("name", MLM_HEADS)
-def test_legacy_checkpoint_without_decoder_bias(name, tmp_path):
+def test_legacy_checkpoint_with_one_bias_name(name, dropped, tmp_path):
     """The original bert-base-uncased files: LayerNorm gamma/beta names, the decoder weight stored explicitly,
-    the output bias only as ``cls.predictions.bias`` (no ``cls.predictions.decoder.bias``)."""
+    the output bias only as ``cls.predictions.bias`` (no ``cls.predictions.decoder.bias``); and, the other way
+    round, a file with only the decoder's name for it."""
     torch.manual_seed(0)
     theirs = getattr(transformers, name)(configs()[1])
     perturb(theirs, 4)
     theirs.eval()
     legacy = {}
     for key, tensor in theirs.state_dict().items():
-        if key == "cls.predictions.decoder.bias" or key.endswith("_ids"):
+        if key == dropped or key.endswith("_ids"):
             continue
         key = key.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta")
         legacy[key] = tensor.clone()
-    assert "cls.predictions.decoder.weight" in legacy and "cls.predictions.bias" in legacy
+    assert "cls.predictions.decoder.weight" in legacy and dropped not in legacy
     torch.save(legacy, tmp_path / "pytorch_model.bin")
     theirs.config.save_pretrained(tmp_path)
 
