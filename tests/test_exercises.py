@@ -161,12 +161,22 @@ def test_snapshots_are_distinct():
             seen[key] = f"{f.stem}/{case['name']}"
 
 
-def test_snapshots_reproduce_and_agree_with_minibert(capsys):
-    """Re-run the snapshot script in check mode: same cases as stored, every cross-check within tolerance."""
+def test_snapshots_reproduce_and_agree_with_minibert(tmp_path, capsys):
+    """Re-run the snapshot script in check mode on a copy of the snapshots in which one value was changed:
+    every cross-check must pass, and the changed value must be the one and only difference found."""
     path = REPO / "scripts" / "make_exercise_snapshots.py"
     spec = importlib.util.spec_from_file_location("make_exercise_snapshots", path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    assert script.main(["--check"]) == 0, capsys.readouterr().err
-    out = capsys.readouterr().out
+    for f in SNAPSHOT_DIR.glob("*.json"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    pooler = json.loads((tmp_path / "pooler.json").read_text(encoding="utf-8"))
+    pooler["cases"][1]["expected"]["pooled"]["data"][5] += 1e-3
+    (tmp_path / "pooler.json").write_text(json.dumps(pooler), encoding="utf-8")
+
+    assert script.main(["--check", "--out", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines() == ["error: stored snapshot differs from what the solution computes now: "
+                                        "pooler[1].expected.pooled: values differ (max abs diff 0.001)"]
+    assert out.count("cross-checks passed") == len(EXERCISES)
     assert "skipped" not in out, out  # every cross-check ran (minibert's modules and transformers are installed)
