@@ -14,8 +14,9 @@ def linear_schedule(step: int, num_warmup_steps: int, num_training_steps: int) -
       i.e. ``(num_training_steps - step) / (num_training_steps - num_warmup_steps)``, and stays 0 after
       (never negative).
 
-    Edge cases: ``num_warmup_steps`` may be 0 (no warm-up), and may equal ``num_training_steps``: wherever a
-    denominator would be 0, divide by 1 instead (that is what torch/transformers schedules do).
+    Edge cases: ``num_warmup_steps`` may be 0 (no warm-up) and may equal or even exceed ``num_training_steps``.
+    Divide by ``max(1, num_warmup_steps)`` and ``max(1, num_training_steps - num_warmup_steps)``, so that a
+    zero or negative length counts as 1 (that is what the transformers/minibert schedules do).
 
     Returns:
         A Python ``float``.
