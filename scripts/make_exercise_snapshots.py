@@ -19,6 +19,7 @@ from what the solutions compute now, or when a cross-check fails.
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import platform
 import sys
@@ -91,6 +92,18 @@ class CrossChecks:
         self.rows.append({"against": against, "skipped": why})
 
 
+def from_reference(checks: CrossChecks, module: str, name: str):
+    """``transformers``' ``module.name``, or None (recorded as a skipped cross-check) where it is not available."""
+    if transformers is None:
+        checks.skipped(f"transformers {name}", "transformers not installed")
+        return None
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as err:
+        checks.skipped(f"transformers {name}", f"not in transformers {transformers.__version__}: {err}")
+        return None
+
+
 def tiny_config(**overrides):
     from minibert import BertConfig
 
@@ -148,19 +161,15 @@ def basic_tokenize_check(cases, checks):
     texts = [case["inputs"]["text"] for case in cases]
     if VOCAB_FILE.is_file():  # every vocabulary entry, run together as one long text: all the scripts BERT knows
         texts.append(" ".join(VOCAB_FILE.read_text(encoding="utf-8").split()))
-    reference = None
-    if transformers is not None:
-        from transformers.models.bert.tokenization_bert import BasicTokenizer as ReferenceBasic
-
-        reference = ReferenceBasic(do_lower_case=False, strip_accents=False)
+    reference = from_reference(checks, "transformers.models.bert.tokenization_bert", "BasicTokenizer")
+    if reference is not None:
+        reference = reference(do_lower_case=False, strip_accents=False)
     for i, text in enumerate(texts):
         words = solution("basic_tokenize")(text)
         what = cases[i]["name"] if i < len(cases) else "bert-base-uncased vocab as text"
         checks.equal(f"minibert BasicTokenizer ({what})", words, ours.tokenize(text))
         if reference is not None:
             checks.equal(f"transformers BasicTokenizer ({what})", words, reference.tokenize(text))
-    if reference is None:
-        checks.skipped("transformers BasicTokenizer", "transformers not installed")
 
 
 WORDPIECE_VOCAB = ["[UNK]", "un", "##aff", "##able", "aff", "able", "play", "##ing", "##ed", "##s", "p", "##l",
@@ -196,15 +205,15 @@ def wordpiece_cases():
 def wordpiece_check(cases, checks):
     from minibert.tokenization.wordpiece import WordpieceTokenizer
 
+    reference = from_reference(checks, "transformers.models.bert.tokenization_bert", "WordpieceTokenizer")
+
     def run(vocab, word, unk, max_chars):
         mine = solution("wordpiece")(word, set(vocab), unk, max_chars)
         ours = [p for p, _, _ in WordpieceTokenizer(dict.fromkeys(vocab, 0), unk, max_chars).split_word(word)]
         checks.equal(f"minibert WordpieceTokenizer ({word!r})", mine, ours)
-        if transformers is not None:
-            from transformers.models.bert.tokenization_bert import WordpieceTokenizer as ReferenceWP
-
+        if reference is not None:
             checks.equal(f"transformers WordpieceTokenizer ({word!r})", mine,
-                         ReferenceWP(dict.fromkeys(vocab, 0), unk, max_chars).tokenize(word))
+                         reference(dict.fromkeys(vocab, 0), unk, max_chars).tokenize(word))
 
     for case in cases:
         i = case["inputs"]
@@ -487,12 +496,7 @@ def prune_heads_index_cases():
 def prune_heads_index_check(cases, checks):
     from minibert.pruning import heads_to_keep_index
 
-    reference = None
-    if transformers is not None:
-        try:
-            from transformers.pytorch_utils import find_pruneable_heads_and_indices as reference
-        except ImportError:
-            checks.skipped("transformers find_pruneable_heads_and_indices", "not in this transformers version")
+    reference = from_reference(checks, "transformers.pytorch_utils", "find_pruneable_heads_and_indices")
     for case in cases:
         i = case["inputs"]
         index = solution("prune_heads_index")(**i)
@@ -521,6 +525,7 @@ def linear_schedule_cases():
 def linear_schedule_check(cases, checks):
     from minibert.training.schedules import get_scheduler
 
+    reference = from_reference(checks, "transformers", "get_linear_schedule_with_warmup")
     for case in cases:
         i = case["inputs"]
         mine = torch.tensor([solution("linear_schedule")(s, i["num_warmup_steps"], i["num_training_steps"])
@@ -529,8 +534,8 @@ def linear_schedule_check(cases, checks):
         ours = get_scheduler("linear", opt, i["num_warmup_steps"], i["num_training_steps"]).lr_lambdas[0]
         checks.close(f"minibert get_scheduler('linear') ({case['name']})", mine,
                      torch.tensor([float(ours(s)) for s in i["steps"]], dtype=torch.float64), atol=1e-12)
-        if transformers is not None:
-            sched = transformers.get_linear_schedule_with_warmup(opt, i["num_warmup_steps"], i["num_training_steps"])
+        if reference is not None:
+            sched = reference(opt, i["num_warmup_steps"], i["num_training_steps"])
             checks.close(f"transformers get_linear_schedule_with_warmup ({case['name']})", mine,
                          torch.tensor([float(sched.lr_lambdas[0](s)) for s in i["steps"]], dtype=torch.float64), 1e-12)
 
@@ -564,6 +569,7 @@ def qa_best_span_cases():
 def qa_best_span_check(cases, checks):
     from minibert.training.metrics import best_span
 
+    decode_spans = from_reference(checks, "transformers.pipelines.question_answering", "decode_spans")
     for case in cases:
         i = case["inputs"]
         start, end, score = solution("qa_best_span")(**i)
@@ -582,9 +588,7 @@ def qa_best_span_check(cases, checks):
             ours = best_span(i["start_logits"][rows], i["end_logits"][rows], i["max_answer_length"])
             checks.equal(f"minibert training.metrics.best_span ({case['name']}, rows {rows})",
                          torch.stack([start[rows], end[rows]], dim=-1), ours)
-        if transformers is not None:
-            from transformers.pipelines.question_answering import decode_spans
-
+        if decode_spans is not None:
             for b in range(B):  # the pipeline ranks products of softmax probabilities: the same argmax
                 p_start = torch.softmax(i["start_logits"][b].double(), -1).numpy()
                 p_end = torch.softmax(i["end_logits"][b].double(), -1).numpy()

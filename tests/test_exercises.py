@@ -161,6 +161,15 @@ def test_snapshots_are_distinct():
             seen[key] = f"{f.stem}/{case['name']}"
 
 
+def transformers_major() -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return int(version("transformers").split(".")[0])
+    except PackageNotFoundError:
+        return 0
+
+
 def test_snapshots_reproduce_and_agree_with_minibert(tmp_path, capsys):
     """Re-run the snapshot script in check mode on a copy of the snapshots in which one value was changed:
     every cross-check must pass, and the changed value must be the one and only difference found."""
@@ -179,4 +188,10 @@ def test_snapshots_reproduce_and_agree_with_minibert(tmp_path, capsys):
     assert err.strip().splitlines() == ["error: stored snapshot differs from what the solution computes now: "
                                         "pooler[1].expected.pooled: values differ (max abs diff 0.001)"]
     assert out.count("cross-checks passed") == len(EXERCISES)
-    assert "skipped" not in out, out  # every cross-check ran (minibert's modules and transformers are installed)
+    # Every cross-check against minibert and torch ran; those against transformers too, except for functions a
+    # 5.x reference no longer has (see tests/conftest.py: 4.57.6 is the reference these files were made with).
+    skipped = [line for line in out.splitlines() if "skipped" in line]
+    if transformers_major() < 5:
+        assert skipped == [], skipped
+    for line in skipped:
+        assert all(name.strip().startswith("transformers") for name in line.split("skipped:")[1].split(",")), line
