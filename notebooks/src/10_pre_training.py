@@ -1,0 +1,244 @@
+# %% [markdown]
+# # 10 · Pre-training: masked LM and next-sentence prediction
+#
+# **What you will understand by the end**
+# * masked-language-model inputs: which tokens are chosen (15%), what the model sees in their place
+#   (80% `[MASK]`, 10% a random token, 10% unchanged), and the labels it must predict (visualised);
+# * next-sentence-prediction pairs: how `[CLS] A [SEP] B [SEP]` examples are cut from documents, half of them with
+#   a B that really follows A;
+# * a whole (tiny) pre-training run with the repository's trainer, its loss curve, and what the model learned.
+#
+# Devlin et al. (2019), §3.1 and Appendix A: BERT learns from unlabelled text with two tasks. **MLM**: hide some
+# tokens and predict them from *both* sides, which a left-to-right language model cannot do. **NSP**: classify
+# whether B follows A, meant to teach relations between sentences (later work, e.g. RoBERTa, found it dispensable).
+#
+# The data: `examples/data/corpus.txt`, 60 tiny "documents" from a toy world in which each animal has its own food,
+# place and sound ("the cat eats fish in the kitchen ."), with a 67-token vocabulary
+# (`examples/data/make_demo_data.py`): regular enough that a tiny model learns it in seconds.
+#
+# Modules: [`minibert/training/masking.py`](../minibert/training/masking.py),
+# [`minibert/training/nsp.py`](../minibert/training/nsp.py), [`minibert/training/data.py`](../minibert/training/data.py),
+# [`minibert/training/trainer.py`](../minibert/training/trainer.py), [`minibert/heads/pretraining.py`](../minibert/heads/pretraining.py).
+# Exercise: MLM 80/10/10 masking.
+
+# %%
+# Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
+# environment variable MINIBERT_DEVICE=cpu (or cuda) before starting Jupyter, or edit the line below.
+%matplotlib inline
+import os
+import warnings
+from pathlib import Path
+
+import torch
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's note about Jupyter widgets
+
+DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+# The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
+ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
+assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
+TINY = ROOT / "checkpoints" / "tiny-bert"
+torch.manual_seed(0)
+print(f"device: {DEVICE}   repository: {ROOT}")
+
+
+# %% [markdown]
+# ## The corpus and its tokenizer
+
+# %%
+from minibert import BertTokenizer
+from minibert.training.data import read_documents
+
+DATA = ROOT / "examples" / "data"
+assert (DATA / "corpus.txt").is_file(), "examples/data is missing: run python examples/make_demo_data.py"
+tokenizer = BertTokenizer(DATA / "vocab.txt")
+documents = read_documents(DATA / "corpus.txt")  # documents, each a list of sentences
+V = tokenizer.vocab_size
+print(f"{len(documents)} documents, {sum(map(len, documents))} sentences, vocabulary of {V} tokens")
+print(documents[0][:3])
+
+# %% [markdown]
+# ## Masked-LM inputs
+#
+# `mask_tokens` draws, for every non-special position, a 15% chance of being a target; then splits the targets
+# 80/10/10 into `[MASK]`, random token, unchanged. Labels hold the original id at targets and -100 (ignored by the
+# loss) elsewhere. WHY not always `[MASK]`: `[MASK]` never occurs in real text, so a model that only learned "fix
+# the [MASK]" would have nothing to do at fine-tuning time; random and kept tokens make it represent every token.
+
+# %%
+from minibert.training.masking import IGNORE_INDEX, mask_tokens
+
+sentences = [s for doc in documents for s in doc][:12]
+batch = tokenizer(sentences, padding=True, return_special_tokens_mask=True, return_tensors="pt")
+g = torch.Generator().manual_seed(3)
+masked, labels = mask_tokens(batch["input_ids"], mask_token_id=tokenizer.mask_token_id, vocab_size=V,
+                             special_tokens_mask=batch["special_tokens_mask"],
+                             attention_mask=batch["attention_mask"], generator=g)
+row = 0
+print(f"{'original':>10} {'model sees':>11} {'label':>8}")
+for orig, seen, lab in zip(batch["input_ids"][row], masked[row], labels[row]):
+    if orig == tokenizer.pad_token_id:
+        break
+    label = tokenizer.convert_ids_to_tokens(int(lab)) if lab != IGNORE_INDEX else "-100"
+    print(f"{tokenizer.convert_ids_to_tokens(int(orig)):>10} {tokenizer.convert_ids_to_tokens(int(seen)):>11} {label:>8}")
+chosen = labels != IGNORE_INDEX
+assert torch.equal(labels[chosen], batch["input_ids"][chosen])  # labels are the original tokens
+assert not chosen[batch["special_tokens_mask"].bool() | (batch["attention_mask"] == 0)].any()  # never specials/pad
+
+# %% [markdown]
+# A picture of the same batch: each cell a token, coloured by what happened to it.
+
+# %%
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
+
+ids = batch["input_ids"]
+kind = torch.zeros_like(ids)  # 0 = not a target
+kind[chosen & (masked == tokenizer.mask_token_id)] = 1  # [MASK]
+kind[chosen & (masked != tokenizer.mask_token_id) & (masked != ids)] = 2  # random token
+kind[chosen & (masked == ids)] = 3  # unchanged (a random draw can also hit the original: counted here)
+kind[batch["attention_mask"] == 0] = 4  # padding
+kind[batch["special_tokens_mask"].bool() & (batch["attention_mask"] == 1)] = 5  # [CLS]/[SEP]
+colors = ["#f0f0f0", "tab:red", "tab:orange", "tab:green", "white", "#b0b0b0"]
+fig, ax = plt.subplots(figsize=(11, 4))
+ax.imshow(kind, cmap=ListedColormap(colors), vmin=-0.5, vmax=5.5, aspect="auto")
+for b in range(ids.shape[0]):
+    for t in range(ids.shape[1]):
+        if batch["attention_mask"][b, t]:
+            ax.text(t, b, tokenizer.convert_ids_to_tokens(int(masked[b, t])), ha="center", va="center", fontsize=6)
+ax.set_xticks([])
+ax.set_yticks([])
+ax.set_title("what the model sees: red = [MASK], orange = random token, green = unchanged target, grey = not a target")
+plt.show()
+
+# %% [markdown]
+# Over many tokens the proportions are those of the paper:
+
+# %%
+big = torch.randint(5, V, (2000, 100), generator=g)
+m, lab = mask_tokens(big, mask_token_id=tokenizer.mask_token_id, vocab_size=V, generator=g)
+target = lab != IGNORE_INDEX
+share = target.float().mean().item()
+as_mask = (m[target] == tokenizer.mask_token_id).float().mean().item()
+as_random = ((m[target] != tokenizer.mask_token_id) & (m[target] != big[target])).float().mean().item()
+print(f"targets {share:.1%} of tokens; of the targets: [MASK] {as_mask:.1%}, another token {as_random:.1%}, "
+      f"the original {1 - as_mask - as_random:.1%}")
+assert abs(share - 0.15) < 0.005 and abs(as_mask - 0.8) < 0.01
+assert abs(as_random - 0.1 * (V - 1) / V) < 0.01  # a random draw hits the original token 1 time in V
+
+# %% [markdown]
+# ## Next-sentence-prediction pairs
+#
+# `create_nsp_examples` follows the original `create_pretraining_data.py`: fill a chunk of consecutive sentences up
+# to a target length, split it at a random point into A and B, and half of the time replace B by text from another
+# document (label 1, NotNext). Segment ids tell the model which part is which (notebook 03).
+
+# %%
+from minibert.training.nsp import create_nsp_examples
+
+doc_ids = [[tokenizer.convert_tokens_to_ids(tokenizer.tokenize(s)) for s in doc] for doc in documents]
+MAX_LEN = 48
+examples = create_nsp_examples(doc_ids, max_seq_length=MAX_LEN, cls_id=tokenizer.cls_token_id,
+                               sep_id=tokenizer.sep_token_id, seed=0)
+for label in (0, 1):
+    ex = next(e for e in examples if e["next_sentence_label"] == label)
+    print(f"label {label} ({'IsNext' if label == 0 else 'NotNext'}):", tokenizer.decode(ex["input_ids"]))
+not_next = sum(e["next_sentence_label"] for e in examples) / len(examples)
+print(f"{len(examples)} pairs, NotNext share {not_next:.0%}")
+assert all(len(e["input_ids"]) <= MAX_LEN and len(e["input_ids"]) == len(e["token_type_ids"]) for e in examples)
+assert 0.4 < not_next < 0.65
+
+# %% [markdown]
+# `BertForPreTraining` reads such pairs with two heads: MLM logits at every position and NSP logits from the pooled
+# `[CLS]` vector; its loss is the sum of the two cross-entropies. One collated batch, checked by hand:
+
+# %%
+import torch.nn.functional as F
+
+from minibert import BertConfig, BertForPreTraining
+from minibert.training.data import Collator, MaskedLMDataset
+
+config = BertConfig(vocab_size=V, hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=256,
+                    max_position_embeddings=64)
+torch.manual_seed(0)
+pretraining = BertForPreTraining(config).eval()
+pairs = MaskedLMDataset(examples, mask_token_id=tokenizer.mask_token_id, vocab_size=V, seed=0)
+nsp_batch = Collator(tokenizer.pad_token_id)([pairs[i] for i in range(8)])
+print({k: tuple(v.shape) for k, v in nsp_batch.items()})
+with torch.no_grad():
+    out = pretraining(**nsp_batch)
+mlm_loss = F.cross_entropy(out.prediction_logits.reshape(-1, V), nsp_batch["labels"].reshape(-1), ignore_index=-100)
+nsp_loss = F.cross_entropy(out.seq_relationship_logits, nsp_batch["next_sentence_label"])
+print(f"loss {out.loss.item():.4f} = MLM {mlm_loss.item():.4f} + NSP {nsp_loss.item():.4f}")
+assert torch.allclose(out.loss, mlm_loss + nsp_loss, atol=1e-6)
+
+# %% [markdown]
+# ## A tiny pre-training run
+#
+# Now train, with the repository's `Trainer` (AdamW, linear warm-up and decay, gradient clipping: notebook 11),
+# a 2-layer, 64-wide `BertForMaskedLM` on the corpus's sentences, `[CLS] sentence [SEP]`, MLM only: what
+# `python -m minibert pretrain` does by default. (NSP is there with `--nsp`, on the pairs above; on this toy
+# corpus it needs many more steps than fit in a notebook to get going.) Every epoch draws fresh masks ("dynamic
+# masking", Liu et al., 2019, RoBERTa). 300 steps take a few seconds of CPU time.
+
+# %%
+import json
+import math
+import tempfile
+
+from minibert import BertForMaskedLM
+from minibert.training.trainer import Trainer, TrainingArguments
+
+sentences = [s for doc in documents for s in doc]
+enc = tokenizer(sentences, return_special_tokens_mask=True)
+mlm_examples = [{"input_ids": i, "special_tokens_mask": s} for i, s in zip(enc["input_ids"], enc["special_tokens_mask"])]
+n_eval = len(mlm_examples) // 10
+train_ds = MaskedLMDataset(mlm_examples[n_eval:], mask_token_id=tokenizer.mask_token_id, vocab_size=V, seed=0)
+eval_ds = MaskedLMDataset(mlm_examples[:n_eval], mask_token_id=tokenizer.mask_token_id, vocab_size=V, seed=1)
+torch.manual_seed(0)
+model = BertForMaskedLM(config)
+out_dir = tempfile.mkdtemp()
+args = TrainingArguments(output_dir=out_dir, max_steps=300, batch_size=32, lr=1e-3, warmup_steps=30, device=DEVICE,
+                         progress=False)
+result = Trainer(model, args, train_ds, Collator(tokenizer.pad_token_id), eval_ds).train(resume=False)
+log = [json.loads(line) for line in open(f"{out_dir}/log.jsonl")]
+steps = [r["step"] for r in log if "loss" in r]
+losses = [r["loss"] for r in log if "loss" in r]
+first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
+print(f"{len(train_ds)} training sentences; MLM loss {first:.2f} (first 10 steps) → {last:.2f} (last 10); "
+      f"held-out {result['eval_loss']:.2f}; uniform guessing ln V = {math.log(V):.2f}")
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+ax.plot(steps, losses, lw=1, label="training loss (per step)")
+ax.axhline(math.log(V), color="gray", ls="--", label="uniform guessing: ln V")
+ax.axhline(result["eval_loss"], color="tab:green", ls=":", label="held-out loss at the end")
+ax.set(xlabel="optimizer step", ylabel="masked-LM loss (nats)", title="tiny pre-training run")
+ax.legend()
+plt.show()
+assert last < 0.5 * first and result["eval_loss"] < 0.5 * math.log(V)  # far below guessing
+
+# %% [markdown]
+# What did it learn? Ask it to fill in blanks.
+
+# %%
+FOODS = {"fish", "meat", "grass", "seeds", "hay", "cheese"}
+model.eval()
+for text in ["the cat eats [MASK] in the kitchen .", "the cow eats [MASK] in the field .",
+             "the [MASK] barks in the garden ."]:
+    enc = tokenizer(text, return_tensors="pt").to(model.device)
+    with torch.no_grad():
+        logits = model(**enc).logits  # (1, T, V)
+    pos = (enc["input_ids"][0] == tokenizer.mask_token_id).nonzero().item()
+    top = tokenizer.convert_ids_to_tokens(logits[0, pos].topk(3).indices.tolist())
+    print(f"{text:<40} → {top}")
+    if "eats" in text:
+        assert top[0] in FOODS  # it knows what follows "eats"
+
+# %% [markdown]
+# After 300 steps it has learned the grammar of the toy world (a food follows "eats") but not yet which animal eats
+# which food: that needs attention from the blank to the animal's word, which takes longer to form. Raise
+# `max_steps` to a few thousand and watch the second plateau of the loss curve fall.
+#
+# **What to remember.** Pre-training needs no labels: MLM hides 15% of the tokens (80/10/10) and scores only those;
+# NSP pairs are cut from documents, half with a random B. The loss falls well below guessing, and the model fills
+# blanks with what the corpus taught it. Next, notebook 11: fine-tuning for a task.
