@@ -100,6 +100,8 @@ def test_fill_mask_batch_and_several_masks(fill_mask):
     ours, theirs = fill_mask
     texts = ["The [MASK] sat on the mat.", "[MASK] is a [MASK] city.", "Héllo, [MASK] wörld!", "un [MASK] ##able"]
     assert_same(ours(texts, top_k=4), run_reference(theirs, texts, top_k=4))
+    padded = minibert.pipeline("fill-mask", model=str(ckpt.TINY_BERT), batch_size=4)  # one padded batch
+    assert_same(padded(texts, top_k=4), run_reference(theirs, texts, top_k=4))
     assert_same(ours(texts[:1]), run_reference(theirs, texts[:1]))  # a one-element list gives the bare result
 
 

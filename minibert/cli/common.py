@@ -17,7 +17,8 @@ def add_common(parser, default_note: str) -> None:
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
     parser.add_argument("--local-files-only", action="store_true", help="never reach the Hub; use its local cache")
-    parser.add_argument("--batch-size", type=int, default=8, help="texts per forward pass (default 8)")
+    parser.add_argument("--batch-size", type=int, default=1,
+                        help="texts per forward pass (default 1: results do not depend on batch-mates)")
 
 
 def build(task: str, args, command: str, default_allowed: bool):

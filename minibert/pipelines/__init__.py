@@ -28,7 +28,7 @@ TASKS = {
 ALIASES = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
 
 
-def pipeline(task: str, model=None, tokenizer=None, device=None, batch_size: int = 8, **kwargs) -> Pipeline:
+def pipeline(task: str, model=None, tokenizer=None, device=None, batch_size: int = 1, **kwargs) -> Pipeline:
     """Build the pipeline for ``task`` on ``model`` (a checkpoint folder, weights file or Hub repo id).
 
     ``kwargs`` go to ``from_pretrained`` (``revision``, ``cache_dir``, ``local_files_only``, ``torch_dtype``,

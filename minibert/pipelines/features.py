@@ -27,7 +27,7 @@ class FeatureExtractionPipeline(Pipeline):
     task = "feature-extraction"
     model_class = BertModel
 
-    def __init__(self, model, tokenizer=None, device=None, batch_size: int = 8, **load_kwargs):
+    def __init__(self, model, tokenizer=None, device=None, batch_size: int = 1, **load_kwargs):
         super().__init__(model, tokenizer, device, batch_size, **load_kwargs)
         hub = {k: load_kwargs[k] for k in ("revision", "cache_dir", "local_files_only") if k in load_kwargs}
         self.pooling = (pooling_lib.read_pooling_config(self.source, **hub) if self.source is not None
