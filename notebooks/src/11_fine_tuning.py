@@ -1,0 +1,216 @@
+# %% [markdown]
+# # 11 · Fine-tuning: sequence classification
+#
+# **What you will understand by the end**
+# * how a checkpoint becomes a classifier: `BertForSequenceClassification.from_pretrained(..., num_labels=2)`
+#   keeps the encoder and adds a new, randomly initialised classifier on the pooled `[CLS]` vector;
+# * AdamW with BERT's two parameter groups, and why biases and LayerNorm parameters get no weight decay;
+# * the learning-rate schedules, warm-up included, plotted side by side (and identical to the reference's);
+# * a complete fine-tuning run with the repository's `Trainer`, and its held-out accuracy.
+#
+# Devlin et al. (2019), §4 and Appendix A.3: fine-tune *all* parameters for a few epochs with Adam, a small peak
+# learning rate, linear warm-up over the first 10% of the steps and linear decay to 0. Loshchilov & Hutter (2019)
+# "decoupled" weight decay from Adam's adaptive step: AdamW shrinks each weight by lr·λ·w directly.
+#
+# Modules: [`minibert/heads/sequence_classification.py`](../minibert/heads/sequence_classification.py),
+# [`minibert/training/optim.py`](../minibert/training/optim.py), [`minibert/training/schedules.py`](../minibert/training/schedules.py),
+# [`minibert/training/trainer.py`](../minibert/training/trainer.py), [`minibert/training/metrics.py`](../minibert/training/metrics.py).
+# Exercise: linear warm-up/decay schedule.
+
+# %%
+# Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
+# environment variable MINIBERT_DEVICE=cpu (or cuda) before starting Jupyter, or edit the line below.
+%matplotlib inline
+import os
+import warnings
+from pathlib import Path
+
+import torch
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's note about Jupyter widgets
+
+DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+# The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
+ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
+assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
+TINY = ROOT / "checkpoints" / "tiny-bert"
+torch.manual_seed(0)
+print(f"device: {DEVICE}   repository: {ROOT}")
+
+
+# %% [markdown]
+# ## The task and the data
+#
+# `examples/data/sentiment.csv`: 400 short reviews from the toy world of notebook 10, labelled positive or negative
+# by their adjective ("the fish was stale" → negative). We hold out 80 for evaluation.
+
+# %%
+import random
+
+from minibert import BertForSequenceClassification, BertTokenizer
+from minibert.training.data import read_records
+
+rows = read_records(ROOT / "examples" / "data" / "sentiment.csv")
+random.Random(0).shuffle(rows)
+label_names = sorted({r["label"] for r in rows})
+label2id = {name: i for i, name in enumerate(label_names)}
+tokenizer = BertTokenizer.from_pretrained(TINY)
+enc = tokenizer([r["text"] for r in rows], truncation=True, max_length=32)
+examples = [{"input_ids": ids, "token_type_ids": types, "labels": label2id[r["label"]]}
+            for ids, types, r in zip(enc["input_ids"], enc["token_type_ids"], rows)]
+train, held_out = examples[80:], examples[:80]
+majority = max(sum(e["labels"] == c for e in held_out) for c in range(len(label_names))) / len(held_out)
+print(f"{len(train)} training / {len(held_out)} held-out examples, labels {label2id}; majority class {majority:.0%}")
+print(rows[0])
+
+# %% [markdown]
+# ## A classifier from a checkpoint
+#
+# The encoder's weights come from the checkpoint; the classifier (C → 2) does not exist there, so it is
+# initialised and listed as "newly initialized" in the warning. (Our tiny checkpoint's encoder is random too, so
+# this run learns everything from these 320 examples; the code is the same for a real pre-trained checkpoint.)
+
+# %%
+torch.manual_seed(0)  # the new classifier's initial weights
+model = BertForSequenceClassification.from_pretrained(TINY, num_labels=len(label_names),
+                                                      id2label=dict(enumerate(label_names)), label2id=label2id)
+print(model.classifier)
+assert model.classifier.out_features == 2
+
+# %% [markdown]
+# ## AdamW and its parameter groups
+#
+# Weight decay pulls weights towards 0. It is meant for weight *matrices*; a bias or a LayerNorm gain/shift sets a
+# scale or an offset, and shrinking a LayerNorm gain towards 0 would silence its layer. So BERT uses two groups.
+
+# %%
+from minibert.training.optim import create_optimizer
+
+optimizer = create_optimizer(model, lr=3e-3, weight_decay=0.01)
+names = {id(p): n for n, p in model.named_parameters()}
+for group in optimizer.param_groups:
+    members = [names[id(p)] for p in group["params"]]
+    print(f"weight_decay={group['weight_decay']}: {len(members)} tensors, e.g. {members[:2]}")
+no_decay = {names[id(p)] for p in optimizer.param_groups[1]["params"]}
+assert all(n.endswith("bias") or "LayerNorm" in n for n in no_decay)
+assert "bert.encoder.layer.0.attention.self.query.weight" not in no_decay
+
+# %% [markdown]
+# ## Learning-rate schedules
+#
+# A schedule multiplies the peak learning rate by a factor at every step. *Warm-up*: at step 0 Adam's second-moment
+# estimate rests on a single gradient, so its first steps are large and noisy; a rate rising linearly from 0 over
+# the first steps keeps them from wrecking the (pre-trained) weights. *Decay* lets the weights settle at the end.
+# All six schedules, 100 steps with 10 warm-up steps:
+
+# %%
+import matplotlib.pyplot as plt
+
+from minibert.training.schedules import SCHEDULES, get_scheduler
+
+TOTAL, WARMUP, PEAK = 100, 10, 1.0  # PEAK 1: the plotted rate is the factor itself
+extra = {"cosine_with_restarts": {"num_cycles": 3}, "polynomial": {"power": 2.0}}
+
+
+def lr_curve(make_scheduler, name):
+    opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=PEAK)
+    sched = make_scheduler(name, opt, num_warmup_steps=WARMUP, num_training_steps=TOTAL, **extra.get(name, {}))
+    rates = []
+    for _ in range(TOTAL):
+        rates.append(sched.get_last_lr()[0])
+        opt.step()
+        sched.step()
+    return rates
+
+
+curves = {name: lr_curve(get_scheduler, name) for name in SCHEDULES}
+fig, axes = plt.subplots(2, 3, figsize=(12, 5.5), sharex=True, sharey=True)
+for ax, (name, rates) in zip(axes.flat, curves.items()):
+    ax.plot(rates)
+    ax.axvline(WARMUP, color="gray", ls=":", lw=1)
+    ax.set_title(name + (f" {extra[name]}" if name in extra else ""), fontsize=10)
+for ax in axes[1]:
+    ax.set_xlabel("step")
+for ax in axes[:, 0]:
+    ax.set_ylabel("learning rate / peak")
+fig.suptitle(f"schedules: {TOTAL} steps, {WARMUP} warm-up steps (dotted)")
+fig.tight_layout()
+plt.show()
+
+assert curves["linear"][0] == 0 and curves["linear"][WARMUP] == PEAK and curves["linear"][TOTAL // 2] < PEAK
+assert all(r == PEAK for r in curves["constant"])
+
+# %% [markdown]
+# The same rates as the reference's `transformers.get_scheduler`, step by step:
+
+# %%
+try:
+    import transformers
+except ImportError:
+    transformers = None
+    print("transformers is not installed: skipping the comparison")
+if transformers is not None:
+    def theirs(name, opt, **kwargs):
+        if name == "constant":
+            kwargs = {}
+        elif name == "constant_with_warmup":
+            kwargs.pop("num_training_steps")
+        named = {k: kwargs.pop(k) for k in list(kwargs) if k in ("num_warmup_steps", "num_training_steps")}
+        return transformers.get_scheduler(name, opt, **named, scheduler_specific_kwargs=kwargs)
+
+    for name in SCHEDULES:
+        ref = lr_curve(theirs, name)
+        worst = max(abs(a - b) for a, b in zip(curves[name], ref))
+        print(f"{name:<22} max |Δlr| = {worst:.1e}")
+        assert worst < 1e-12
+
+# %% [markdown]
+# ## Fine-tune
+#
+# 150 steps of 16 examples (about 7 epochs), peak learning rate 3e-3 (high for BERT fine-tuning, usually 2e-5 to
+# 5e-5, but this model is tiny and starts from random weights), linear schedule with 10% warm-up, gradient
+# clipping at norm 1. The `Trainer` evaluates on the held-out examples at the end: loss, accuracy, F1.
+
+# %%
+import json
+import tempfile
+
+from minibert.training.data import Collator
+from minibert.training.metrics import sequence_classification_eval
+from minibert.training.trainer import Trainer, TrainingArguments
+
+out_dir = tempfile.mkdtemp()
+args = TrainingArguments(output_dir=out_dir, max_steps=150, batch_size=16, lr=3e-3, warmup_steps=15,
+                         scheduler="linear", device=DEVICE, progress=False)
+trainer = Trainer(model, args, train, Collator(tokenizer.pad_token_id), held_out, metrics_fn=sequence_classification_eval)
+result = trainer.train(resume=False)
+log = [json.loads(line) for line in open(f"{out_dir}/log.jsonl")]
+train_log = [r for r in log if "loss" in r]
+print(f"held-out accuracy {result['eval_accuracy']:.1%}, F1 {result['eval_f1']:.3f}, loss {result['eval_loss']:.3f} "
+      f"(majority class: {majority:.0%})")
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5))
+ax1.plot([r["step"] for r in train_log], [r["loss"] for r in train_log], lw=1)
+ax1.set(xlabel="step", ylabel="cross-entropy", title="training loss")
+ax2.plot([r["step"] for r in train_log], [r["lr"] for r in train_log])
+ax2.set(xlabel="step", ylabel="learning rate", title="the linear schedule, as the run used it")
+fig.tight_layout()
+plt.show()
+assert result["eval_accuracy"] >= 0.9 > majority + 0.2
+
+# %% [markdown]
+# The fine-tuned model, on reviews it has not seen:
+
+# %%
+model.eval()
+for text in ["the hay was wonderful , so the horse is happy", "ben says the fish for the cat is stale"]:
+    batch = tokenizer(text, return_tensors="pt").to(model.device)
+    with torch.no_grad():
+        probs = model(**batch).logits.softmax(-1)[0]
+    print(f"{text:<50} → {model.config.id2label[int(probs.argmax())]} ({probs.max().item():.0%})")
+
+# %% [markdown]
+# **What to remember.** Fine-tuning = the pre-trained encoder + a new small head, all trained together with AdamW
+# (no decay on biases and LayerNorms), a small peak learning rate, warm-up then decay. `python -m minibert finetune`
+# runs this recipe from the command line. This is the end of the guided series: the exercises
+# (`python -m minibert.exercises list`) ask you to write the key pieces yourself.

@@ -1,0 +1,74 @@
+"""The course notebooks: stored without outputs, in sync with their sources, and every one runs top to bottom.
+
+Each notebook checks its own claims with asserts (shapes, parity with the reference, losses going down), so
+running it is the test: a failing assert fails the notebook, and the error names the cell that broke.
+Execution uses the ``python3`` kernel of the interpreter running pytest, cwd ``notebooks/``, the CPU and
+matplotlib's Agg backend, one thread; one test per notebook, so ``pytest -n 2`` runs them side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+CELL_TIMEOUT_S = 180  # per cell; every notebook takes well under a minute on 2 CPU cores
+NOTEBOOK_BUDGET_S = 180  # the whole notebook, kernel start included
+
+
+def test_the_course_has_eleven_numbered_notebooks():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(1, 12)), f"expected notebooks 01..11 in {NOTEBOOK_DIR}, found {numbers}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_has_no_stored_outputs(path):
+    """Outputs belong to whoever runs the notebook: a committed one must have none (and no execution counts)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [i for i, cell in enumerate(nb["cells"]) if cell["cell_type"] == "code"
+             and (cell.get("outputs") or cell.get("execution_count") is not None)]
+    assert not dirty, (f"{path.name}: code cells {dirty} have stored outputs or execution counts; regenerate with "
+                       "`python scripts/make_notebooks.py` (or clear the outputs) before committing")
+
+
+def test_notebooks_match_their_sources():
+    """notebooks/src/NN_name.py is what gets edited; the .ipynb must be regenerated from it."""
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / "make_notebooks.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom(path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    pytest.importorskip("matplotlib")
+
+    nb = nbformat.read(path, as_version=4)
+    # One thread per kernel: `pytest -n 2` runs two notebooks on two cores, and OpenMP threads of an
+    # oversubscribed process spin at their barriers, turning a 2 ms forward pass into hundreds of ms.
+    env = {**os.environ, "MPLBACKEND": "Agg", "MINIBERT_DEVICE": "cpu", "OMP_NUM_THREADS": "1"}
+    # kernel "python3" resolves to this interpreter (sys.executable), so the kernel sees minibert and the venv
+    client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT_S, startup_timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+    start = time.perf_counter()
+    try:
+        client.execute(env=env)
+    except nbclient.exceptions.CellExecutionError as err:
+        index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(
+            o.get("output_type") == "error" for o in c.get("outputs", []))), "?")
+        pytest.fail(f"{path.name}: cell {index} failed:\n{err}", pytrace=False)
+    except nbclient.exceptions.CellTimeoutError as err:
+        pytest.fail(f"{path.name}: a cell ran longer than {CELL_TIMEOUT_S} s: {err}", pytrace=False)
+    elapsed = time.perf_counter() - start
+    assert elapsed < NOTEBOOK_BUDGET_S, f"{path.name} took {elapsed:.0f} s, over its {NOTEBOOK_BUDGET_S} s budget"
