@@ -13,8 +13,8 @@
 # `transformers` itself: small enough to run anywhere in a second, real enough to test every code path. (Its
 # outputs mean nothing; notebook 08 loads real, trained weights.)
 #
-# Modules: [`minibert/model.py`](../minibert/model.py), [`minibert/tokenization/`](../minibert/tokenization/),
-# [`minibert/pretrained.py`](../minibert/pretrained.py) (loading). Next: notebook 02, the tokenizer.
+# Modules: `minibert/model.py`, `minibert.tokenization`,
+# `minibert/pretrained.py` (loading). Next: notebook 02, the tokenizer.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the

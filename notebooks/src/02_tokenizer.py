@@ -12,10 +12,10 @@
 # word pieces. A rare word is split into frequent pieces (`tokenization` → `token ##ization`) instead of being
 # thrown away as unknown: the model sees every word, through pieces it has seen often.
 #
-# Modules: [`minibert/tokenization/basic.py`](../minibert/tokenization/basic.py),
-# [`wordpiece.py`](../minibert/tokenization/wordpiece.py), [`bert_tokenizer.py`](../minibert/tokenization/bert_tokenizer.py),
-# [`encoding.py`](../minibert/tokenization/encoding.py), [`truncation.py`](../minibert/tokenization/truncation.py),
-# [`padding.py`](../minibert/tokenization/padding.py). Exercises: WordPiece longest-match, BasicTokenizer splitting.
+# Modules: `minibert/tokenization/basic.py`,
+# `minibert/tokenization/wordpiece.py`, `minibert/tokenization/bert_tokenizer.py`,
+# `minibert/tokenization/encoding.py`, `minibert/tokenization/truncation.py`,
+# `minibert/tokenization/padding.py`. Exercises: WordPiece longest-match, BasicTokenizer splitting.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the

@@ -15,7 +15,7 @@
 # followed by dropout. Unlike the sinusoids of the original Transformer, all three tables are learned. One vector
 # carries *what* the token is, *where* it stands and *which sentence* it belongs to.
 #
-# Module: [`minibert/embeddings.py`](../minibert/embeddings.py). Exercise: the embedding sum.
+# Module: `minibert/embeddings.py`. Exercise: the embedding sum.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the

@@ -15,7 +15,7 @@
 # Row i of the softmax says how much token i takes from each token j; the output for token i is that weighted
 # average of the value vectors. M is 0 for real tokens and a huge negative number for padding.
 #
-# Modules: [`minibert/attention.py`](../minibert/attention.py), [`minibert/masks.py`](../minibert/masks.py).
+# Modules: `minibert/attention.py`, `minibert/masks.py`.
 # Exercises: the extended attention mask, scaled dot-product attention, splitting/merging heads.
 
 # %%

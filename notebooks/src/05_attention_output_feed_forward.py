@@ -13,9 +13,9 @@
 # $$a = \mathrm{LayerNorm}(x + \mathrm{Dropout}(W_O\,\mathrm{Attention}(x) + b_O))$$
 # $$y = \mathrm{LayerNorm}(a + \mathrm{Dropout}(W_2\,\mathrm{GELU}(W_1 a + b_1) + b_2))$$
 #
-# Modules: [`minibert/attention.py`](../minibert/attention.py) (`BertSelfOutput`),
-# [`minibert/feed_forward.py`](../minibert/feed_forward.py), [`minibert/activations.py`](../minibert/activations.py),
-# [`minibert/layer.py`](../minibert/layer.py). Exercises: exact GELU, the residual + LayerNorm sublayer.
+# Modules: `minibert/attention.py` (`BertSelfOutput`),
+# `minibert/feed_forward.py`, `minibert/activations.py`,
+# `minibert/layer.py`. Exercises: exact GELU, the residual + LayerNorm sublayer.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the

@@ -13,8 +13,8 @@
 # only each layer's *input* and recomputes the layer's internals during backward: memory for one layer's
 # internals plus L inputs, for the price of one more forward pass per layer.
 #
-# Modules: [`minibert/encoder.py`](../minibert/encoder.py), [`minibert/layer.py`](../minibert/layer.py),
-# [`minibert/pretrained.py`](../minibert/pretrained.py) (`gradient_checkpointing_enable`).
+# Modules: `minibert/encoder.py`, `minibert/layer.py`,
+# `minibert/pretrained.py` (`gradient_checkpointing_enable`).
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the

@@ -14,8 +14,8 @@
 # linear layers reading either the pooled `[CLS]` vector (sequence-level tasks) or every token's vector
 # (token-level tasks).
 #
-# Modules: [`minibert/pooler.py`](../minibert/pooler.py), [`minibert/heads/`](../minibert/heads/),
-# [`minibert/outputs.py`](../minibert/outputs.py). Exercises: the pooler, QA best-span decoding.
+# Modules: `minibert/pooler.py`, `minibert.heads`,
+# `minibert/outputs.py`. Exercises: the pooler, QA best-span decoding.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the

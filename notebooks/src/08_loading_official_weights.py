@@ -15,9 +15,9 @@
 # `encoder.layer.{i}.attention.self.query`, `LayerNorm`, ...), so a state dict's keys *are* the module paths and
 # loading is a rename-free `load_state_dict`, apart from the historical variants above.
 #
-# Modules: [`minibert/pretrained.py`](../minibert/pretrained.py), [`minibert/loading/keys.py`](../minibert/loading/keys.py),
-# [`minibert/loading/weights.py`](../minibert/loading/weights.py), [`minibert/loading/hub.py`](../minibert/loading/hub.py),
-# [`minibert/compat.py`](../minibert/compat.py), [`minibert/config.py`](../minibert/config.py).
+# Modules: `minibert/pretrained.py`, `minibert/loading/keys.py`,
+# `minibert/loading/weights.py`, `minibert/loading/hub.py`,
+# `minibert/compat.py`, `minibert/config.py`.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the

@@ -16,9 +16,9 @@
 # place and sound ("the cat eats fish in the kitchen ."), with a 67-token vocabulary
 # (`examples/data/make_demo_data.py`): regular enough that a tiny model learns it in seconds.
 #
-# Modules: [`minibert/training/masking.py`](../minibert/training/masking.py),
-# [`minibert/training/nsp.py`](../minibert/training/nsp.py), [`minibert/training/data.py`](../minibert/training/data.py),
-# [`minibert/training/trainer.py`](../minibert/training/trainer.py), [`minibert/heads/pretraining.py`](../minibert/heads/pretraining.py).
+# Modules: `minibert/training/masking.py`,
+# `minibert/training/nsp.py`, `minibert/training/data.py`,
+# `minibert/training/trainer.py`, `minibert/heads/pretraining.py`.
 # Exercise: MLM 80/10/10 masking.
 
 # %%

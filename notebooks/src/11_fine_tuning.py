@@ -12,9 +12,9 @@
 # learning rate, linear warm-up over the first 10% of the steps and linear decay to 0. Loshchilov & Hutter (2019)
 # "decoupled" weight decay from Adam's adaptive step: AdamW shrinks each weight by lr·λ·w directly.
 #
-# Modules: [`minibert/heads/sequence_classification.py`](../minibert/heads/sequence_classification.py),
-# [`minibert/training/optim.py`](../minibert/training/optim.py), [`minibert/training/schedules.py`](../minibert/training/schedules.py),
-# [`minibert/training/trainer.py`](../minibert/training/trainer.py), [`minibert/training/metrics.py`](../minibert/training/metrics.py).
+# Modules: `minibert/heads/sequence_classification.py`,
+# `minibert/training/optim.py`, `minibert/training/schedules.py`,
+# `minibert/training/trainer.py`, `minibert/training/metrics.py`.
 # Exercise: linear warm-up/decay schedule.
 
 # %%
