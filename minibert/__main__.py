@@ -12,7 +12,7 @@ import sys
 
 # command name -> (module, one-line help). Modules are imported only when their command runs.
 COMMANDS = {
-    "walkthrough": ("minibert.cli.walkthrough", "run a sentence through BERT stage by stage, checked against the reference"),
+    "walkthrough": ("minibert.cli.walkthrough", "a sentence through BERT, stage by stage, vs the reference"),
     "check": ("minibert.cli.check", "weight-compatibility table: minibert vs the reference on a checkpoint"),
     "pretrain": ("minibert.cli.pretrain", "pre-train a (tiny) BERT with masked-LM (+ NSP) on a text corpus"),
     "finetune": ("minibert.cli.finetune", "fine-tune a BERT for text classification and report accuracy"),
