@@ -48,8 +48,6 @@ def _hub_error(repo_id: str, filename: str, revision, err: Exception) -> OSError
 def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=None, cache_dir=None,
                  local_files_only: bool = False, required: bool = True) -> Path | None:
     """Path of ``filename`` in a local folder or Hub repo; ``None`` if absent and not ``required``."""
-    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
-
     path = Path(name_or_path)
     if path.is_dir():
         found = path / filename
@@ -68,6 +66,10 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=Non
     name = str(name_or_path)
     if not is_repo_id(name):
         raise FileNotFoundError(f"{name!r} is neither an existing file or folder nor a Hub repo id like 'org/name'")
+    # Imported here, not above: huggingface_hub (and the HTTP stack under it) costs about 0.2 s to import,
+    # which a local checkpoint never needs.
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
     try:
         return _hub_download(name, filename, revision, cache_dir, local_files_only)
     except LocalEntryNotFoundError as err:  # first: it is a subclass of EntryNotFoundError
