@@ -7,10 +7,12 @@ formats, head pruning, gradient checkpointing, and resizing / tying the word emb
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import os
 import re
+import threading
 from pathlib import Path
 
 import torch
@@ -36,6 +38,39 @@ def _as_dtype(torch_dtype, config: BertConfig):
             raise ValueError(f"unknown torch_dtype {torch_dtype!r}; use e.g. torch.float32, 'bfloat16' or 'auto'")
         return value
     return torch_dtype
+
+
+_BUILDING = threading.local()  # .skip_init is True while this thread builds a model to load weights into
+_RANDOM_INITS = ("normal_", "uniform_", "kaiming_uniform_", "trunc_normal_")  # the nn.init functions skipped
+
+
+@contextlib.contextmanager
+def _random_init_skipped():
+    """Modules built inside keep their weights uninitialised (``torch.empty``): the checkpoint overwrites them.
+
+    ``nn.Linear``, ``nn.Embedding`` and ``_init_weights`` draw their random values through ``nn.init``; drawing
+    them only to overwrite them is wasted time (a second or more for bert-base). While this thread is inside,
+    those ``nn.init`` functions return the tensor untouched; other threads still initialise normally. We build
+    on the CPU, not on the "meta" device: meta tensors run through Python decompositions whose first use
+    imports torch._dynamo and sympy, about a second of CPU on a cold start. Whatever the checkpoint does not
+    provide is initialised afterwards (``_init_missing``).
+    """
+    originals = {name: getattr(nn.init, name) for name in _RANDOM_INITS}
+    for name, fn in originals.items():
+        setattr(nn.init, name, _skippable(fn))
+    _BUILDING.skip_init = True
+    try:
+        yield
+    finally:
+        _BUILDING.skip_init = False
+        for name, fn in originals.items():
+            setattr(nn.init, name, fn)
+
+
+def _skippable(init_fn):
+    def maybe_init(tensor, *args, **kwargs):
+        return tensor if getattr(_BUILDING, "skip_init", False) else init_fn(tensor, *args, **kwargs)
+    return maybe_init
 
 
 class BertPreTrainedModel(nn.Module):
@@ -226,13 +261,9 @@ class BertPreTrainedModel(nn.Module):
         state, files = weights.load_state_dict(
             weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
 
-        # Build on the "meta" device (shapes only, no memory, no random init), then allocate for real:
-        # the checkpoint overwrites almost everything, so initialising it first would be wasted time.
-        with torch.device("meta"):
+        # Build without random init (the checkpoint overwrites almost everything, so it would be wasted time).
+        with _random_init_skipped():
             model = cls(config, *model_args, **model_kwargs)
-        model.to_empty(device="cpu")
-        model._reset_buffers()
-        model.tie_weights()
 
         expected = {k: v.shape for k, v in model.state_dict().items()}
         state, report = keys.map_keys(state, expected, cls.base_model_prefix)
@@ -262,12 +293,6 @@ class BertPreTrainedModel(nn.Module):
             model = model.to(dtype)
         model.eval()  # like the reference: loaded models start in inference mode
         return (model, report.as_dict()) if output_loading_info else model
-
-    def _reset_buffers(self) -> None:
-        """Refill constant buffers after ``to_empty`` (which leaves them uninitialised)."""
-        for module in self.modules():
-            if hasattr(module, "position_ids") and isinstance(module.position_ids, torch.Tensor):
-                module.position_ids.copy_(torch.arange(module.position_ids.shape[-1]).unsqueeze(0))
 
     def _init_missing(self, missing: list[str]) -> None:
         """Initialise the modules whose parameters the checkpoint did not provide."""
