@@ -82,20 +82,23 @@ def build_corpus(n_texts: int = 40000, seed: int = 0) -> list[str]:
     return texts
 
 
-def _time(fn) -> float:
-    start = time.perf_counter()
+def _time(fn, timer=time.perf_counter) -> float:
+    start = timer()
     fn()
-    return time.perf_counter() - start
+    return timer() - start
 
 
-def main() -> None:
+def main(out_md: Path | None = None, n_texts: int = 40000, timer=time.perf_counter) -> dict:
+    """Run the benchmark and write ``out_md`` (+ .json); ``n_texts`` and ``timer`` let the suite
+    (benchmarks/run.py) use a smaller corpus and CPU time. Returns what the .json holds."""
     import tokenizers
     import transformers
 
     from minibert.tokenization import BertTokenizer
 
-    out_md = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "benchmarks" / "results" / "tokenizer.md"
-    corpus = build_corpus()
+    if out_md is None:
+        out_md = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "benchmarks" / "results" / "tokenizer.md"
+    corpus = build_corpus(n_texts)
     n_bytes = sum(len(t.encode("utf-8")) for t in corpus)
     makers = {
         "minibert": lambda: BertTokenizer(VOCAB),
@@ -109,13 +112,13 @@ def main() -> None:
         n = subset.get(name, len(corpus))
         tok = make()
         texts = corpus[:n]
-        per_text = _time(lambda: [tok(t) for t in texts])  # noqa: B023
-        warm = _time(lambda: [tok(t) for t in texts])  # noqa: B023  (second pass: caches filled)
+        per_text = _time(lambda: [tok(t) for t in texts], timer)  # noqa: B023
+        warm = _time(lambda: [tok(t) for t in texts], timer)  # noqa: B023  (second pass: caches filled)
         tok = make()
         these = [texts[i : i + 256] for i in range(0, n, 256)]
-        batched = _time(lambda: [tok(b) for b in these])  # noqa: B023
+        batched = _time(lambda: [tok(b) for b in these], timer)  # noqa: B023
         tok = make()
-        ids_only = _time(lambda: [tok.encode(t) for t in texts])  # noqa: B023
+        ids_only = _time(lambda: [tok.encode(t) for t in texts], timer)  # noqa: B023
         results[name] = {
             "texts": n,
             "per_text_texts_per_s": n / per_text,
@@ -150,9 +153,8 @@ def main() -> None:
         "identical_ids_on_first_2000_texts": identical,
     }
     out_md.parent.mkdir(parents=True, exist_ok=True)
-    out_md.with_suffix(".json").write_text(
-        json.dumps({"meta": meta, "results": results, "ratios": ratios}, indent=2) + "\n"
-    )
+    report = {"meta": meta, "results": results, "ratios": ratios}
+    out_md.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     rows = [
         "| tokenizer | per text, cold (texts/s) | per text, warm (texts/s) | batched (texts/s) "
         "| encode() per text (texts/s) |",
@@ -190,6 +192,7 @@ def main() -> None:
     )
     out_md.write_text(text)
     print(text)
+    return report
 
 
 if __name__ == "__main__":

@@ -1,0 +1,155 @@
+"""Turn each row's raw measurements into table rows and goal checks (used by benchmarks/run.py).
+
+A table row compares one quantity (seconds, MiB or texts/s) between minibert and the reference. Its ratio
+is minibert's cost over the reference's, computed per repeat from the two measurements taken side by side
+(A/B), then summarised by the median and the min–max over repeats; for a throughput the cost is 1/throughput.
+Every runner takes (model config, settings) and returns (rows, goals, raw data).
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import bench_model
+import bench_startup
+import bench_wrapped
+import torch
+from bench_model import summary
+
+GOAL_CKPT_MEMORY, GOAL_CKPT_TIME = 0.50, 0.40  # issue 8 / gradient-checkpointing issue: ≥ 50 % less, ≤ 40 % more
+
+
+def table_row(row, name, ours, theirs, unit="s", clock="cpu", goal=None, wall=None, note="", throughput=False):
+    """``ours``/``theirs``: lists over repeats; ``wall``: optional (ours, theirs) wall-clock lists."""
+    costs = [(1 / t, 1 / o) if throughput else (o, t) for o, t in zip(ours, theirs)]
+    ratios = [a / b for a, b in costs if b > 0]  # a zero (memory that did not rise at all) has no ratio
+    out = {"row": row, "name": name, "unit": unit, "clock": clock, "minibert": summary(ours),
+           "reference": summary(theirs), "ratio": summary(ratios) if ratios else None, "goal": goal, "note": note}
+    if wall is not None:
+        out["wall_ratio"] = summary([o / t for o, t in zip(*wall)])
+    out["met"] = None if goal is None or not ratios else out["ratio"]["median"] <= goal
+    return out
+
+
+def goal(text, measured, met):
+    return {"goal": text, "measured": measured, "met": met}
+
+
+def ratio_goals(rows):
+    return [goal(f"row {r['row']} {r['name']}: ratio ≤ {r['goal']:.2f}", f"{r['ratio']['median']:.2f}", r["met"])
+            for r in rows if r["goal"] is not None]
+
+
+def _model_rows(row, what, cfg, st, padded, impls, B, T, device="cpu", dtype=torch.float32):
+    rows, raw = [], []
+    for impl in impls:
+        m = bench_model.measure(what, cfg, impl, B, T, st["repeats"], device, dtype, padded, st["warmup"])
+        t = m["times"]
+        shape = f"{B}×{T}" + (", half the rows 50 % padding" if padded else "")
+        rows.append(table_row(row, f"{what.replace('_', ' ')} {impl} {shape} {m['dtype']} {device}",
+                              t["minibert"]["cpu"], t["reference"]["cpu"], goal=1.0,
+                              wall=(t["minibert"]["wall"], t["reference"]["wall"])))
+        raw.append(m)
+    return rows, raw
+
+
+def row1(cfg, st):
+    rows, raw = _model_rows(1, "forward", cfg, st, False, ("eager", "sdpa"), 8, 32 if st["quick"] else 128)
+    return rows, ratio_goals(rows), raw
+
+
+def row2(cfg, st):
+    rows, raw = _model_rows(2, "forward", cfg, st, True, ("eager", "sdpa"), 8, 32 if st["quick"] else 128)
+    return rows, ratio_goals(rows), raw
+
+
+def row3(cfg, st):
+    rows, raw = _model_rows(3, "train_step", cfg, st, False, ("sdpa",), 8, 32 if st["quick"] else 128)
+    return rows, ratio_goals(rows), raw
+
+
+def row4(cfg, st):
+    seq = min(512, cfg["max_position_embeddings"])
+    data = bench_wrapped.checkpointing(cfg, seq, batch=1, repeats=st["ckpt_repeats"], fresh_process=not st["quick"])
+    t = data["times"]
+    note = "" if data["fresh_process"] else "--quick: measured inside this process, memory figures not meaningful"
+    rows = []
+    for on in ("off", "on"):
+        rows.append(table_row(4, f"train step, checkpointing {on}, 1×{seq}", t["minibert"][on]["cpu"],
+                              t["reference"][on]["cpu"], wall=(t["minibert"][on]["wall"], t["reference"][on]["wall"]),
+                              note=note))
+        rows.append(table_row(4, f"peak activation memory, checkpointing {on}, 1×{seq}", t["minibert"][on]["peak_mib"],
+                              t["reference"][on]["peak_mib"], unit="MiB", clock="VmHWM", note=note))
+    goals = []
+    for lib in ("minibert", "reference"):
+        med = {on: {k: statistics.median(v) for k, v in t[lib][on].items()} for on in ("off", "on")}
+        saving = 1 - med["on"]["peak_mib"] / med["off"]["peak_mib"]
+        overhead = med["on"]["cpu"] / med["off"]["cpu"] - 1
+        goals.append(goal(f"row 4 {lib}: checkpointing saves ≥ {GOAL_CKPT_MEMORY:.0%} of peak activation memory",
+                          f"{saving:.0%}", saving >= GOAL_CKPT_MEMORY))
+        goals.append(goal(f"row 4 {lib}: checkpointing costs ≤ +{GOAL_CKPT_TIME:.0%} step CPU time",
+                          f"{overhead:+.0%}", overhead <= GOAL_CKPT_TIME))
+    return rows, goals, data
+
+
+def row5(cfg, st):
+    data = bench_wrapped.tokenizer(st["tokenizer_texts"], st["repeats"])
+    tp = data["throughput"]
+    rows = []
+    for mode, label in (("per_text_texts_per_s", "per text"), ("batched_texts_per_s", "batched 256")):
+        for ref, limit in (("reference fast (Rust)", 1.0), ("reference slow", 1 / 3)):
+            rows.append(table_row(5, f"tokenizer {label} vs {ref}", tp["minibert"][mode], tp[ref][mode],
+                                  unit="texts/s", goal=limit if label == "per text" else None, throughput=True))
+    goals = ratio_goals(rows) + [goal("row 5: identical ids to the slow reference", str(data["identical_ids"]),
+                                      data["identical_ids"])]
+    return rows, goals, data
+
+
+def row6(cfg, st):
+    data = bench_startup.measure(st["checkpoint"], st["repeats"], warmup=st["warmup"])
+    t = data["times"]
+    split = {lib: {k: statistics.median(s[k] for s in t[lib]["split"]) for k in ("import", "load", "forward")}
+             for lib in t}
+    note = "; ".join(f"{lib} wall split: import {s['import']:.2f} s, from_pretrained {s['load']:.2f} s, "
+                     f"forward {s['forward']:.2f} s" for lib, s in split.items())
+    rows = [table_row(6, f"cold start: import + from_pretrained({Path(st['checkpoint']).name}) + forward",
+                      t["minibert"]["cpu"], t["reference"]["cpu"], goal=0.5,
+                      wall=(t["minibert"]["wall"], t["reference"]["wall"]), note=note)]
+    return rows, ratio_goals(rows), {**data, "split_median": split}
+
+
+def row7(cfg, st):
+    if not torch.cuda.is_available():
+        note = "skipped: no CUDA device on this machine (torch.cuda.is_available() is False)"
+        return [{"row": 7, "name": "CUDA bf16 forward / train step", "skipped": True, "note": note}], [], None
+    name = torch.cuda.get_device_name(0)
+    peak = st["gpu_peak_tflops"] or bench_model.gpu_peak_tflops(name)
+    B, T = (4, 64) if st["quick"] else (32, 512)
+    rows, raw = [], []
+    for what, impls in (("forward", ("eager", "sdpa")), ("train_step", ("sdpa",))):
+        r, m = _model_rows(7, what, cfg, st, False, impls, B, T, "cuda", torch.bfloat16)
+        for row, meas in zip(r, m):
+            t = meas["times"]  # on the GPU the wall clock is the measure: the CPU only queues kernels
+            row.update(table_row(7, row["name"], t["minibert"]["wall"], t["reference"]["wall"], clock="wall",
+                                 goal=1.0))
+            for lib in ("minibert", "reference"):
+                tflops = meas["flops"] / statistics.median(t[lib]["wall"]) / 1e12
+                row[f"{lib}_tflops"] = tflops
+                row[f"{lib}_mfu"] = tflops / peak if peak else None
+            row["note"] = (f"{name}; {meas['flops'] / 1e12:.2f} TFLOP per call; TFLOP/s minibert "
+                           f"{row['minibert_tflops']:.1f}, reference {row['reference_tflops']:.1f}; MFU vs "
+                           + (f"{peak:.0f} TFLOP/s bf16 peak: minibert {row['minibert_mfu']:.0%}, reference "
+                              f"{row['reference_mfu']:.0%}" if peak else "unknown peak (pass --gpu-peak-tflops)"))
+        rows += r
+        raw += m
+    goals = ratio_goals(rows)
+    for row in rows:
+        if row["name"].startswith("forward"):
+            mfu = row["minibert_mfu"]
+            goals.append(goal(f"row 7 {row['name']}: MFU ≥ 50 %", "unknown peak" if mfu is None else f"{mfu:.0%}",
+                              None if mfu is None else mfu >= 0.5))
+    return rows, goals, {"gpu": name, "peak_tflops": peak, "runs": raw}
+
+
+RUNNERS = {1: row1, 2: row2, 3: row3, 4: row4, 5: row5, 6: row6, 7: row7}

@@ -1,0 +1,70 @@
+"""Smoke test of the benchmark suite (benchmarks/run.py --quick): it runs end to end on a tiny config and
+writes bench.json and bench.md with one entry per selected row. Timings are not checked here: the goals are
+judged from the full run's output (docs/performance.md), never by a timed test."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _load_runner():
+    spec = importlib.util.spec_from_file_location("benchmarks_run", REPO / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_suite_writes_every_row(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # run.py sets it for its children; restored after the test
+    threads = torch.get_num_threads()
+    try:
+        rc = _load_runner().main(["--quick", "--out", str(tmp_path), "--checkpoint",
+                                  str(REPO / "checkpoints" / "tiny-bert")])
+    finally:
+        torch.set_num_threads(threads)
+    assert rc == 0
+    report = json.loads((tmp_path / "bench.json").read_text())
+    md = (tmp_path / "bench.md").read_text()
+
+    assert report["rows_run"] == [1, 2, 3, 4, 5, 6, 7]
+    assert report["settings"]["quick"] and report["settings"]["repeats"] == 1
+    counts = {}
+    for row in report["rows"]:
+        counts[row["row"]] = counts.get(row["row"], 0) + 1
+    # eager + sdpa; eager + sdpa padded; one train step; time and memory, off and on; 4 tokenizer
+    # comparisons; one cold start; CUDA: one skipped entry without a GPU, else 2 forwards + 1 train step.
+    assert counts == {1: 2, 2: 2, 3: 1, 4: 4, 5: 4, 6: 1, 7: 1 if not torch.cuda.is_available() else 3}
+    for row in report["rows"]:
+        if row.get("skipped"):
+            assert "no CUDA" in row["note"]
+            continue
+        if row["unit"] == "MiB":  # measured inside the test process in --quick mode: may not rise at all
+            assert row["minibert"]["median"] >= 0 and row["reference"]["median"] >= 0
+            continue
+        for lib in ("minibert", "reference"):
+            assert row[lib]["n"] == 1 and row[lib]["median"] > 0, row
+        assert row["ratio"]["median"] > 0
+    for key in ("cpu", "cores", "ram_gib", "load_average_start", "load_average_end", "torch", "transformers"):
+        assert report["machine"][key] is not None, key
+    assert report["machine"]["transformers"] == "4.57.6"
+    table_lines = [line for line in md.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert [int(line.split("|")[1]) for line in table_lines] == [r["row"] for r in report["rows"]]
+    assert "Load average" in md and "## Goals" in md
+
+
+def test_rows_option_runs_a_subset(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    threads = torch.get_num_threads()
+    try:
+        assert _load_runner().main(["--quick", "--rows", "1,7", "--out", str(tmp_path)]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert report["rows_run"] == [1, 7]
+    assert {r["row"] for r in report["rows"]} == {1, 7}
