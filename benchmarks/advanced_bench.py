@@ -220,7 +220,9 @@ def main() -> int:
         "memory_method": ("CUDA: torch.cuda.max_memory_allocated - memory_allocated before the run"
                           if device == "cuda" else
                           "CPU: fresh subprocess per configuration, MALLOC_MMAP_THRESHOLD_=65536; after a warm-up run, "
-                          "peak RSS reset via /proc/self/clear_refs, peak = VmHWM - VmRSS before the measured run"),
+                          "peak RSS reset via /proc/self/clear_refs, peak = VmHWM - VmRSS before the measured run "
+                          "(weights, gradient buffers and inputs already resident; a train step's figure includes the "
+                          "90 MiB transient dense gradient of the word-embedding table)"),
         "total_seconds": round(time.perf_counter() - started, 1),
         "results": results,
         "checkpointing_goal": goal_check(results),
