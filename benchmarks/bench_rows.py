@@ -84,10 +84,12 @@ def row4(cfg, st):
     goals = []
     for lib in ("minibert", "reference"):
         med = {on: {k: statistics.median(v) for k, v in t[lib][on].items()} for on in ("off", "on")}
-        saving = 1 - med["on"]["peak_mib"] / med["off"]["peak_mib"]
+        # None when memory did not rise at all (--quick measures in-process, where that can happen)
+        saving = 1 - med["on"]["peak_mib"] / med["off"]["peak_mib"] if med["off"]["peak_mib"] > 0 else None
         overhead = med["on"]["cpu"] / med["off"]["cpu"] - 1
         goals.append(goal(f"row 4 {lib}: checkpointing saves ≥ {GOAL_CKPT_MEMORY:.0%} of peak activation memory",
-                          f"{saving:.0%}", saving >= GOAL_CKPT_MEMORY))
+                          "n/a" if saving is None else f"{saving:.0%}",
+                          None if saving is None else saving >= GOAL_CKPT_MEMORY))
         goals.append(goal(f"row 4 {lib}: checkpointing costs ≤ +{GOAL_CKPT_TIME:.0%} step CPU time",
                           f"{overhead:+.0%}", overhead <= GOAL_CKPT_TIME))
     return rows, goals, data
