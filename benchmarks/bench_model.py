@@ -36,7 +36,7 @@ TINY = dict(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention
 # Dense bf16 tensor-core peaks (TFLOP/s, no sparsity) from NVIDIA's data sheets, matched against
 # torch.cuda.get_device_name() in this order (the PCIe/NVL H100s are slower than the SXM one).
 GPU_BF16_PEAK_TFLOPS = [("H100 PCIe", 756.0), ("H100 NVL", 835.0), ("H100", 989.4), ("H200", 989.4),
-                        ("GH200", 989.4), ("A100", 312.0), ("L40S", 362.0), ("L4", 121.0), ("A10G", 70.0)]
+                        ("A100", 312.0), ("L40S", 362.0), ("L40", 181.0), ("L4", 121.0)]
 
 
 def summary(values: list[float]) -> dict:
