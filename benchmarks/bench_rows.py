@@ -22,7 +22,7 @@ GOAL_CKPT_MEMORY, GOAL_CKPT_TIME = 0.50, 0.40  # issue 8 / gradient-checkpointin
 
 def table_row(row, name, ours, theirs, unit="s", clock="cpu", goal=None, wall=None, note="", throughput=False):
     """``ours``/``theirs``: lists over repeats; ``wall``: optional (ours, theirs) wall-clock lists."""
-    costs = [(1 / t, 1 / o) if throughput else (o, t) for o, t in zip(ours, theirs)]
+    costs = [(1 / o, 1 / t) if throughput else (o, t) for o, t in zip(ours, theirs)]  # (minibert, reference)
     ratios = [a / b for a, b in costs if b > 0]  # a zero (memory that did not rise at all) has no ratio
     out = {"row": row, "name": name, "unit": unit, "clock": clock, "minibert": summary(ours),
            "reference": summary(theirs), "ratio": summary(ratios) if ratios else None, "goal": goal, "note": note}
