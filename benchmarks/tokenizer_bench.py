@@ -97,6 +97,9 @@ def main(out_md: Path | None = None, n_texts: int = 40000, timer=time.perf_count
     from minibert.tokenization import BertTokenizer
 
     if out_md is None:
+        if len(sys.argv) > 1 and sys.argv[1].startswith("-"):
+            raise SystemExit("usage: python benchmarks/tokenizer_bench.py [OUT.md]  (default "
+                             "benchmarks/results/tokenizer.md; a .json with the same stem is written beside it)")
         out_md = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "benchmarks" / "results" / "tokenizer.md"
     corpus = build_corpus(n_texts)
     n_bytes = sum(len(t.encode("utf-8")) for t in corpus)
