@@ -25,10 +25,6 @@ COMMANDS = {
 }
 
 
-class UserError(Exception):
-    """An error caused by the user's input; printed as one line."""
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m minibert", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -42,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(importlib.import_module(args._module).run(args) or 0)
-    except (UserError, FileNotFoundError, OSError, ValueError, TypeError) as err:
+    except (FileNotFoundError, OSError, ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

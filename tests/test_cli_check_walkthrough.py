@@ -191,3 +191,12 @@ def test_check_a_repo_id_from_the_hub_cache(tmp_path, reference, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "result: OK (12/12 modules" in out and ("stored reference outputs" in out) == (reference == "stored")
+
+
+def test_check_takes_the_checkpoint_as_an_option_too(capsys):
+    from minibert.__main__ import main
+
+    assert main(["check", "--model", str(CHECKPOINTS / "tiny-bert"), "--reference", "stored"]) == 0
+    assert "result: OK" in capsys.readouterr().out
+    assert main(["check"]) == 1
+    assert "check needs a checkpoint" in capsys.readouterr().err

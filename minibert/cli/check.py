@@ -11,7 +11,10 @@ from __future__ import annotations
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("model", help="checkpoint folder, weights file, or Hub repo id (org/name)")
+    parser.add_argument("model", nargs="?", default=None,
+                        help="checkpoint folder, weights file, or Hub repo id (org/name)")
+    parser.add_argument("--model", dest="model_option", metavar="PATH_OR_REPO_ID", default=None,
+                        help="the same, as an option (like the other commands)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
                         help="run both models in this dtype (the default tolerance follows it)")
@@ -28,7 +31,12 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from minibert.compat import check_checkpoint
 
-    report = check_checkpoint(args.model, device=args.device, dtype=args.dtype, reference=args.reference,
+    if args.model and args.model_option and args.model != args.model_option:
+        raise ValueError(f"two checkpoints given: {args.model!r} and --model {args.model_option!r}; pass one")
+    model = args.model or args.model_option
+    if model is None:
+        raise ValueError("check needs a checkpoint: python -m minibert check PATH_OR_REPO_ID (or --model ...)")
+    report = check_checkpoint(model, device=args.device, dtype=args.dtype, reference=args.reference,
                               tolerance=args.tolerance, revision=args.revision, cache_dir=args.cache_dir,
                               local_files_only=args.local_files_only)
     print(report.to_json() if args.json else report.format_table())
