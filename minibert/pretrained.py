@@ -277,7 +277,6 @@ class BertPreTrainedModel(nn.Module):
         # Initialise first, then load: a module only partly in the checkpoint keeps the tensors it has.
         model._init_missing(report.missing_keys)
         model.load_state_dict({k: v for k, v in state.items() if k in expected}, strict=False)
-        model._after_load(state)
         report.unexpected_keys = [k for k in report.unexpected_keys
                                   if not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_unexpected)]
         if report.missing_keys:
@@ -302,6 +301,3 @@ class BertPreTrainedModel(nn.Module):
                 if name in owners:
                     self._init_weights(module)
         self.tie_weights()
-
-    def _after_load(self, state: dict[str, torch.Tensor]) -> None:
-        """Hook for heads that need to fix up legacy checkpoints (see the MLM head)."""

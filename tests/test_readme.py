@@ -13,5 +13,6 @@ def test_ci_runs_the_readme_test_command():
     readme = _commands((REPO / "README.md").read_text(encoding="utf-8"))
     ci = _commands((REPO / ".ci" / "run").read_text(encoding="utf-8"))
     assert len(readme) == 2, f"README should open with exactly two set-up commands, found {readme}"
-    assert len(ci) == 1 and ci[0] == readme[1], f".ci/run runs {ci}, README's test command is {readme[1]!r}"
+    # .ci/run may build more environments (the latest-5.x check), but it runs the README's test command verbatim.
+    assert readme[1] in ci, f".ci/run runs {ci}, README's test command is {readme[1]!r}"
     assert "pytest" in readme[1] and "minibert walkthrough" in readme[0]
