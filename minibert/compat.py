@@ -168,8 +168,8 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
     ``reference``: ``"transformers"`` (run the reference on the same weights), ``"stored"`` (the folder's
     ``reference_outputs.safetensors``) or ``"auto"`` (transformers if installed, else stored).
     """
+    from minibert.loading.pretrained_io import _as_dtype
     from minibert.model import BertModel
-    from minibert.pretrained import _as_dtype
 
     torch_dtype = _as_dtype(dtype, None) if dtype != "auto" else torch.float32
     if torch_dtype not in TOLERANCES:

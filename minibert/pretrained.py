@@ -7,70 +7,13 @@ formats, head pruning, gradient checkpointing, and resizing / tying the word emb
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import logging
 import os
-import re
-import threading
-from pathlib import Path
 
 import torch
 from torch import nn
 
 from minibert.config import BertConfig
-from minibert.loading import hub, keys, weights
-
-logger = logging.getLogger("minibert")
-SAFE_WEIGHTS_NAME = "model.safetensors"
-WEIGHTS_NAME = "pytorch_model.bin"
-
-
-def _as_dtype(torch_dtype, config: BertConfig):
-    if torch_dtype is None:
-        return None
-    if torch_dtype == "auto":
-        # the reference (4.57) writes the saved dtype as "dtype"; older versions wrote "torch_dtype"
-        torch_dtype = config.torch_dtype or getattr(config, "dtype", None) or "float32"
-    if isinstance(torch_dtype, str):
-        value = getattr(torch, torch_dtype.replace("torch.", ""), None)
-        if not isinstance(value, torch.dtype):
-            raise ValueError(f"unknown torch_dtype {torch_dtype!r}; use e.g. torch.float32, 'bfloat16' or 'auto'")
-        return value
-    return torch_dtype
-
-
-_BUILDING = threading.local()  # .skip_init is True while this thread builds a model to load weights into
-_RANDOM_INITS = ("normal_", "uniform_", "kaiming_uniform_", "trunc_normal_")  # the nn.init functions skipped
-
-
-@contextlib.contextmanager
-def _random_init_skipped():
-    """Modules built inside keep their weights uninitialised (``torch.empty``): the checkpoint overwrites them.
-
-    ``nn.Linear``, ``nn.Embedding`` and ``_init_weights`` draw their random values through ``nn.init``; drawing
-    them only to overwrite them is wasted time (a second or more for bert-base). While this thread is inside,
-    those ``nn.init`` functions return the tensor untouched; other threads still initialise normally. We build
-    on the CPU, not on the "meta" device: meta tensors run through Python decompositions whose first use
-    imports torch._dynamo and sympy, about a second of CPU on a cold start. Whatever the checkpoint does not
-    provide is initialised afterwards (``_init_missing``).
-    """
-    originals = {name: getattr(nn.init, name) for name in _RANDOM_INITS}
-    for name, fn in originals.items():
-        setattr(nn.init, name, _skippable(fn))
-    _BUILDING.skip_init = True
-    try:
-        yield
-    finally:
-        _BUILDING.skip_init = False
-        for name, fn in originals.items():
-            setattr(nn.init, name, fn)
-
-
-def _skippable(init_fn):
-    def maybe_init(tensor, *args, **kwargs):
-        return tensor if getattr(_BUILDING, "skip_init", False) else init_fn(tensor, *args, **kwargs)
-    return maybe_init
+from minibert.loading import pretrained_io
 
 
 class BertPreTrainedModel(nn.Module):
@@ -210,88 +153,23 @@ class BertPreTrainedModel(nn.Module):
         """Write ``config.json`` and ``model.safetensors`` (or ``pytorch_model.bin``), each atomically.
 
         The weights are written first and the config last: a crash at any moment leaves the previous
-        files complete, and the usual re-save (same shapes) loadable throughout.
+        files complete (minibert/loading/pretrained_io.py).
         """
-        folder = Path(save_directory)
-        if folder.is_file():
-            raise ValueError(f"save_pretrained needs a folder, but {folder} is a file")
-        folder.mkdir(parents=True, exist_ok=True)
-        state, seen = {}, {}
-        # A tied tensor is written once, under its name outside _tied_weights_keys (the word embeddings, not
-        # the decoder); a tensor that is not actually shared (tie_word_embeddings=False) is always written.
-        items = sorted(self.state_dict().items(), key=lambda item: item[0] in self._tied_weights_keys)
-        for name, tensor in items:
-            ptr = (tensor.data_ptr(), tensor.shape, tensor.dtype)
-            if ptr in seen and tensor.numel() > 0:
-                continue  # an alias of a tensor already written (safetensors refuses shared storage)
-            seen[ptr] = name
-            state[name] = tensor
-        self.config.architectures = [type(self).__name__]
-        self.config.torch_dtype = str(self.dtype).replace("torch.", "")
-        filename = SAFE_WEIGHTS_NAME if safe_serialization else WEIGHTS_NAME
-        weights.save_file(state, folder / filename, safe_serialization)
-        self.config.save_pretrained(folder)
+        pretrained_io.save_pretrained(self, save_directory, safe_serialization)
 
     # -- loading --------------------------------------------------------------------------------------
     @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args,
-                        config: BertConfig | None = None, revision: str | None = None,
-                        cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
-                        torch_dtype=None, attn_implementation: str | None = None,
-                        output_loading_info: bool = False, **config_overrides):
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args, **kwargs):
         """Build ``cls`` from a local folder, a single weights file, or a Hub repo id.
 
-        Keyword arguments that are config fields (``num_labels=3``, ``hidden_dropout_prob=0.0``) override
-        ``config.json``. Missing weights (a new task head) are initialised and listed in a warning; unused
-        ones (heads this class lacks) are listed too. ``output_loading_info=True`` also returns that report.
+        Keywords: ``config``, ``revision``, ``cache_dir``, ``local_files_only``, ``torch_dtype``,
+        ``attn_implementation``, ``output_loading_info``; any other keyword that is a config field
+        (``num_labels=3``, ``hidden_dropout_prob=0.0``) overrides ``config.json``, and a keyword of the class's
+        own constructor (``add_pooling_layer=False``) goes to it. Missing weights (a new task head) are
+        initialised and listed in a warning; unused ones (heads this class lacks) are listed too
+        (minibert/loading/pretrained_io.py).
         """
-        src = pretrained_model_name_or_path
-        opts = {"revision": revision, "cache_dir": cache_dir, "local_files_only": local_files_only}
-        # Keywords of the model's own constructor (``add_pooling_layer=False``) go to it, not into the config.
-        init_params = inspect.signature(cls.__init__).parameters
-        model_kwargs = {k: config_overrides.pop(k) for k in list(config_overrides) if k in init_params}
-        if config is None:
-            config = BertConfig.from_pretrained(src, **opts, **config_overrides)
-        elif config_overrides:
-            config = BertConfig.from_dict({**config.to_dict(), **config_overrides})
-        if attn_implementation is not None:
-            config.attn_implementation = attn_implementation
-            config.validate()
-        weights_path = hub.resolve_weights(src, **opts)
-        state, files = weights.load_state_dict(
-            weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
-
-        # Build without random init (the checkpoint overwrites almost everything, so it would be wasted time).
-        with _random_init_skipped():
-            model = cls(config, *model_args, **model_kwargs)
-
-        expected = {k: v.shape for k, v in model.state_dict().items()}
-        state, report = keys.map_keys(state, expected, cls.base_model_prefix)
-        keys.check_shapes(state, expected, ", ".join(str(f) for f in files))
-        # A key the checkpoint lacks is not missing when its tensor is shared with one it has (the tied decoder).
-        params = model.state_dict()
-        loaded = {(t.data_ptr(), t.shape, t.dtype) for k, t in params.items() if k in state}
-        report.missing_keys = [k for k in report.missing_keys
-                               if (params[k].data_ptr(), params[k].shape, params[k].dtype) not in loaded
-                               and not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_missing)]
-        # Initialise first, then load: a module only partly in the checkpoint keeps the tensors it has.
-        model._init_missing(report.missing_keys)
-        model.load_state_dict({k: v for k, v in state.items() if k in expected}, strict=False)
-        report.unexpected_keys = [k for k in report.unexpected_keys
-                                  if not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_unexpected)]
-        if report.missing_keys:
-            logger.warning("Some weights of %s were not initialized from the checkpoint at %s and are newly "
-                           "initialized: %s. Train the model before using it for predictions.",
-                           cls.__name__, src, report.missing_keys)
-        if report.unexpected_keys:
-            logger.warning("Some weights of the checkpoint at %s were not used when initializing %s: %s "
-                           "(expected when the checkpoint has heads this model does not).",
-                           src, cls.__name__, report.unexpected_keys)
-        dtype = _as_dtype(torch_dtype, config)
-        if dtype is not None:
-            model = model.to(dtype)
-        model.eval()  # like the reference: loaded models start in inference mode
-        return (model, report.as_dict()) if output_loading_info else model
+        return pretrained_io.from_pretrained(cls, pretrained_model_name_or_path, *model_args, **kwargs)
 
     def _init_missing(self, missing: list[str]) -> None:
         """Initialise the modules whose parameters the checkpoint did not provide."""

@@ -14,7 +14,7 @@
 # outputs mean nothing; notebook 08 loads real, trained weights.)
 #
 # Modules: `minibert/model.py`, `minibert.tokenization`,
-# `minibert/pretrained.py` (loading). Next: notebook 02, the tokenizer.
+# `minibert/loading/pretrained_io.py` (loading). Next: notebook 02, the tokenizer.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the

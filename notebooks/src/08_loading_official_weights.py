@@ -15,7 +15,7 @@
 # `encoder.layer.{i}.attention.self.query`, `LayerNorm`, ...), so a state dict's keys *are* the module paths and
 # loading is a rename-free `load_state_dict`, apart from the historical variants above.
 #
-# Modules: `minibert/pretrained.py`, `minibert/loading/keys.py`,
+# Modules: `minibert/loading/pretrained_io.py`, `minibert/loading/keys.py`,
 # `minibert/loading/weights.py`, `minibert/loading/hub.py`,
 # `minibert/compat.py`, `minibert/config.py`.
 
