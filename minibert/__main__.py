@@ -26,7 +26,8 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m minibert", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m minibert",
+                                     description="minibert: BERT from scratch, checked against the reference.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
