@@ -70,14 +70,30 @@ class BertPreTrainedModel(nn.Module):
     def set_input_embeddings(self, value: nn.Embedding) -> None:
         self.base_model.set_input_embeddings(value)
 
-    def get_output_embeddings(self) -> nn.Module | None:
-        return None  # models with an LM head override this
+    def lm_prediction_head(self) -> nn.Module | None:
+        """The model's `BertLMPredictionHead` (MLM models return ``self.cls.predictions``), or None."""
+        return None
+
+    def get_output_embeddings(self) -> nn.Linear | None:
+        head = self.lm_prediction_head()
+        return None if head is None else head.decoder
+
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        head = self.lm_prediction_head()
+        if head is None:
+            raise ValueError(f"{type(self).__name__} has no LM head, so no output embeddings to set")
+        head.decoder = new_embeddings
+        head.bias = new_embeddings.bias
 
     def tie_weights(self) -> None:
-        """Make the LM decoder use the word-embedding matrix itself (one tensor, not a copy)."""
-        out = self.get_output_embeddings()
-        if out is not None and self.config.tie_word_embeddings:
-            out.weight = self.get_input_embeddings().weight
+        """Make the LM decoder use the word-embedding matrix itself (one tensor, not a copy), and its bias the
+        head's ``bias`` parameter (again: moving or re-allocating a model may give each module its own copy)."""
+        head = self.lm_prediction_head()
+        if head is None:
+            return
+        if self.config.tie_word_embeddings:
+            head.decoder.weight = self.get_input_embeddings().weight
+        head.tie_bias()
 
     def resize_token_embeddings(self, new_num_tokens: int) -> nn.Embedding:
         """Grow or shrink the vocabulary: old rows are kept, new rows initialised like the rest."""
@@ -97,7 +113,11 @@ class BertPreTrainedModel(nn.Module):
         return new
 
     def _resize_output_bias(self, new_num_tokens: int) -> None:
-        """Heads with a per-token output bias resize it here (see the MLM head)."""
+        """The LM head's per-token bias (and an untied decoder) follow the vocabulary size."""
+        head = self.lm_prediction_head()
+        if head is not None:
+            untied_std = None if self.config.tie_word_embeddings else self.config.initializer_range
+            head.resize(new_num_tokens, untied_std)
 
     # -- pruning and checkpointing --------------------------------------------------------------------
     def prune_heads(self, heads_to_prune: dict[int, list[int]]) -> None:

@@ -35,21 +35,9 @@ class BertForMaskedLM(BertPreTrainedModel):
         self.cls = BertOnlyMLMHead(config)
         self.post_init()
 
-    # -- the tied output embeddings (see BertLMPredictionHead) -------------------------------------
-    def get_output_embeddings(self) -> nn.Linear:
-        return self.cls.predictions.decoder
-
-    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
-        self.cls.predictions.decoder = new_embeddings
-        self.cls.predictions.bias = new_embeddings.bias
-
-    def tie_weights(self) -> None:
-        super().tie_weights()
-        self.cls.predictions.tie_bias()
-
-    def _resize_output_bias(self, new_num_tokens: int) -> None:  # called by resize_token_embeddings
-        untied_std = None if self.config.tie_word_embeddings else self.config.initializer_range
-        self.cls.predictions.resize(new_num_tokens, untied_std)
+    def lm_prediction_head(self) -> nn.Module:
+        # Tying, resizing and saving the shared decoder are handled by BertPreTrainedModel through this head.
+        return self.cls.predictions
 
     def forward(
         self,
