@@ -168,10 +168,10 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
     ``reference``: ``"transformers"`` (run the reference on the same weights), ``"stored"`` (the folder's
     ``reference_outputs.safetensors``) or ``"auto"`` (transformers if installed, else stored).
     """
-    from minibert.loading.pretrained_io import _as_dtype
+    from minibert.loading.pretrained_io import as_torch_dtype
     from minibert.model import BertModel
 
-    torch_dtype = _as_dtype(dtype, None) if dtype != "auto" else torch.float32
+    torch_dtype = as_torch_dtype(dtype, None) if dtype != "auto" else torch.float32
     if torch_dtype not in TOLERANCES:
         raise ValueError(f"--dtype must be one of float32, float16, bfloat16; got {dtype!r}")
     tolerance = TOLERANCES[torch_dtype] if tolerance is None else tolerance

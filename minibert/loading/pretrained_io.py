@@ -30,7 +30,8 @@ SAFE_WEIGHTS_NAME = "model.safetensors"
 WEIGHTS_NAME = "pytorch_model.bin"
 
 
-def _as_dtype(torch_dtype, config: BertConfig):
+def as_torch_dtype(torch_dtype, config: BertConfig | None):
+    """None, a torch.dtype, a name ("bfloat16", "torch.float16") or "auto" (the config's saved dtype) -> torch.dtype."""
     if torch_dtype is None:
         return None
     if torch_dtype == "auto":
@@ -148,7 +149,7 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *mode
         logger.warning("Some weights of the checkpoint at %s were not used when initializing %s: %s "
                        "(expected when the checkpoint has heads this model does not).",
                        src, cls.__name__, report.unexpected_keys)
-    dtype = _as_dtype(torch_dtype, config)
+    dtype = as_torch_dtype(torch_dtype, config)
     if dtype is not None:
         model = model.to(dtype)
     model.eval()  # like the reference: loaded models start in inference mode
