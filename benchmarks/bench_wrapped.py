@@ -2,7 +2,8 @@
 
 Row 4 (gradient checkpointing) uses ``advanced_bench.spawn``: one fresh process per measurement, peak
 memory from the kernel's VmHWM (see that script's docstring for why). Here the processes alternate
-(minibert off, reference off, minibert on, reference on, then again), one measured step each after a
+(minibert off, reference off, minibert on, reference on, minibert selective, reference selective, then
+again), one measured step each after a
 warm-up step, so that load from other processes spreads over all four configurations.
 
 Row 5 (tokenizer throughput) calls ``tokenizer_bench.main`` ``repeats`` times on a corpus of ``n_texts``,
@@ -22,20 +23,23 @@ import advanced_bench  # noqa: E402
 import tokenizer_bench  # noqa: E402
 
 LIBS = {"minibert": "minibert", "reference": "transformers"}
+# Row 4's configurations: off, each library's default checkpointing, and selective recomputation (the same
+# torch policy, minibert.selective_recompute, in both libraries).
+MODES = {"off": False, "on": True, "selective": "selective"}
 
 
 def checkpointing(cfg: dict, seq: int, batch: int, repeats: int, fresh_process: bool = True) -> dict:
-    """Step times and peak memory with checkpointing off/on, both libraries, lists over the repeats.
+    """Step times and peak memory per checkpointing mode (MODES), both libraries, lists over the repeats.
 
     ``fresh_process=False`` (the suite's --quick smoke test) runs the same job in this process: it checks the
     plumbing in a fraction of the time, but its memory figures are not meaningful.
     """
-    out = {lib: {on: {"wall": [], "cpu": [], "peak_mib": []} for on in ("off", "on")} for lib in LIBS}
+    out = {lib: {on: {"wall": [], "cpu": [], "peak_mib": []} for on in MODES} for lib in LIBS}
     for _ in range(repeats):
-        for on in ("off", "on"):
+        for on, flag in MODES.items():
             for lib, name in LIBS.items():
                 job = {"device": "cpu", "repeats": 1, "kind": "checkpointing", "lib": name, "impl": "sdpa",
-                       "checkpointing": on == "on", "batch": batch, "seq": seq, "overrides": cfg}
+                       "checkpointing": flag, "batch": batch, "seq": seq, "overrides": cfg}
                 res = advanced_bench.spawn(job) if fresh_process else advanced_bench.run_job(job)
                 out[lib][on]["wall"].append(res["seconds"][0])
                 out[lib][on]["cpu"].append(res["cpu_seconds"][0])

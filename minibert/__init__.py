@@ -29,6 +29,7 @@ _EXPORTS = {
     "BertOutput": "minibert.feed_forward",
     "BertLayer": "minibert.layer",
     "BertEncoder": "minibert.encoder",
+    "selective_recompute": "minibert.encoder",
     "BertPooler": "minibert.pooler",
     "BertPreTrainedModel": "minibert.pretrained",
     "BertModel": "minibert.model",

@@ -10,17 +10,38 @@ We use ``torch.utils.checkpoint`` in its non-reentrant form: it works when no in
 (frozen embeddings, where the reentrant form silently computes no weight gradients) and, with
 ``preserve_rng_state`` (the default), the recomputation draws the *same* dropout masks as the first pass,
 so gradients match a run without checkpointing.
+
+Two measured refinements (benchmarks/results/advanced.md):
+
+* The last layer is not checkpointed. Backward starts with it, so its recomputation would run at once and
+  rebuild exactly the activations we had just thrown away; keeping them costs no extra peak memory (the peak
+  of a checkpointed step is reached while one layer's activations are rebuilt anyway) and saves one
+  layer's forward per step. Gradients are unchanged: that layer simply runs as without checkpointing.
+* ``selective_recompute`` (Korthikanti et al., 2022, "Reducing Activation Recomputation in Large
+  Transformer Models") is a ``context_fn`` for ``torch.utils.checkpoint``: inside a checkpointed layer it
+  keeps the outputs of the matrix multiplications of the linear layers, which are expensive to recompute,
+  and recomputes the rest (attention scores, softmax, dropout, GELU, LayerNorm), which is cheap in FLOPs
+  but large in memory, the (B, H, T, T) attention maps above all. Pass it as
+  ``model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"context_fn": selective_recompute})``.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.utils.checkpoint import checkpoint
+from torch.utils.checkpoint import checkpoint, create_selective_checkpoint_contexts
 
 from minibert.config import BertConfig
 from minibert.layer import BertLayer
 from minibert.outputs import BaseModelOutput
+
+# The linear layers' GEMMs: aten.addmm (with bias) and aten.mm, what nn.Linear dispatches to.
+_SAVED_BY_SELECTIVE_RECOMPUTE = [torch.ops.aten.addmm.default, torch.ops.aten.mm.default]
+
+
+def selective_recompute():
+    """``context_fn`` for non-reentrant checkpointing: save the linear layers' matmul outputs, recompute the rest."""
+    return create_selective_checkpoint_contexts(_SAVED_BY_SELECTIVE_RECOMPUTE)
 
 
 class BertEncoder(nn.Module):
@@ -43,9 +64,10 @@ class BertEncoder(nn.Module):
     ) -> BaseModelOutput:
         all_hidden_states = (hidden_states,) if output_hidden_states else None  # entry 0: the embeddings
         all_attentions = () if output_attentions else None
+        last = len(self.layer) - 1
         for i, layer in enumerate(self.layer):
             layer_head_mask = head_mask[i] if head_mask is not None else None
-            if self.gradient_checkpointing and self.training:
+            if self.gradient_checkpointing and self.training and i < last:  # the last layer: see the docstring
                 hidden_states, probs = checkpoint(layer, hidden_states, attention_mask, layer_head_mask,
                                                   output_attentions, **self.checkpoint_kwargs)
             else:

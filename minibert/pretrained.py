@@ -143,6 +143,7 @@ class BertPreTrainedModel(nn.Module):
 
         ``gradient_checkpointing_kwargs`` go to ``torch.utils.checkpoint.checkpoint`` (the reference's
         signature); minibert's default is ``use_reentrant=False``, which also works with frozen embeddings.
+        ``{"context_fn": minibert.selective_recompute}`` recomputes only the cheap operations (see encoder.py).
         """
         encoder = self.base_model.encoder
         encoder.checkpoint_kwargs = {"use_reentrant": False, **(gradient_checkpointing_kwargs or {})}

@@ -37,9 +37,9 @@ def test_quick_suite_writes_every_row(tmp_path, monkeypatch):
     counts = {}
     for row in report["rows"]:
         counts[row["row"]] = counts.get(row["row"], 0) + 1
-    # eager + sdpa; eager + sdpa padded; one train step; time and memory, off and on; 4 tokenizer
+    # eager + sdpa; eager + sdpa padded; one train step; time and memory, off, on and selective; 4 tokenizer
     # comparisons; one cold start; CUDA: one skipped entry without a GPU, else 2 forwards + 1 train step.
-    assert counts == {1: 2, 2: 2, 3: 1, 4: 4, 5: 4, 6: 1, 7: 1 if not torch.cuda.is_available() else 3}
+    assert counts == {1: 2, 2: 2, 3: 1, 4: 6, 5: 4, 6: 1, 7: 1 if not torch.cuda.is_available() else 3}
     for row in report["rows"]:
         if row.get("skipped"):
             assert "no CUDA" in row["note"]

@@ -39,10 +39,14 @@ def test_enable_disable_and_real_recomputation():
     train_step(model, batch)
     assert len(calls) == 1
 
+    last_calls = []
+    model.encoder.layer[-1].register_forward_pre_hook(lambda *_: last_calls.append(1))
     calls.clear()
     train_step(model, batch, checkpointing=True)
     assert model.is_gradient_checkpointing
     assert len(calls) == 2  # forward, then again during backward: the activations were not kept
+    # The last layer keeps its activations: backward would rebuild them at once (minibert/encoder.py).
+    assert len(last_calls) == 1
 
     calls.clear()
     model.eval()
@@ -92,8 +96,10 @@ def test_reentrant_variant_loses_encoder_gradients_with_frozen_embeddings():
     model.embeddings.requires_grad_(False)
     _, g = train_step(model, random_batch(2, 8), checkpointing=True,
                       gradient_checkpointing_kwargs={"use_reentrant": True})
-    assert not any(n.startswith("encoder.") for n in g)
-    assert any(n.startswith("pooler.") for n in g)  # only what comes after the encoder learns
+    last = f"encoder.layer.{TINY['num_hidden_layers'] - 1}."
+    assert not any(n.startswith("encoder.") and not n.startswith(last) for n in g)
+    # Only what is not checkpointed learns: the last layer (never checkpointed) and the pooler.
+    assert any(n.startswith(last) for n in g) and any(n.startswith("pooler.") for n in g)
 
 
 @pytest.mark.parametrize("impl", ["eager", "sdpa"])
@@ -133,3 +139,51 @@ def test_checkpointing_with_head_mask_and_attentions():
     assert all(torch.equal(a, b) for a, b in zip(o1.attentions, o2.attentions))
     assert o2.attentions[0][:, 2].abs().max() == 0
     assert_grads_close(g2, g1, atol=1e-6)
+
+
+def _backward_flops(model, batch, **kwargs) -> dict:
+    """FLOPs per operator counted while backward runs, after a (possibly checkpointed) forward."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model.zero_grad(set_to_none=True)
+    model.gradient_checkpointing_enable(**kwargs) if kwargs.get("gradient_checkpointing_kwargs") is not None \
+        else model.gradient_checkpointing_disable()
+    model.train()
+    ids, mask, types = batch
+    torch.manual_seed(5)
+    loss = weighted_loss(model(ids, attention_mask=mask, token_type_ids=types))
+    with FlopCounterMode(display=False) as counter:
+        loss.backward()
+    return {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+
+
+@pytest.mark.parametrize("impl", ["eager", "sdpa"])
+def test_selective_recompute_same_gradients_and_no_recomputed_matmuls(impl):
+    """selective_recompute: gradients equal to no checkpointing (dropout on), the linear layers' matmuls are
+    not run again in backward (full checkpointing runs them again), the attention matmuls are."""
+    from minibert import selective_recompute
+
+    model, _ = model_pair(impl, **DROPOUT)
+    batch = random_batch(3, 10)
+    out_plain, g_plain = train_step(model, batch, seed=11)
+    out_sel, g_sel = train_step(model, batch, seed=11, checkpointing=True,
+                                gradient_checkpointing_kwargs={"context_fn": selective_recompute})
+    assert torch.equal(out_plain.last_hidden_state, out_sel.last_hidden_state)
+    assert_grads_close(g_sel, g_plain, atol=1e-6)
+
+    plain = _backward_flops(model, batch)
+    full = _backward_flops(model, batch, gradient_checkpointing_kwargs={})
+    selective = _backward_flops(model, batch, gradient_checkpointing_kwargs={"context_fn": selective_recompute})
+    addmm = "aten.addmm"  # the linear layers' forward GEMM (backward uses aten.mm)
+    assert plain.get(addmm, 0) == 0 and selective.get(addmm, 0) == 0
+    assert full.get(addmm, 0) > 0  # full checkpointing recomputes every linear layer of the checkpointed layers
+    assert sum(full.values()) > sum(selective.values()) > sum(plain.values())  # selective recomputes attention
+
+
+def test_selective_recompute_needs_the_non_reentrant_form():
+    from minibert import selective_recompute
+
+    model, _ = model_pair()
+    with pytest.raises(ValueError, match="use_reentrant=False"):
+        train_step(model, random_batch(2, 6), checkpointing=True,
+                   gradient_checkpointing_kwargs={"use_reentrant": True, "context_fn": selective_recompute})

@@ -117,7 +117,8 @@ plt.show()
 #
 # `model.gradient_checkpointing_enable()` wraps each layer in `torch.utils.checkpoint` (non-reentrant). The
 # recomputation replays the same dropout masks (the RNG state is saved and restored), so even in training mode the
-# gradients are those of a normal step.
+# gradients are those of a normal step. The last layer is left out: backward starts with it, so recomputing it
+# would rebuild at once what we had just dropped, at no saving in peak memory (see `minibert/encoder.py`).
 
 # %%
 def grads_of_one_step(m, batch, seed=0):
@@ -235,6 +236,40 @@ print(f"6 more layers cost {growth_plain:.1f} MiB without checkpointing and {gro
 print(f"at 8 layers a checkpointed step took {seconds[(8, True)] / seconds[(8, False)]:.2f}x as long")
 assert peak[(8, True)] < 0.5 * peak[(8, False)]  # checkpointing at least halves the peak at 8 layers
 assert growth_ckpt < 0.25 * growth_plain  # ... because each extra layer now costs only its input
+
+# %% [markdown]
+# ## Selective recomputation: keep what is expensive to rebuild
+#
+# Full checkpointing recomputes a whole layer, its big matrix multiplications included. Most of a layer's
+# *memory* is elsewhere: the (B, H, T, T) attention scores, probabilities and dropout mask, the GELU input and output,
+# LayerNorm statistics, all cheap to recompute. `minibert.selective_recompute` (Korthikanti et al., 2022) is a
+# `context_fn` for `torch.utils.checkpoint` that keeps the outputs of the linear layers' matmuls and recomputes only
+# the rest. Same gradients and a memory figure between "off" and "on". Time is another matter at this size: the
+# policy is applied by a Python dispatch mode that looks at every operation, and on a model with C = 64 that
+# bookkeeping costs more than the skipped matmuls save. At bert-base size the matmuls dominate and selective
+# recomputation is the cheaper option (`benchmarks/results/advanced.md`, row 4 of `benchmarks/run.py`).
+
+# %%
+from minibert import selective_recompute
+
+m.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"context_fn": selective_recompute})  # 8 layers
+train_step(m, ids)  # warm-up
+with PeakTensorMemory() as meter:
+    train_step(m, ids)
+sel_seconds = float("inf")
+for _ in range(3):
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    train_step(m, ids)
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+    sel_seconds = min(sel_seconds, time.perf_counter() - start)
+m.gradient_checkpointing_disable()
+print(f"L=8 off:       peak {peak[(8, False)]:6.1f} MiB, {seconds[(8, False)] * 1e3:6.1f} ms per step")
+print(f"L=8 selective: peak {meter.peak / 2**20:6.1f} MiB, {sel_seconds * 1e3:6.1f} ms per step")
+print(f"L=8 on:        peak {peak[(8, True)]:6.1f} MiB, {seconds[(8, True)] * 1e3:6.1f} ms per step")
+assert peak[(8, True)] < meter.peak / 2**20 < peak[(8, False)]
 
 # %% [markdown]
 # Without checkpointing, every layer adds its internals (Q, K, V, the (B, H, T, T) scores and probabilities, the
