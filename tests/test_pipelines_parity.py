@@ -105,6 +105,15 @@ def test_fill_mask_batch_and_several_masks(fill_mask):
     assert_same(ours(texts[:1]), run_reference(theirs, texts[:1]))  # a one-element list gives the bare result
 
 
+def test_fill_mask_tokenizer_kwargs(fill_mask):
+    """``tokenizer_kwargs`` reach the tokenizer: truncation to max_length keeps the mask, drops the rest."""
+    ours, theirs = fill_mask
+    text = "The [MASK] sat on the mat while " + "the dog slept by the door " * 5
+    for tokenizer_kwargs in ({"truncation": True, "max_length": 8}, {"padding": "max_length", "max_length": 80}):
+        assert_same(ours(text, tokenizer_kwargs=tokenizer_kwargs, top_k=3),
+                    run_reference(theirs, text, tokenizer_kwargs=tokenizer_kwargs, top_k=3))
+
+
 # -- feature-extraction -----------------------------------------------------------------------------------------
 def test_feature_extraction_token_vectors(fill_mask):
     ours = minibert.pipeline("feature-extraction", model=str(ckpt.TINY_BERT), batch_size=3)
@@ -169,6 +178,61 @@ def test_text_classification(classify, kwargs):
         assert_same(ours(inputs, **kwargs), run_reference(theirs, inputs, **kwargs))
 
 
+@pytest.mark.parametrize("kwargs", [{"return_all_scores": True}, {"return_all_scores": False},
+                                    {"return_all_scores": True, "top_k": 2}])
+def test_text_classification_deprecated_return_all_scores(classify, kwargs):
+    ours, theirs = classify
+    for inputs in (TEXTS[0], TEXTS, {"text": TEXTS[0], "text_pair": TEXTS[1]}):
+        if "top_k" in kwargs:  # top_k wins, silently, as in the reference
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                got = ours(inputs, **kwargs)
+        else:
+            with pytest.warns(UserWarning, match="return_all_scores is deprecated"):
+                got = ours(inputs, **kwargs)
+        assert_same(got, run_reference(theirs, inputs, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [{"truncation": True, "max_length": 6}, {"max_length": 5},
+                                    {"padding": "max_length", "max_length": 40, "top_k": None},
+                                    {"truncation": "only_second", "max_length": 20}])
+def test_text_classification_tokenizer_kwargs(classify, kwargs):
+    """Keyword arguments the pipeline does not know go to the tokenizer, as in the reference."""
+    ours, theirs = classify
+    pair = {"text": TEXTS[0], "text_pair": TEXTS[1]}
+    for inputs in ([pair] if kwargs.get("truncation") == "only_second" else [TEXTS[1], TEXTS, pair]):
+        if isinstance(inputs, dict) and kwargs.get("truncation") is True:
+            continue  # pairs cut "longest_first": below, against the slow reference tokenizer
+        assert_same(ours(inputs, **kwargs), run_reference(theirs, inputs, **kwargs))
+
+
+def test_text_classification_truncated_pair(tmp_path):
+    """A pair cut ``longest_first`` follows the slow reference tokenizer, as minibert's tokenizer does; the
+    reference's default (fast) tokenizer shares the budget out differently (docs/tokenizer.md, row 7)."""
+    folder = ckpt.classifier(tmp_path / "head")
+    ours = minibert.pipeline("text-classification", model=str(folder))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        slow = transformers.pipeline("text-classification", model=str(folder), device=-1,
+                                     tokenizer=transformers.BertTokenizer.from_pretrained(folder))
+    pair = {"text": TEXTS[0], "text_pair": TEXTS[1]}
+    for kwargs in ({"truncation": True, "max_length": 6}, {"truncation": "longest_first", "max_length": 12}):
+        assert_same(ours(pair, **kwargs, top_k=None), run_reference(slow, pair, **kwargs, top_k=None))
+    fast = transformers.BertTokenizerFast.from_pretrained(folder)
+    kept = fast(TEXTS[0], TEXTS[1], truncation=True, max_length=6)["input_ids"]
+    assert kept != ours.tokenizer(TEXTS[0], TEXTS[1], truncation=True, max_length=6)["input_ids"]
+
+
+def test_text_classification_pair_given_as_a_list_is_an_error(classify):
+    """4.57.6 reads a pair from a dict only; ``[[text, pair]]`` fails there too, with a pointer to the dict."""
+    ours, theirs = classify
+    for inputs in ([[TEXTS[0], TEXTS[1]]], [[TEXTS[0], TEXTS[1]], [TEXTS[2], TEXTS[3]]]):
+        with pytest.raises(ValueError, match="text_pair"):
+            run_reference(theirs, inputs)
+        with pytest.raises(minibert.pipelines.PipelineError, match="text_pair"):
+            ours(inputs)
+
+
 @pytest.mark.parametrize("fields", [{"problem_type": "multi_label_classification"}, {"problem_type": "regression"},
                                     {"labels": ["score"]}])
 def test_text_classification_problem_types(tmp_path, fields):
@@ -204,6 +268,49 @@ def test_token_classification_long_text_with_stride(ner, strategy, stride):
     assert_same(truncated, run_reference(theirs, text, aggregation_strategy=strategy))
 
 
+WORDS = [["Ada", "Lovelace", "lived", "in", "London,", "England."],
+         ["Unaffable", "Zürich-born", "researchers", "visited", "New", "York", "in", "1843!"],
+         ["ZZyzx", "[MASK]", "O'Neill's", "résumé", "", "qwertyuiop"]]
+
+
+@pytest.mark.parametrize("strategy", ["none", "simple", "first", "average", "max"])
+def test_token_classification_pre_split_words(ner, strategy):
+    """is_split_into_words: each word tokenized alone, offsets into the words joined by the delimiter."""
+    ours, theirs = ner
+    for inputs in (WORDS[0], WORDS, WORDS[2]):
+        got = ours(inputs, aggregation_strategy=strategy, is_split_into_words=True)
+        assert_same(got, run_reference(theirs, inputs, aggregation_strategy=strategy, is_split_into_words=True))
+    got = ours(WORDS[1], aggregation_strategy=strategy, is_split_into_words=True, delimiter="__")
+    assert_same(got, run_reference(theirs, WORDS[1], aggregation_strategy=strategy, is_split_into_words=True,
+                                   delimiter="__"))
+    assert any(entities for entities in got)
+
+
+def test_token_classification_typed_special_tokens_are_text(ner):
+    """Only the [CLS]/[SEP] the pipeline adds are skipped: "[MASK]" or "[UNK]" typed in the text get labels."""
+    ours, theirs = ner
+    text = "hello [UNK] [CLS] world [MASK] O'Neill"
+    for strategy in ("none", "simple", "first"):
+        got = ours(text, aggregation_strategy=strategy, ignore_labels=[])
+        assert_same(got, run_reference(theirs, text, aggregation_strategy=strategy, ignore_labels=[]))
+    assert [e["word"] for e in ours(text, ignore_labels=[])][:4] == ["hello", "[UNK]", "[CLS]", "world"]
+
+
+def test_token_classification_pre_split_words_with_stride(ner):
+    ours, theirs = ner
+    words = [w for sentence in WORDS[:2] for w in sentence] * 3  # longer than model_max_length (24)
+    got = ours(words, aggregation_strategy="first", is_split_into_words=True, stride=5)
+    assert_same(got, run_reference(theirs, words, aggregation_strategy="first", is_split_into_words=True, stride=5))
+
+
+def test_token_classification_pre_split_words_bad_input(ner):
+    ours, _ = ner
+    with pytest.raises(minibert.pipelines.PipelineError, match="list of words"):
+        ours("Ada Lovelace", is_split_into_words=True)
+    with pytest.raises(minibert.pipelines.PipelineError, match="must be a str"):
+        ours(["Ada", 3], is_split_into_words=True)
+
+
 # -- question-answering -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs", [{}, {"top_k": 3}, {"handle_impossible_answer": True},
                                     {"max_answer_len": 2, "top_k": 5}, {"align_to_words": False, "top_k": 2}])
@@ -214,6 +321,18 @@ def test_question_answering(qa, kwargs):
                     run_reference(theirs, question=question, context=CONTEXT, **kwargs))
     assert_same(ours(question=QUESTIONS, context=CONTEXT, **kwargs),
                 run_reference(theirs, question=QUESTIONS, context=CONTEXT, **kwargs))
+
+
+def test_question_answering_typed_special_tokens_in_the_context(qa):
+    """Every context token may start or end an answer, a "[MASK]" typed in the context too (the reference
+    masks by sequence, not by token)."""
+    ours, theirs = qa
+    context = "[MASK] Ada [UNK] Lovelace [SEP] was born in [MASK] London [CLS] in 1815."
+    for question in QUESTIONS:
+        assert_same(ours(question=question, context=context, top_k=20),
+                    run_reference(theirs, question=question, context=context, top_k=20))
+    answers = [a["answer"] for q in QUESTIONS for a in ours(question=q, context=context, top_k=20)]
+    assert any("[" in a for a in answers)  # the test really reaches the typed special tokens
 
 
 @pytest.mark.parametrize("kwargs", [{"max_seq_len": 40, "doc_stride": 10, "top_k": 3},

@@ -103,18 +103,25 @@ class Pipeline:
         self.max_length = min(tokenizer.model_max_length, self.config.max_position_embeddings)
 
     # -- text -> rows of ids ----------------------------------------------------------------------------
-    def encode(self, text, pair=None, truncation: bool = False, **options) -> dict:
-        """One text (or pair) -> a dict of lists (``input_ids``, ``token_type_ids``, ...), no padding.
+    def encode(self, text, pair=None, truncation=False, max_length: int | None = None, **options) -> dict:
+        """One text (or pair) -> a dict of lists (``input_ids``, ``token_type_ids``, ...).
 
-        Without ``truncation`` an input longer than the model accepts is an error naming both lengths
-        (the position-embedding lookup would otherwise fail deep inside the model).
+        ``truncation``, ``max_length`` and any other ``options`` are the tokenizer's own arguments (the
+        reference's ``tokenizer_kwargs``); truncation without a ``max_length`` cuts to what the model accepts.
+        An input longer than the model accepts is an error naming both lengths (the position-embedding
+        lookup would otherwise fail deep inside the model).
         """
         if not isinstance(text, str) or (pair is not None and not isinstance(pair, str)):
             raise PipelineError(f"{self.task} inputs must be str, got {type(text).__name__}: {text!r:.80}")
         if not text.strip():
             raise PipelineError(f"{self.task} got an empty text; give it some words")
-        row = dict(self.tokenizer(text, pair, truncation=truncation or None,
-                                  max_length=self.max_length if truncation else None, verbose=False, **options))
+        if max_length is None and truncation:
+            max_length = self.max_length
+        try:
+            row = dict(self.tokenizer(text, pair, truncation=truncation or None, max_length=max_length,
+                                      verbose=False, **options))
+        except TypeError as err:  # an argument the tokenizer does not take: say so in the pipeline's words
+            raise PipelineError(f"{self.task}: {err}") from err
         if len(row["input_ids"]) > self.max_length:
             raise PipelineError(f"the input has {len(row['input_ids'])} tokens but the model accepts at most "
                                 f"{self.max_length}; shorten it or pass truncation=True")

@@ -22,21 +22,23 @@ logger = logging.getLogger("minibert.pipelines")
 
 class FillMaskPipeline(Pipeline):
     """``pipe("text with [MASK]", top_k=5, targets=None)`` -> list of dicts (a list of such lists per mask
-    when the text has several masks, and per text for a list of texts)."""
+    when the text has several masks, and per text for a list of texts). ``tokenizer_kwargs`` (e.g.
+    ``{"truncation": True, "max_length": 64}``) go to the tokenizer, as in the reference."""
 
     task = "fill-mask"
     model_class = BertForMaskedLM
     head_prefix = "cls.predictions"
     head_name = "masked-LM head (cls.predictions.*)"
 
-    def __call__(self, inputs, top_k: int = 5, targets=None, truncation: bool = False):
+    def __call__(self, inputs, top_k: int = 5, targets=None, truncation: bool = False,
+                 tokenizer_kwargs: dict | None = None):
         texts, batched = as_batch(inputs)
         if top_k < 1:
             raise PipelineError(f"top_k must be >= 1, got {top_k}")
         target_ids = None if targets is None else self.target_ids(targets)
         rows = []
         for text in texts:
-            row = self.encode(text, truncation=truncation)
+            row = self.encode(text, **{"truncation": truncation, **(tokenizer_kwargs or {})})
             if self.tokenizer.mask_token_id not in row["input_ids"]:
                 raise PipelineError(f"no {self.tokenizer.mask_token} token in the input {text!r:.80}; "
                                     f"put {self.tokenizer.mask_token} where a word should be predicted")

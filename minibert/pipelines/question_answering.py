@@ -97,7 +97,6 @@ class QuestionAnsweringPipeline(Pipeline):
         enc = self.tokenizer(context, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
         ids, offsets = enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
         tokens = self.tokenizer.convert_ids_to_tokens(ids)
-        special = words_lib.special_mask(self.tokenizer, ids, offsets, context)
         words = words_lib.word_ids(tokens, [False] * len(ids))
         budget = max_seq_len - len(q_ids) - self.tokenizer.num_special_tokens_to_add(True)
         if len(q_ids) + len(ids) + 3 <= max_seq_len:
@@ -112,7 +111,9 @@ class QuestionAnsweringPipeline(Pipeline):
         for start, stop in spans:
             n_q = len(q_ids) + 2  # [CLS] question [SEP]
             row_ids = self.tokenizer.build_inputs_with_special_tokens(q_ids, ids[start:stop])
-            in_context = [False] * n_q + [not s for s in special[start:stop]] + [False]
+            # Every context token may be part of the answer, a special token typed in the context too (as in
+            # the reference, which masks by sequence, not by token).
+            in_context = [False] * n_q + [True] * (stop - start) + [False]
             in_context[0] = True  # [CLS] stays eligible: it is the "no answer" position
             rows.append({"input_ids": row_ids, "token_type_ids": [0] * n_q + [1] * (stop - start + 1),
                          "attention_mask": [1] * len(row_ids), "eligible": in_context,

@@ -33,6 +33,9 @@ class TokenClassificationPipeline(Pipeline):
 
     ``stride``: cut a text longer than the model accepts into overlapping windows (else it is truncated);
     entities found twice in the overlap are merged, the longer (then more confident) one kept.
+    ``is_split_into_words=True``: the input is already split into words (a list of str, or a list of such
+    lists); each word is tokenized on its own, and offsets refer to the words joined by ``delimiter`` (" ").
+    The result is a list of entity lists in both cases (the reference's shape).
     """
 
     task = "token-classification"
@@ -40,8 +43,8 @@ class TokenClassificationPipeline(Pipeline):
     head_prefix = "classifier"
     head_name = "token classifier"
 
-    def __call__(self, inputs, aggregation_strategy: str = "none", ignore_labels=None, stride: int | None = None):
-        texts, batched = as_batch(inputs)
+    def __call__(self, inputs, aggregation_strategy: str = "none", ignore_labels=None, stride: int | None = None,
+                 is_split_into_words: bool = False, delimiter: str | None = None):
         strategy = str(getattr(aggregation_strategy, "value", aggregation_strategy)).lower()
         if strategy not in STRATEGIES:
             raise PipelineError(f"aggregation_strategy must be one of {STRATEGIES}, got {aggregation_strategy!r}")
@@ -49,11 +52,18 @@ class TokenClassificationPipeline(Pipeline):
             raise PipelineError("stride needs an aggregation_strategy other than 'none' (overlapping windows are "
                                 "merged entity by entity)")
         ignore = ["O"] if ignore_labels is None else list(ignore_labels)
-        windows = [self.windows(text, stride) for text in texts]
+        if is_split_into_words:
+            # As in the reference, one list of words also comes back as a list (of one result).
+            word_lists, batched = split_word_lists(inputs), True
+            encoded = [self.encode_words(words, " " if delimiter is None else delimiter) for words in word_lists]
+        else:
+            texts, batched = as_batch(inputs)
+            encoded = [self.encode_text(text) for text in texts]
+        windows = [self.windows(ids, offsets, stride) for _, ids, offsets in encoded]
         rows = [w for text_windows in windows for w in text_windows]
         outs = iter(self.run_rows(rows))
         results = []
-        for text, text_windows in zip(texts, windows):
+        for (text, _, _), text_windows in zip(encoded, windows):
             entities = []
             for window in text_windows:
                 probs = next(outs)["logits"].softmax(dim=-1)  # (T, L)
@@ -62,12 +72,33 @@ class TokenClassificationPipeline(Pipeline):
             results.append(merge_overlaps(entities) if len(text_windows) > 1 else entities)
         return results if batched else results[0]
 
-    def windows(self, text: str, stride: int | None) -> list[dict]:
-        """Rows for one text: ``[CLS] piece ... [SEP]``, one per window (only the first without a stride)."""
+    def encode_text(self, text: str) -> tuple[str, list[int], list[tuple[int, int]]]:
+        """A text -> (text, its WordPiece ids, each piece's character span in the text), no special tokens."""
         if not isinstance(text, str) or not text.strip():
             raise PipelineError(f"token-classification needs a non-empty str, got {text!r:.80}")
         enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        ids, offsets = enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
+        return text, enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
+
+    def encode_words(self, words: list[str], delimiter: str) -> tuple[str, list[int], list[tuple[int, int]]]:
+        """Pre-split words -> (the words joined by ``delimiter``, ids, spans in that joined text).
+
+        Each word is tokenized alone (what ``is_split_into_words`` means to the tokenizer), so its pieces'
+        offsets start at 0; adding the word's position in the joined text makes them point into it.
+        """
+        ids, offsets, start = [], [], 0
+        for word in words:
+            if not isinstance(word, str):
+                raise PipelineError(f"with is_split_into_words=True every word must be a str, got {word!r:.80}")
+            enc = self.tokenizer(word, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+            ids += enc["input_ids"]
+            offsets += [(start + a, start + b) for a, b in enc["offset_mapping"]]
+            start += len(word) + len(delimiter)
+        if not ids:
+            raise PipelineError(f"token-classification got no words to label: {words!r:.80}")
+        return delimiter.join(words), ids, offsets
+
+    def windows(self, ids: list[int], offsets: list[tuple[int, int]], stride: int | None) -> list[dict]:
+        """Rows for one text: ``[CLS] piece ... [SEP]``, one per window (only the first without a stride)."""
         budget = self.max_length - self.tokenizer.num_special_tokens_to_add(False)
         spans = window_spans(len(ids), budget, stride) if stride is not None else [(0, min(len(ids), budget))]
         rows = []
@@ -78,14 +109,17 @@ class TokenClassificationPipeline(Pipeline):
         return rows
 
     def pre_entities(self, text: str, row: dict, probs: torch.Tensor) -> list[dict]:
-        """One dict per non-special token: its text, label probabilities (L,), offsets, index, is it a ``##``."""
+        """One dict per token of the text: its text, label probabilities (L,), offsets, index, is it a ``##``.
+
+        Only the [CLS] and [SEP] this pipeline added are skipped. A special token typed in the text ("[MASK]")
+        is a token of the text like any other, as in the reference (its fast tokenizer's special-tokens mask
+        marks only the added ones).
+        """
         ids, offsets = row["input_ids"], row["offsets"]
-        special = words_lib.special_mask(self.tokenizer, ids, offsets, text)
         tokens = self.tokenizer.convert_ids_to_tokens(ids)
         found = []
-        for index, (token, (start, end)) in enumerate(zip(tokens, offsets)):
-            if special[index]:
-                continue
+        for index in range(1, len(ids) - 1):  # without the added [CLS] and [SEP]
+            token, (start, end) = tokens[index], offsets[index]
             source = text[start:end]
             is_subword = len(token) != len(source)
             if ids[index] == self.tokenizer.unk_token_id:  # show the unknown word itself, not "[UNK]"
@@ -135,6 +169,16 @@ class TokenClassificationPipeline(Pipeline):
         return [{"entity_group": split_tag(g[0]["entity"])[1], "score": sum(e["score"] for e in g) / len(g),
                  "word": words_lib.join_pieces([e["word"] for e in g]), "start": g[0]["start"], "end": g[-1]["end"]}
                 for g in groups]
+
+
+def split_word_lists(inputs) -> list[list[str]]:
+    """``["Ada", "Lovelace"]`` -> [that list]; a list of such lists -> itself."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise PipelineError(f"with is_split_into_words=True the input must be a list of words (or a list of such "
+                            f"lists), got {inputs!r:.80}")
+    if all(isinstance(item, (list, tuple)) for item in inputs):
+        return [list(item) for item in inputs]
+    return [list(inputs)]
 
 
 def split_tag(label: str) -> tuple[str, str]:

@@ -42,17 +42,3 @@ def word_ids(tokens: list[str], special: list[bool]) -> list[int | None]:
             word += 1
         ids.append(word)
     return ids
-
-
-def special_mask(tokenizer, ids: list[int], offsets: list[tuple[int, int]], text: str) -> list[bool]:
-    """True for special tokens: those the tokenizer added (empty offsets) and those typed in the text.
-
-    A word WordPiece could not split gets the [UNK] id too, but its text is the word, not ``"[UNK]"``; only a
-    literally typed ``"[UNK]"`` counts as special, as in the reference's fast tokenizer.
-    """
-    specials = set(tokenizer.all_special_ids)
-    mask = []
-    for token_id, (start, end) in zip(ids, offsets):
-        typed = text[start:end] == tokenizer.convert_ids_to_tokens(token_id)
-        mask.append(token_id in specials and (start == end or typed))
-    return mask
