@@ -315,3 +315,37 @@ def test_offsets_for_pairs_batches_padding_and_truncation_match_fast(tokenizers)
         expected = fast(*args, return_offsets_mapping=True, **kwargs)
         assert got["offset_mapping"] == expected["offset_mapping"]
         assert got["input_ids"] == expected["input_ids"]
+
+
+def test_single_word_added_tokens_match(vocab_file):
+    """AddedToken(single_word=True): glued to text with no space between, the token is read as that text.
+
+    Every sequence of up to 4 pieces from a small alphabet (tokens with single_word alone and with lstrip /
+    rstrip, words, space, newline, punctuation) against the slow reference, tokens and ids; offsets must
+    point at the characters each token was read from.
+    """
+    import itertools
+
+    from minibert.tokenization.added_tokens import AddedToken as OurAddedToken
+
+    specs = [("foo", {}), ("<x>", {"special": True}), ("bar", {"lstrip": True}), ("[q]", {"rstrip": True})]
+    slow = transformers.BertTokenizer(str(vocab_file))
+    ours = BertTokenizer(vocab_file)
+    slow.add_tokens([transformers.AddedToken(t, single_word=True, **kw) for t, kw in specs])
+    ours.add_tokens([OurAddedToken(t, single_word=True, **kw) for t, kw in specs])
+    alphabet = ["foo", "<x>", "bar", "[q]", "ab", " ", "\n", "."]
+    compared = merged = 0
+    for n in range(1, 5):
+        for parts in itertools.product(alphabet, repeat=n):
+            text = "".join(parts)
+            expected = slow.tokenize(text)
+            assert ours.tokenize(text) == expected, f"{text!r}: {ours.tokenize(text)} != {expected}"
+            assert ours.encode(text) == slow.encode(text), text
+            enc = ours(text, add_special_tokens=False, return_offsets_mapping=True)
+            for token, (start, end) in zip(ours.convert_ids_to_tokens(enc["input_ids"]), enc["offset_mapping"]):
+                source = text[start:end].lower()
+                assert source.startswith(token.removeprefix("##")[:1]) and not source[:1].isspace(), (text, token)
+            compared += 1
+            merged += any(t in text for t, _ in specs) and not any(t in expected for t, _ in specs)
+    assert compared == sum(len(alphabet) ** n for n in range(1, 5))
+    assert merged > 500, merged  # the merging rule really was exercised

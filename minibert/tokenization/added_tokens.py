@@ -23,7 +23,8 @@ class AddedToken:
 
     Args:
         content (str): the text of the token.
-        single_word (bool): kept for file compatibility (not used by BERT's tokenizer).
+        single_word (bool): the token only counts as a whole word: glued to text on its left or right (no
+            space between), it is read as part of that text instead.
         lstrip (bool): the token swallows the whitespace on its left.
         rstrip (bool): the token swallows the whitespace on its right.
         normalized (bool): for non-special tokens, the text is lowercased before matching (uncased models).
@@ -55,11 +56,13 @@ class AddedTokenMatcher:
     def __init__(self, tokens: Iterable[tuple[AddedToken, int]] = ()):
         self.tokens: dict[str, tuple[AddedToken, int]] = {}
         self._pattern: re.Pattern | None = None
+        self._single_word = False  # any token with single_word=True: then split step by step
         for token, index in tokens:
             self.add(token, index)
 
     def add(self, token: AddedToken, index: int) -> None:
         self.tokens[token.content] = (token, index)
+        self._single_word = any(t.single_word for t, _ in self.tokens.values())
         # Alternatives are tried left to right at each position, so listing longer tokens first makes
         # the regex take the longest token starting at the leftmost match position.
         contents = sorted(self.tokens, key=len, reverse=True)
@@ -69,6 +72,8 @@ class AddedTokenMatcher:
         """Cut ``text: str`` into ordinary-text and added-token segments (empty text segments are dropped)."""
         if self._pattern is None:
             return [(0, len(text), None)] if text else []
+        if self._single_word:
+            return self._split_step_by_step(text)
         pieces: list[list] = []
         position = 0
         for match in self._pattern.finditer(text):
@@ -85,3 +90,72 @@ class AddedTokenMatcher:
                     position += 1
         pieces.append([position, len(text), None])
         return [(a, b, i) for a, b, i in pieces if b > a]
+
+    def _split_step_by_step(self, text: str) -> list[Segment]:
+        """``split`` when a token is ``single_word``: the reference's rules, applied piece by piece.
+
+        The text is cut at every token, then each token in turn eats the whitespace beside it (``rstrip``,
+        ``lstrip``) and, if ``single_word`` and glued to its left neighbour (else its right one) with no
+        space between, is merged into that neighbour, which becomes ordinary text. The neighbours are
+        judged as they were before this token stripped them, as the reference does. A piece is a list of
+        [start, end) parts of ``text``: a merge across stripped whitespace leaves a gap, and such a piece is
+        returned as ``(start, end, None, parts)`` so the tokenizer reads the parts joined, as the reference does.
+        """
+        pieces: list[list[list[int]]] = []  # each piece: its [start, end) parts; a merged-away piece: []
+        position = 0
+        for match in self._pattern.finditer(text):
+            if match.start() > position:
+                pieces.append([[position, match.start()]])
+            pieces.append([[match.start(), match.end()]])
+            position = match.end()
+        if position < len(text):
+            pieces.append([[position, len(text)]])
+
+        def read(piece) -> str:
+            return "".join(text[a:b] for a, b in piece)
+
+        for i, piece in enumerate(pieces):
+            if read(piece) not in self.tokens:  # ordinary text, or emptied by a merge
+                continue
+            token = self.tokens[read(piece)][0]
+            left = pieces[i - 1] if i > 0 else []
+            right = pieces[i + 1] if i + 1 < len(pieces) else []
+            left_text, right_text = read(left), read(right)
+            if token.rstrip and right_text:
+                _strip(text, right, front=True)
+            if token.lstrip and left_text:
+                _strip(text, left, front=False)
+            if token.single_word and left_text and left_text[-1] != " ":
+                left += piece
+            elif token.single_word and right_text and right_text[0] != " ":
+                right[:0] = piece
+            else:
+                continue
+            piece.clear()
+        segments: list = []
+        for piece in pieces:
+            piece = [part for part in piece if part[1] > part[0]]
+            if not piece:
+                continue
+            start, end, content = piece[0][0], piece[-1][1], read(piece)
+            if content in self.tokens:  # a merged piece stripped back down to a token's exact text is that token
+                segments.append((start, end, self.tokens[content][1]))
+            elif end - start == len(content):
+                segments.append((start, end, None))
+            else:
+                segments.append((start, end, None, tuple(tuple(part) for part in piece)))
+        return segments
+
+
+def _strip(text: str, piece: list[list[int]], front: bool) -> None:
+    """Remove whitespace from the front (or back) of a piece, in place."""
+    while piece:
+        part = piece[0] if front else piece[-1]
+        while part[0] < part[1] and text[part[0] if front else part[1] - 1].isspace():
+            if front:
+                part[0] += 1
+            else:
+                part[1] -= 1
+        if part[0] < part[1]:
+            return
+        piece.pop(0 if front else -1)

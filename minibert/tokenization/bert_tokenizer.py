@@ -278,8 +278,12 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
         spans: list[Span] | None = [] if want_offsets else None
         cache, encode_chunk = self._cache, self._encode_chunk
         chunk_re = _BERT_CHUNK if self.do_basic_tokenize else _SPLIT_CHUNK
-        for seg_start, seg_end, added_id in self._added.split(lowered):
-            segment = lowered[seg_start:seg_end]
+        for seg in self._added.split(lowered):
+            seg_start, seg_end, added_id = seg[0], seg[1], seg[2]
+            segment, positions = lowered[seg_start:seg_end], None
+            if len(seg) > 3:  # text read across stripped whitespace (AddedToken.single_word): parts joined
+                segment = "".join(lowered[a:b] for a, b in seg[3])
+                positions = [i for a, b in seg[3] for i in range(a, b)]
             if added_id is not None:
                 tokens.append(segment)
                 ids.append(added_id)
@@ -297,10 +301,14 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
                     result = cache.get(chunk) or encode_chunk(chunk)
                     tokens += result[0]
                     ids += result[1]
-                    if want_offsets:
+                    if want_offsets and positions is None:
                         base = seg_start + match.start()
                         flat = result[2]
                         spans += [(base + flat[i], base + flat[i + 1]) for i in range(0, len(flat), 2)]
+                    elif want_offsets:
+                        base, flat = match.start(), result[2]
+                        spans += [(positions[base + flat[i]], positions[base + flat[i + 1] - 1] + 1)
+                                  for i in range(0, len(flat), 2)]
         if back is not None and want_offsets:
             spans = [(back[a], back[b - 1] + 1) for a, b in spans]
         return tokens, ids, spans
