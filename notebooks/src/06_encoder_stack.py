@@ -182,6 +182,23 @@ def train_step(m, ids):
     m.zero_grad(set_to_none=True)
 
 
+def measure(m, ids):
+    """(PeakTensorMemory meter of one step, best-of-3 seconds per step), after a warm-up step."""
+    train_step(m, ids)  # warm-up
+    with PeakTensorMemory() as meter:
+        train_step(m, ids)
+    seconds = float("inf")
+    for _ in range(3):
+        if DEVICE == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        train_step(m, ids)
+        if DEVICE == "cuda":
+            torch.cuda.synchronize()
+        seconds = min(seconds, time.perf_counter() - start)
+    return meter, seconds
+
+
 results = []  # (layers, checkpointing, peak MiB, seconds)
 ids = torch.randint(0, 1000, (4, 128), device=DEVICE)
 for n_layers in (2, 4, 8):
@@ -191,18 +208,7 @@ for n_layers in (2, 4, 8):
     m = BertModel(cfg).to(DEVICE).train()
     for ckpt in (False, True):
         m.gradient_checkpointing_enable() if ckpt else m.gradient_checkpointing_disable()
-        train_step(m, ids)  # warm-up
-        with PeakTensorMemory() as meter:
-            train_step(m, ids)
-        seconds = float("inf")
-        for _ in range(3):
-            if DEVICE == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            train_step(m, ids)
-            if DEVICE == "cuda":
-                torch.cuda.synchronize()
-            seconds = min(seconds, time.perf_counter() - start)
+        meter, seconds = measure(m, ids)
         line = f"L={n_layers} checkpointing={'on ' if ckpt else 'off'}: peak {meter.peak / 2**20:6.1f} MiB, " \
                f"{seconds * 1e3:6.1f} ms per step"
         if DEVICE == "cuda":
@@ -253,18 +259,7 @@ assert growth_ckpt < 0.25 * growth_plain  # ... because each extra layer now cos
 from minibert import selective_recompute
 
 m.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"context_fn": selective_recompute})  # 8 layers
-train_step(m, ids)  # warm-up
-with PeakTensorMemory() as meter:
-    train_step(m, ids)
-sel_seconds = float("inf")
-for _ in range(3):
-    if DEVICE == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    train_step(m, ids)
-    if DEVICE == "cuda":
-        torch.cuda.synchronize()
-    sel_seconds = min(sel_seconds, time.perf_counter() - start)
+meter, sel_seconds = measure(m, ids)
 m.gradient_checkpointing_disable()
 print(f"L=8 off:       peak {peak[(8, False)]:6.1f} MiB, {seconds[(8, False)] * 1e3:6.1f} ms per step")
 print(f"L=8 selective: peak {meter.peak / 2**20:6.1f} MiB, {sel_seconds * 1e3:6.1f} ms per step")
