@@ -3,8 +3,8 @@
 Row 4 (gradient checkpointing) uses ``advanced_bench.spawn``: one fresh process per measurement, peak
 memory from the kernel's VmHWM (see that script's docstring for why). Here the processes alternate
 (minibert off, reference off, minibert on, reference on, minibert selective, reference selective, then
-again), one measured step each after a
-warm-up step, so that load from other processes spreads over all four configurations.
+again), one measured step each after a warm-up step, so that load from other processes spreads over all six
+configurations.
 
 Row 5 (tokenizer throughput) calls ``tokenizer_bench.main`` ``repeats`` times on a corpus of ``n_texts``,
 each time with fresh tokenizers, timed in CPU time (``process_time``) instead of wall-clock.

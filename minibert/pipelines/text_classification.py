@@ -89,4 +89,3 @@ class TextClassificationPipeline(Pipeline):
             return labels
         labels.sort(key=lambda entry: entry["score"], reverse=True)  # stable: ties keep label order
         return labels if top_k is None else labels[:top_k]
-

@@ -76,8 +76,12 @@ class TokenClassificationPipeline(Pipeline):
         """A text -> (text, its WordPiece ids, each piece's character span in the text), no special tokens."""
         if not isinstance(text, str) or not text.strip():
             raise PipelineError(f"token-classification needs a non-empty str, got {text!r:.80}")
+        return (text, *self.pieces(text))
+
+    def pieces(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """WordPiece ids of ``text`` without special tokens, and each piece's character span in ``text``."""
         enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        return text, enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
+        return enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
 
     def encode_words(self, words: list[str], delimiter: str) -> tuple[str, list[int], list[tuple[int, int]]]:
         """Pre-split words -> (the words joined by ``delimiter``, ids, spans in that joined text).
@@ -89,9 +93,9 @@ class TokenClassificationPipeline(Pipeline):
         for word in words:
             if not isinstance(word, str):
                 raise PipelineError(f"with is_split_into_words=True every word must be a str, got {word!r:.80}")
-            enc = self.tokenizer(word, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-            ids += enc["input_ids"]
-            offsets += [(start + a, start + b) for a, b in enc["offset_mapping"]]
+            word_ids, word_offsets = self.pieces(word)
+            ids += word_ids
+            offsets += [(start + a, start + b) for a, b in word_offsets]
             start += len(word) + len(delimiter)
         if not ids:
             raise PipelineError(f"token-classification got no words to label: {words!r:.80}")

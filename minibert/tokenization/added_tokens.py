@@ -46,8 +46,10 @@ class AddedToken:
         return asdict(self)
 
 
-# A segment of text: (start, end, id of the added token, or None for ordinary text to tokenize).
-Segment = tuple[int, int, "int | None"]
+# A segment of text: (start, end, id of the added token, or None for ordinary text to tokenize). Only with
+# single_word tokens, ordinary text read across stripped whitespace comes as (start, end, None, parts): the
+# [start, end) parts to read joined.
+Segment = tuple[int, int, int | None] | tuple[int, int, None, tuple[tuple[int, int], ...]]
 
 
 class AddedTokenMatcher:
@@ -115,9 +117,10 @@ class AddedTokenMatcher:
             return "".join(text[a:b] for a, b in piece)
 
         for i, piece in enumerate(pieces):
-            if read(piece) not in self.tokens:  # ordinary text, or emptied by a merge
+            content = read(piece)
+            if content not in self.tokens:  # ordinary text, or emptied by a merge
                 continue
-            token = self.tokens[read(piece)][0]
+            token = self.tokens[content][0]
             left = pieces[i - 1] if i > 0 else []
             right = pieces[i + 1] if i + 1 < len(pieces) else []
             left_text, right_text = read(left), read(right)

@@ -30,8 +30,8 @@ from minibert.tokenization.wordpiece import WordpieceTokenizer
 
 VERY_LARGE_INTEGER = int(1e30)  # "no limit", the value the reference uses when a model sets none
 Span = tuple[int, int]
-# What one whitespace-separated chunk becomes: its tokens, their ids, their offsets inside the chunk.
-# A chunk's tokens, ids and flat spans (start0, end0, start1, end1, ...). Flat on purpose: Python's garbage
+# What one whitespace-separated chunk becomes: its tokens, their ids and their offsets inside the chunk as
+# flat spans (start0, end0, start1, end1, ...). Flat on purpose: Python's garbage
 # collector stops tracking a tuple of plain str/int at its first pass, while tuples of tuples stay tracked for
 # several passes and, held by the cache, reach the oldest generation, whose growth triggers full collections
 # that scan every object of the process (torch's included): measured, a third of a cold run's time.
