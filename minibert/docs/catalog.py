@@ -29,6 +29,7 @@ PARTS = [
     ("Loading and saving weights", ["pretrained", "loading", "loading.*"]),
     ("Training", ["training", "training.masking", "training.nsp", "training.data", "training.optim",
                   "training.schedules", "training.trainer", "training.*"]),
+    ("Reading attention", ["analysis", "analysis.patterns", "analysis.norms", "analysis.rollout", "analysis.*"]),
     ("Everything else", ["*"]),
     ("Appendix: exercises", ["exercises", "exercises.*"]),
 ]
@@ -46,7 +47,7 @@ NOTEBOOK_TOPICS = [
     ("masks", [4]), ("attention", [4, 5]), ("activations", [5]), ("feed_forward", [5]), ("layer", [6]),
     ("encoder", [6]), ("pooler", [7]), ("outputs", [7]), ("heads*", [7]), ("config", [8]), ("pretrained", [8]),
     ("loading*", [8]), ("pruning", [9]), ("training.optim", [11]), ("training.schedules", [11]),
-    ("training.finetun*", [11]), ("training*", [10]),
+    ("training.finetun*", [11]), ("training*", [10]), ("analysis*", [4]),
 ]
 
 
