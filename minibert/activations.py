@@ -1,8 +1,12 @@
-"""The non-linearities a BERT feed-forward block may use, by their ``config.hidden_act`` names.
+r"""The non-linearities a BERT feed-forward block may use, by their ``config.hidden_act`` names.
 
-BERT uses the exact GELU, x·Φ(x) (Hendrycks & Gimpel, 2016, "Gaussian Error Linear Units"); GPT-2 era
-code used the tanh approximation ``gelu_new``, and some BERT variants use ReLU or SiLU. Each entry is a
-plain function of a tensor of any shape, returning a tensor of the same shape and dtype.
+BERT uses the exact GELU (Hendrycks & Gimpel, 2016, "Gaussian Error Linear Units"),
+
+$$\operatorname{GELU}(x) = x\,\Phi(x) = \tfrac{1}{2}\,x\left(1 + \operatorname{erf}(x / \sqrt{2})\right),$$
+
+with Φ the standard normal CDF. GPT-2 era code used the tanh approximation ``gelu_new``, and some BERT
+variants use ReLU or SiLU. Each entry is a plain function of a tensor of any shape, returning a tensor of
+the same shape and dtype.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Multi-head self-attention: `BertSelfAttention`, `BertSelfOutput`, `BertAttention`.
+r"""Multi-head self-attention: `BertSelfAttention`, `BertSelfOutput`, `BertAttention`.
 
 Scaled dot-product attention (Vaswani et al., 2017, "Attention Is All You Need", §3.2.1):
 
-    Attention(Q, K, V) = softmax(Q Kᵀ / √d + M) V
+$$\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\left(\frac{Q K^\top}{\sqrt{d}} + M\right) V$$
 
 with Q, K, V linear projections of the same hidden states (hence *self*-attention), d the per-head size
 and M the additive padding mask (minibert/masks.py). The √d keeps the dot products' variance near 1 as d

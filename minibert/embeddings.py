@@ -1,8 +1,8 @@
-"""`BertEmbeddings`: token ids → vectors.
+r"""`BertEmbeddings`: token ids → vectors.
 
 BERT (Devlin et al., 2019, §3.1, Figure 2) represents token t at position p in segment s as
 
-    E = LayerNorm(W_word[t] + W_pos[p] + W_type[s])
+$$E = \operatorname{LayerNorm}\left(W_\text{word}[t] + W_\text{pos}[p] + W_\text{type}[s]\right)$$
 
 then applies dropout. There is no sin/cos formula: all three tables are learned. The sum lets one
 vector carry *what* the token is, *where* it stands and *which sentence* it belongs to; LayerNorm puts

@@ -1,9 +1,9 @@
-"""The position-wise feed-forward block: `BertIntermediate` and `BertOutput`.
+r"""The position-wise feed-forward block: `BertIntermediate` and `BertOutput`.
 
-    FFN(x) = LayerNorm(x + Dropout(W₂ · act(W₁ · x + b₁) + b₂))
+$$\operatorname{FFN}(x) = \operatorname{LayerNorm}(x + \operatorname{Dropout}(W_2\,\sigma(W_1 x + b_1) + b_2))$$
 
-applied to every position independently (Vaswani et al., 2017, §3.3). W₁ widens C to the intermediate
-size (4·C in BERT), the activation (GELU) bends it, W₂ narrows it back. Attention mixes information
+applied to every position independently (Vaswani et al., 2017, §3.3), σ the activation. W₁ widens C to the
+intermediate size (4·C in BERT), the activation (GELU) bends it, W₂ narrows it back. Attention mixes information
 *between* positions; this block transforms each position on its own, and holds two thirds of a layer's
 parameters.
 

@@ -1,7 +1,8 @@
-"""`BertLayer`: one Transformer encoder block = attention sublayer, then feed-forward sublayer.
+r"""`BertLayer`: one Transformer encoder block = attention sublayer, then feed-forward sublayer.
 
-    a = LayerNorm(x + SelfAttention(x))          (BertAttention)
-    y = LayerNorm(a + FFN(a))                    (BertIntermediate + BertOutput)
+$$a = \operatorname{LayerNorm}\left(x + \operatorname{SelfAttention}(x)\right) \qquad \text{(BertAttention)}$$
+
+$$y = \operatorname{LayerNorm}\left(a + \operatorname{FFN}(a)\right) \qquad \text{(BertIntermediate + BertOutput)}$$
 
 Both sublayers keep the shape (B, T, C), so layers stack: BERT-base has 12 of these, identical in shape
 and different in weights.

@@ -1,9 +1,9 @@
-"""`BertPooler`: one vector for the whole sequence.
+r"""`BertPooler`: one vector for the whole sequence.
 
 BERT puts a [CLS] token first and trains it, through next-sentence prediction, to summarise the pair
 (Devlin et al., 2019, §3.1). The pooler reads that first position and applies a dense layer and tanh:
 
-    pooled = tanh(W · h[:, 0] + b)
+$$\text{pooled} = \tanh\left(W h_{[:, 0]} + b\right)$$
 
 Sentence classifiers sit on top of this vector. (Sentence-embedding models such as all-MiniLM-L6-v2
 average all positions instead; see the pipelines.)

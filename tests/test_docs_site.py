@@ -80,7 +80,7 @@ def site(tmp_path_factory) -> Path:
     (root / "notebooks").mkdir()
     (root / "notebooks" / "04_self_attention.ipynb").write_text(json.dumps(NOTEBOOK_04), encoding="utf-8")
     out = root / "site"
-    command = [sys.executable, "-m", "minibert.docs", "build", "--out", str(out),
+    command = [sys.executable, "-m", "minibert.docs", "build", "--out", str(out), "--no-execute",
                "--notebooks", str(root / "notebooks"), "--package-dir", str(root / "minibert")]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -211,6 +211,95 @@ def test_prose_rendering_math_and_docstring_conventions():
     out = prose.render("Example::\n\n    a -> b\n\nArgs:\n    x (Tensor): the input,\n        (B, T).\n")
     assert "Example:</p>" in out and '<pre class="display"><code>a -&gt; b' in out
     assert "<li><code>x</code> (Tensor): the input, (B, T).</li>" in out
+
+
+def test_prose_keeps_wrapped_sentences_dunders_and_words_as_written():
+    # A line that starts "2016) ..." continues the sentence above it; it is not item 2016 of a list.
+    out = prose.render("The residual connection (He et al.,\n2016) lets each layer learn.")
+    assert out.count("<p>") == 1 and "<ol" not in out
+    assert "<ol>" in prose.render("Steps:\n1. one\n2. two")  # a real numbered list still is one
+    out = prose.render("Run minibert/__main__.py, i.e. __main__, and ``__getattr__``.")
+    assert "<strong>" not in out and "<code>minibert/__main__.py</code>" in out and "<code>__main__</code>" in out
+
+
+def test_module_pages_render_their_formulas_as_math(site):
+    for page in ("attention.html", "embeddings.html", "feed_forward.html", "layer.html", "pooler.html",
+                 "activations.html", "heads.lm_head.html"):
+        text = (site / page).read_text(encoding="utf-8")
+        assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in text, page
+        assert "$$" not in text, f"{page}: TeX left unrendered"
+
+
+def test_no_page_bolds_a_dunder_or_links_an_ordinary_word(site):
+    for path in site.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "<strong>main</strong>" not in text and "<strong>init</strong>" not in text, path.name
+        # "Row" (a class in compat.py) and "Exercise" (exercises/catalog.py) are words in prose, not links.
+        assert not re.search(r'<p>[^<]*<a href="[^"]*#(Row|Exercise)">', text), path.name
+    assert "<p>2016)" not in (site / "attention.html").read_text(encoding="utf-8")
+
+
+def test_index_starts_with_the_core_path_and_ends_with_the_appendix(site):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    groups = re.findall(r'<h2 class="group">([^<]+)</h2>', index)
+    assert [g.split(":")[0] for g in groups] == ["The core path", "Working with a model", "Appendix"]
+    listing = re.findall(r'<li><a href="([^"]+)"><code>', index)
+    core_end = max(listing.index(p) for p in listing if p.startswith(("tokenization", "heads")))
+    appendix = index.index('<h2 class="group">Appendix')
+    assert listing[0].startswith("tokenization")
+    for tooling in ("cli.check.html", "__main__.html", "minibert.html", "compat.html"):
+        assert listing.index(tooling) > core_end and index.index(f'href="{tooling}"') > appendix, tooling
+    for exercise_page in [p for p in listing if p.startswith("exercises")]:
+        assert index.index(f'href="{exercise_page}"') > appendix, exercise_page
+
+
+@pytest.mark.slow
+def test_notebook_pages_show_executed_outputs_and_figures(tmp_path):
+    """The default build runs each notebook: its page shows what cells printed, their values and figures."""
+    pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    pytest.importorskip("matplotlib")
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Outputs\n"},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": "print('hello from the kernel')\n6 * 7"},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.title('a line')\nplt.show()"}]
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (notebooks / "01_quick_start.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    package = tmp_path / "minibert"
+    shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-m", "minibert.docs", "build", "--out", str(out), "--notebooks",
+                             str(notebooks), "--package-dir", str(package)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "running notebook 01_quick_start.ipynb" in result.stderr
+    page = (out / "notebooks" / "01_quick_start.html").read_text(encoding="utf-8")
+    assert '<pre class="output">hello from the kernel\n</pre>' in page
+    assert '<pre class="output">42</pre>' in page
+    assert '<img class="output" alt="figure" src="data:image/png;base64,iVBORw0KGgo' in page  # a PNG
+    # The downloadable copy stays the committed notebook: no outputs.
+    copy = json.loads((out / "notebooks" / "01_quick_start.ipynb").read_text(encoding="utf-8"))
+    assert all(not c.get("outputs") for c in copy["cells"] if c["cell_type"] == "code")
+
+
+def test_a_failing_notebook_fails_the_build_naming_the_cell(tmp_path):
+    pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": "1"},
+                    {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": "raise RuntimeError('broken lesson')"}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (notebooks / "02_tokenizer.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "minibert.docs", "build", "--out", str(tmp_path / "site"),
+                             "--notebooks", str(notebooks)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "notebook 02_tokenizer.ipynb failed in cell 1" in result.stderr and "broken lesson" in result.stderr
 
 
 def test_sections_put_each_comment_beside_its_code():

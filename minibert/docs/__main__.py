@@ -11,12 +11,14 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m minibert.docs", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    b = sub.add_parser("build", help="write the static site (HTML + CSS, no scripts, works offline)")
+    b = sub.add_parser("build", help="write the static site (HTML + CSS, works offline)")
     b.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site/)")
     b.add_argument("--package-dir", type=Path, default=None, help="the minibert package to document "
                    "(default: the one this command runs from)")
     b.add_argument("--notebooks", type=Path, default=None, help="folder with NN_*.ipynb notebooks "
                    "(default: notebooks/ next to the package)")
+    b.add_argument("--no-execute", action="store_true", help="show the notebooks' cells without running them "
+                   "(by default each notebook is run, so its page shows the outputs and figures: minutes)")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -29,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     start = time.perf_counter()
     try:
-        pages = build(args.out, args.package_dir, args.notebooks)
+        pages = build(args.out, args.package_dir, args.notebooks, execute=not args.no_execute,
+                      progress=lambda message: print(message, file=sys.stderr, flush=True))
     except (ValueError, OSError, SyntaxError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -24,8 +24,12 @@ def default_package_dir() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def build(out: Path, package_dir: Path | None = None, notebooks_dir: Path | None = None) -> list[Path]:
-    """Write the site into ``out`` (created if needed); return the HTML pages written, index first."""
+def build(out: Path, package_dir: Path | None = None, notebooks_dir: Path | None = None,
+          execute: bool = False, progress=None) -> list[Path]:
+    """Write the site into ``out`` (created if needed); return the HTML pages written, index first.
+
+    ``execute`` runs every notebook so its page shows the outputs and figures (minutes on a CPU).
+    """
     package_dir = Path(package_dir or default_package_dir())
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else package_dir.parent / "notebooks"
     out = Path(out)
@@ -42,7 +46,7 @@ def build(out: Path, package_dir: Path | None = None, notebooks_dir: Path | None
     links = Links(modules, definitions)
 
     (out / "style.css").write_text(templates.stylesheet(), encoding="utf-8")
-    notebook_pages = render_notebooks(notebooks_dir, out, links.resolver(None))
+    notebook_pages = render_notebooks(notebooks_dir, out, links.resolver(None), execute, progress)
     written = [_write(out / "index.html", _index(modules, links, notebook_pages))]
     for i, m in enumerate(modules):
         prev = (modules[i - 1].page, modules[i - 1].dotted) if i > 0 else ("index.html", "contents")
@@ -100,8 +104,11 @@ def _index(modules, links: Links, notebook_pages: dict[int, str]) -> str:
             f'<li><a href="{m.page}"><code>{escape(m.source_path)}</code></a> '
             f'<span class="summary">— {summary}</span></li>')
     listing, start = [], 1
+    group_of = {first: group for group, first in catalog.GROUPS.items()}
     for part, items in parts.items():  # one numbering across the parts: it is one reading order
-        listing.append(f'<h2>{escape(part)}</h2>\n<ol start="{start}">\n' + "\n".join(items) + "\n</ol>")
+        if part in group_of:
+            listing.append(f'<h2 class="group">{escape(group_of[part])}</h2>')
+        listing.append(f'<h3>{escape(part)}</h3>\n<ol start="{start}">\n' + "\n".join(items) + "\n</ol>")
         start += len(items)
     listing = "\n".join(listing)
     notebooks = "\n".join(
@@ -109,9 +116,11 @@ def _index(modules, links: Links, notebook_pages: dict[int, str]) -> str:
         else f'<li>{n:02d} · {escape(t)} <span class="coming">(notebook coming)</span></li>'
         for n, t in catalog.NOTEBOOK_TITLES.items())
     intro = prose.render(
-        "Every module of minibert, in the order the data flows through BERT: text → tokens → ids → embeddings "
-        "→ self-attention → feed-forward → layer → encoder → pooler → model → task heads, then what is done "
-        "to a model: pruning, loading weights, training. On each page the prose (module docstring, "
+        "Every module of minibert. Read the core path first, in the order the data flows through BERT: text → "
+        "tokens → ids → embeddings → self-attention → feed-forward → layer → encoder → pooler → model → task "
+        "heads, one concept a page. Then what is done with a model: pruning, loading weights, training, "
+        "pipelines. The appendix holds the tooling: the command line, the live comparison with the reference, "
+        "and the exercises' graders, stubs and solutions. On each page the prose (module docstring, "
         "docstrings and comments) sits on the left, beside the code it explains on the right. "
         "Names of classes and modules link to where they are defined.")
     body = (f'<main class="index">\n<h1>minibert, annotated</h1>\n{intro}\n{listing}\n'

@@ -16,6 +16,9 @@ from pathlib import Path
 
 # (part title, patterns over module names without the "minibert." prefix). Within a part, modules come
 # in the order of the first pattern they match, then by name (so a package's __init__ comes first).
+# The parts fall into three groups (GROUPS): the core path a learner reads first, one concept a page in the
+# order the data flows; what is done with a model once it exists; and an appendix of tooling (the command
+# line, the live comparison, the graders, stubs and solutions of the exercises).
 PARTS = [
     ("Text to ids: the tokenizer", ["tokenization", "tokenization.chars", "tokenization.basic",
                                     "tokenization.wordpiece", "tokenization.special_tokens",
@@ -23,16 +26,24 @@ PARTS = [
                                     "tokenization.encoding", "tokenization.truncation", "tokenization.padding",
                                     "tokenization.batch_encoding", "tokenization.*"]),
     ("The encoder", ["config", "embeddings", "masks", "attention", "activations", "feed_forward", "layer",
-                     "encoder", "pooler", "outputs", "validation", "model"]),
+                     "encoder", "pooler", "model", "outputs", "validation"]),
     ("Task heads", ["heads", "heads.lm_head", "heads.*"]),
     ("Head pruning", ["pruning"]),
     ("Loading and saving weights", ["pretrained", "loading", "loading.*"]),
     ("Training", ["training", "training.masking", "training.nsp", "training.data", "training.optim",
                   "training.schedules", "training.trainer", "training.*"]),
     ("Reading attention", ["analysis", "analysis.patterns", "analysis.norms", "analysis.rollout", "analysis.*"]),
+    ("Pipelines", ["pipelines", "pipelines.*"]),
     ("Everything else", ["*"]),
-    ("Appendix: exercises", ["exercises", "exercises.*"]),
+    ("Appendix: the package and its command line", ["minibert", "__main__", "cli", "cli.*", "compat",
+                                                    "reference_outputs"]),
+    ("Appendix: exercises (catalogue, graders, stubs, solutions)", ["exercises", "exercises.*"]),
 ]
+GROUPS = {
+    "The core path: from text to a task's answer": "Text to ids: the tokenizer",
+    "Working with a model": "Head pruning",
+    "Appendix": "Appendix: the package and its command line",
+}  # group heading -> the first part under it
 CATCH_ALL = "Everything else"
 EXCLUDED = ["docs", "docs.*"]
 

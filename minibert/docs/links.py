@@ -66,7 +66,9 @@ class Links:
         def resolve(name: str, in_code: bool) -> str | None:
             name = name.removesuffix("()")
             if not in_code:  # plain text: class names and module paths only
-                if name in self.classes:
+                # ...and only names that cannot be ordinary words: "BertModel" links, while "Row" or
+                # "Exercise" at the start of a sentence stays a word (in backticks it still links).
+                if name in self.classes and sum(c.isupper() for c in name) >= 2:
                     return self.targets.get(name)
                 return self.module(name, current) if name.startswith("minibert") else None
             if name in self.targets:

@@ -1,9 +1,11 @@
-"""A read-only view of each course notebook, so a module page can link to the lesson that runs its code.
+"""A view of each course notebook, so a module page can link to the lesson that runs its code.
 
-The notebooks are stored without outputs (the course runs them), so a view is just their cells: Markdown
-cells through the same renderer as the annotations, code cells highlighted. Next to each view goes a copy
-of the ``.ipynb`` itself, to download and run. Only notebooks that exist at build time get a page; module
-pages say "notebook coming" for the others.
+The notebooks are stored without outputs (the course runs them). By default the build runs each one
+(minibert.docs.outputs) and the view shows every cell with what it printed and drew, figures included;
+``--no-execute`` gives the cells alone, quickly. Markdown cells go through the same renderer as the
+annotations, code cells are highlighted. Next to each view goes a copy of the ``.ipynb`` itself (without
+outputs), to download and run. Only notebooks that exist at build time get a page; module pages say
+"notebook coming" for the others.
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from minibert.docs import catalog, prose, templates
+from minibert.docs import catalog, outputs, prose, templates
 
 
-def render_notebooks(notebooks_dir: Path, out: Path, resolve) -> dict[int, str]:
-    """Write ``out/notebooks/NN_name.html`` (+ the .ipynb) for each numbered notebook; number → href."""
+def render_notebooks(notebooks_dir: Path, out: Path, resolve, execute: bool = False,
+                     progress=None) -> dict[int, str]:
+    """Write ``out/notebooks/NN_name.html`` (+ the .ipynb) for each numbered notebook; number → href.
+
+    With ``execute`` each notebook is run first and its outputs are shown; ``progress(message)`` is told
+    which notebook runs (running all of them takes minutes).
+    """
     pages = {}
     for number, title in catalog.NOTEBOOK_TITLES.items():
         path = catalog.find_notebook(notebooks_dir, number)
@@ -29,7 +36,10 @@ def render_notebooks(notebooks_dir: Path, out: Path, resolve) -> dict[int, str]:
             continue
         (out / "notebooks").mkdir(exist_ok=True)
         shutil.copyfile(path, out / "notebooks" / path.name)
-        html = _notebook_page(path, number, title, _resolver_from_subfolder(resolve))
+        if execute and progress:
+            progress(f"running notebook {path.name}")
+        cells = outputs.execute(path) if execute else _cells(path)
+        html = _notebook_page(path, cells, number, title, _resolver_from_subfolder(resolve))
         (out / "notebooks" / f"{path.stem}.html").write_text(html, encoding="utf-8")
         pages[number] = f"notebooks/{path.stem}.html"
     return pages
@@ -43,11 +53,14 @@ def _resolver_from_subfolder(resolve):
     return from_subfolder
 
 
-def _notebook_page(path: Path, number: int, title: str, resolve) -> str:
+def _cells(path: Path) -> list[dict]:
     try:
-        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        return json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"notebook {path} is not valid JSON ({err}); expected an .ipynb file") from err
+
+
+def _notebook_page(path: Path, cells: list[dict], number: int, title: str, resolve) -> str:
     parts = []
     for cell in cells:
         source = "".join(cell.get("source", []))
@@ -56,6 +69,7 @@ def _notebook_page(path: Path, number: int, title: str, resolve) -> str:
         elif cell.get("cell_type") == "code" and source.strip():
             code = highlight(source, PythonLexer(), HtmlFormatter(nowrap=True))
             parts.append(f'<div class="cell-code code"><pre>{code}</pre></div>')
+            parts.append(outputs.render(cell.get("outputs", [])))
     heading = f"{number:02d} · {escape(title)}"
     body = (templates.nav("top", f'<a href="../index.html">minibert</a> › <b>notebook {heading}</b>', None, None)
             + f'\n<main class="notebook">\n<p class="notebooks">A read-only view of '

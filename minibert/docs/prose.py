@@ -33,6 +33,13 @@ _SECTION = re.compile(r"^(\s*)(Args|Arguments|Parameters|Returns|Return|Raises|Y
 _ITEM = re.compile(r"^(\*?\*?\w+)(\s*\([^)]*\))?:\s")
 _ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|attr|obj|data|exc|const):(?=`)")  # reST roles: keep the name
 _LIST = re.compile(r"^\s*([*+-]|\d+[.)])\s")
+# A numbered line opens a list only when it is item 1: "2016) lets each layer..." continues a sentence that
+# wrapped after "(He et al.,", it is not the 2016th item of a list.
+_LIST_START = re.compile(r"^\s*([*+-]|1[.)])\s")
+# Dunder names and paths in plain text (__main__, minibert/__main__.py): Markdown would read the underscores as
+# bold ("main"), so they become code spans, which is what they are.
+_DUNDER = re.compile(r"(?<![\w`/.])((?:[\w.]+/)*__\w+__(?:\.py)?)(?![\w`])")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 # Candidates in plain text: CamelCase words (class names) and module paths (minibert/masks.py, minibert.masks).
 _WORD = re.compile(r"\bminibert[./][\w./]*\w|\b[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\b")
 
@@ -57,12 +64,23 @@ def preprocess(text: str) -> str:
         line = _ROLE.sub("", line)
         if line.rstrip().endswith("::"):  # reST literal block marker: the indented block after it is code
             line = line.rstrip()[:-1] if line.rstrip() != "::" else ""
-        if _LIST.match(line) and out and out[-1].strip() and not _LIST.match(out[-1]) \
+        if _LIST_START.match(line) and out and out[-1].strip() and not _LIST.match(out[-1]) \
                 and not out[-1].startswith((" ", "\t")):
             out.append("")
+        if not line.startswith(("    ", "\t")):  # an indented block is shown verbatim: leave it alone
+            line = _code_dunders(line)
         out.append(line)
         i += 1
     return "\n".join(out)
+
+
+def _code_dunders(line: str) -> str:
+    """Wrap dunder names outside existing code spans in backticks."""
+    pieces, last = [], 0
+    for m in _CODE_SPAN.finditer(line):
+        pieces += [_DUNDER.sub(r"`\1`", line[last:m.start()]), m.group(0)]
+        last = m.end()
+    return "".join(pieces) + _DUNDER.sub(r"`\1`", line[last:])
 
 
 def _items(block: list[str]) -> list[str]:

@@ -2,7 +2,8 @@
 
 Plain f-strings: the pages are simple enough that a template engine would be more to learn than to read.
 Every page is self-contained and relative-linked, so the site works from ``file://`` with no server and no
-network (no web fonts, no scripts, no CDN).
+network (no web fonts, no CDN, no scripts of its own; a notebook's interactive outputs keep theirs inside
+sandboxed frames).
 """
 
 from __future__ import annotations
@@ -45,8 +46,16 @@ a.pilcrow { position: absolute; left: .35em; top: .75em; color: #bbb; font-size:
 main.index, main.notebook { max-width: 980px; margin: 0 auto; padding: 1.5em; }
 main.index ol { padding-left: 1.6em; } main.index li { margin: .35em 0; }
 main.index li .summary { color: #444; } main.index li .summary p { display: inline; margin: 0; }
+main.index h2.group { margin-top: 1.6em; padding-bottom: .2em; border-bottom: 2px solid #b9c4e6; }
+main.index h3 { margin: 1em 0 .3em; }
 main.notebook .cell-code { background: var(--code-bg); border: 1px solid var(--line); padding: .6em 1em;
        margin: .8em 0; overflow-x: auto; }
+main.notebook .cell-output { margin: -.4em 0 1em; padding: .2em 1em; border-left: 3px solid #d7dbe3; }
+main.notebook pre.output { margin: .3em 0; font: 12.5px/1.45 "DejaVu Sans Mono", monospace; white-space: pre-wrap;
+       color: #333; }
+main.notebook pre.output.stderr { color: #8a5a00; } main.notebook pre.output.error { color: #b00020; }
+main.notebook img.output { max-width: 100%; height: auto; display: block; margin: .4em 0; }
+main.notebook iframe.output { width: 100%; height: 560px; border: 1px solid var(--line); }
 @media (max-width: 900px) { .section { grid-template-columns: minmax(0, 1fr); }
        .section > .code { border-left: 0; } }
 """

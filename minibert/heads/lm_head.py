@@ -1,4 +1,4 @@
-"""The pre-training heads: masked-language-model (MLM) and next-sentence prediction (NSP).
+r"""The pre-training heads: masked-language-model (MLM) and next-sentence prediction (NSP).
 
 BERT is pre-trained on two tasks at once (Devlin et al., 2019, §3.1):
 
@@ -6,7 +6,9 @@ BERT is pre-trained on two tasks at once (Devlin et al., 2019, §3.1):
   more dense + activation + LayerNorm (the "transform"; the original TensorFlow code adds it before the
   output layer), then a linear map to vocabulary scores:
 
-      logits = LayerNorm(act(h · W_t + b_t)) · Eᵀ + b          E = the word-embedding matrix (V, C)
+  $$\text{logits} = \operatorname{LayerNorm}\left(\operatorname{act}(h W_t + b_t)\right) E^\top + b$$
+
+  with E the word-embedding matrix (V, C).
 
 * NSP: is sentence B the real continuation of sentence A? A 2-way linear classifier on the pooled
   [CLS] vector. Class 0 = "B follows A", class 1 = "B is a random sentence".
