@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 transformers = pytest.importorskip("transformers")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from minibert.tokenization import BertTokenizer  # noqa: E402
@@ -30,6 +30,17 @@ def _stable(text: str) -> bool:
     return all(old.category(c) == unicodedata.category(c) and old.category(c) != "Cn" for c in text)
 
 
+def _rust_can_take(text: str) -> bool:
+    """The Rust tokenizer receives its input as UTF-8 and raises a TypeError on text that has none: a lone
+    surrogate ('\\ud800', which Python strings may hold). The slow reference and minibert take such text (the
+    comparison with them still runs); only the offsets comparison with the fast tokenizer is skipped."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def tokenizers(vocab_file):
     made = {}
@@ -45,6 +56,7 @@ def tokenizers(vocab_file):
 @pytest.mark.parametrize("config", ["uncased", "cased"])
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_text, pair=_text)
+@example(text="a\ud800b", pair="\udfff")  # lone surrogates: the Rust tokenizer cannot encode them
 def test_arbitrary_text_matches_reference(tokenizers, config, text, pair):
     slow, fast, ours = tokenizers[config]
     tokens = slow.tokenize(text)
@@ -54,7 +66,7 @@ def test_arbitrary_text_matches_reference(tokenizers, config, text, pair):
     offsets = got.pop("offset_mapping")
     assert dict(got) == dict(expected)
     assert ours.decode(expected["input_ids"]) == slow.decode(expected["input_ids"])
-    if _stable(text) and fast.tokenize(text) == tokens:
+    if _rust_can_take(text) and _stable(text) and fast.tokenize(text) == tokens:
         assert (
             ours(text, return_offsets_mapping=True)["offset_mapping"]
             == (fast(text, return_offsets_mapping=True)["offset_mapping"])
