@@ -26,6 +26,7 @@ from torch import nn
 
 from minibert.config import BertConfig
 from minibert.pruning import heads_to_keep_index, prune_linear_layer
+from minibert.unpadding import padding_layout
 
 
 class BertSelfAttention(nn.Module):
@@ -89,24 +90,27 @@ class BertSelfAttention(nn.Module):
         head_mask: torch.Tensor | None = None,  # (1, H, 1, 1) or broadcastable to (B, H, T, T)
         output_attentions: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        B, T, _ = hidden_states.shape
+        # With unpadded inputs (minibert/unpadding.py) hidden states come as (1, N, C) real rows: pad puts the
+        # projected rows back in their (B, T) places for attention, unpad takes the context rows out again.
+        pad, unpad, attention_mask = padding_layout(attention_mask)
         if self.num_attention_heads == 0:
             # Every head was pruned: nothing to attend with. The context is empty; BertSelfOutput then adds
             # only its bias to the residual.
-            return hidden_states.new_zeros(B, T, 0), hidden_states.new_zeros(B, 0, T, T)
+            B, T, _ = pad(hidden_states[..., :0]).shape
+            return unpad(hidden_states.new_zeros(B, T, 0)), hidden_states.new_zeros(B, 0, T, T)
         if head_mask is not None and head_mask.dim() == 4 and head_mask.shape[1] not in (1, self.num_attention_heads):
             raise ValueError(f"head_mask gives {head_mask.shape[1]} heads but this layer has "
                              f"{self.num_attention_heads} (pruned heads are gone: mask only the remaining ones)")
-        q = self.split_heads(self.query(hidden_states))  # (B, H, T, d)
-        k = self.split_heads(self.key(hidden_states))  # (B, H, T, d)
-        v = self.split_heads(self.value(hidden_states))  # (B, H, T, d)
+        q = self.split_heads(pad(self.query(hidden_states)))  # (B, H, T, d)
+        k = self.split_heads(pad(self.key(hidden_states)))  # (B, H, T, d)
+        v = self.split_heads(pad(self.value(hidden_states)))  # (B, H, T, d)
 
         needs_eager = output_attentions or head_mask is not None or self.position_embedding_type != "absolute"
         if self.attn_implementation == "sdpa" and not needs_eager:
             # The fused kernel: same formula, no (B, H, T, T) probabilities kept for us to look at.
             context = F.scaled_dot_product_attention(
                 q, k, v, attn_mask=attention_mask, dropout_p=self.dropout.p if self.training else 0.0)
-            return self.merge_heads(context), None
+            return unpad(self.merge_heads(context)), None
 
         scores = torch.matmul(q, k.transpose(-1, -2))  # (B, H, T, T): how much query i matches key j
         if self.position_embedding_type != "absolute":
@@ -124,7 +128,7 @@ class BertSelfAttention(nn.Module):
         if head_mask is not None:
             probs = probs * head_mask  # a 0 silences that head entirely
         context = torch.matmul(probs, v)  # (B, H, T, d): weighted average of the values
-        return self.merge_heads(context), probs
+        return unpad(self.merge_heads(context)), probs
 
 
 class BertSelfOutput(nn.Module):

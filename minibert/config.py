@@ -70,6 +70,13 @@ class BertConfig:
 
     ``attn_implementation`` is a run-time choice, not part of ``config.json``: ``"sdpa"`` (default, fused
     ``scaled_dot_product_attention``) or ``"eager"`` (the explicit softmax(QKᵀ/√d + mask) of the lesson).
+
+    ``unpad_inputs`` (minibert's own, default ``False``): compute on the real tokens only when the attention
+    mask has padding (minibert/unpadding.py). Outputs at real positions stay those of the padded path; padded
+    positions of ``last_hidden_state`` and ``hidden_states`` are then zero, so a loss that reads padded
+    positions changes: ``BertForQuestionAnswering``'s softmax runs over all T positions (padding included),
+    and token-level labels at padding must be -100. Written to ``config.json`` only when on, so default
+    configs stay the reference's.
     """
 
     model_type = "bert"
@@ -79,6 +86,7 @@ class BertConfig:
             setattr(self, name, kwargs.pop(name, copy.deepcopy(default)))
         kwargs.pop("model_type", None)
         self.attn_implementation = kwargs.pop("_attn_implementation", None) or attn_implementation
+        self.unpad_inputs = kwargs.pop("unpad_inputs", False)
         for name, value in kwargs.items():  # everything else is kept verbatim
             setattr(self, name, value)
 
@@ -125,6 +133,8 @@ class BertConfig:
         if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
             raise ValueError(f"BertConfig.position_embedding_type {self.position_embedding_type!r} is not one "
                              f"of {POSITION_EMBEDDING_TYPES}")
+        if not isinstance(self.unpad_inputs, bool):
+            raise ValueError(f"BertConfig.unpad_inputs must be true or false, got {self.unpad_inputs!r}")
         if self.attn_implementation not in ATTENTION_IMPLEMENTATIONS:
             raise ValueError(f"attn_implementation {self.attn_implementation!r} is not one of "
                              f"{ATTENTION_IMPLEMENTATIONS}")
@@ -163,6 +173,8 @@ class BertConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of every field, with ``model_type`` as ``config.json`` has it."""
         out = {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "attn_implementation"}
+        if not out["unpad_inputs"]:
+            del out["unpad_inputs"]  # minibert's own switch: absent from config.json unless it is on
         out["model_type"] = self.model_type
         out["id2label"] = {str(k): v for k, v in self.id2label.items()}
         out["pruned_heads"] = {str(k): list(v) for k, v in self.pruned_heads.items()}

@@ -18,12 +18,17 @@ from minibert.masks import expand_head_mask, extended_attention_mask
 from minibert.outputs import BaseModelOutputWithPooling
 from minibert.pooler import BertPooler
 from minibert.pretrained import BertPreTrainedModel
+from minibert.unpadding import unpadded_batch
 from minibert.validation import check_model_inputs
 
 
 class BertModel(BertPreTrainedModel):
     """The bare BERT encoder. Output: ``last_hidden_state`` (B, T, C), ``pooler_output`` (B, C), and on request
     ``hidden_states`` (L+1 tensors (B, T, C): embeddings, then each layer) and ``attentions`` (L × (B, H, T, T)).
+
+    With ``config.unpad_inputs`` and padding in the (B, T) mask, only real tokens are computed: the padded
+    positions of ``last_hidden_state`` and ``hidden_states`` are zero (the reference's numbers there mean
+    nothing), and a padded *query*'s attention row differs; every value at a real position is the padded path's.
     """
 
     def __init__(self, config: BertConfig, add_pooling_layer: bool = True):
@@ -63,12 +68,19 @@ class BertModel(BertPreTrainedModel):
         B, T = check_model_inputs(config, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
 
         dtype = self.embeddings.word_embeddings.weight.dtype
+        # config.unpad_inputs: run on the N real tokens only, as (1, N) rows (minibert/unpadding.py).
+        unpadded = unpadded_batch(config, attention_mask)
+        if unpadded is not None:
+            input_ids, token_type_ids, position_ids, inputs_embeds = unpadded.gather_inputs(
+                input_ids, token_type_ids, position_ids, inputs_embeds)
         embedding_output = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)  # (B, T, C)
 
         mask = None
         if attention_mask is not None and not (attention_mask.dim() == 2 and bool(attention_mask.all())):
             # All-ones masks are dropped: no padding means nothing to add, and SDPA may then pick a faster kernel.
             mask = extended_attention_mask(attention_mask, dtype)  # (B, 1, 1, T) additive
+        if unpadded is not None:
+            mask = unpadded.with_mask(mask)  # every layer gets the rows' places along with the mask
         encoder_outputs = self.encoder(
             embedding_output,
             attention_mask=mask,
@@ -76,6 +88,8 @@ class BertModel(BertPreTrainedModel):
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
         )
+        if unpadded is not None:
+            encoder_outputs = unpadded.scatter_outputs(encoder_outputs)  # back to (B, T, C), zeros at padding
         sequence_output = encoder_outputs.last_hidden_state
         pooled_output = self.pooler(sequence_output) if self.pooler is not None else None
         out = BaseModelOutputWithPooling(
