@@ -106,11 +106,17 @@ def test_check_as_a_process_exit_codes(tmp_path):
 
 
 # -- walkthrough -------------------------------------------------------------------------------------------
-def test_walkthrough_default_against_transformers(capsys):
+TINY = str(CHECKPOINTS / "tiny-bert")  # random weights: the walkthrough must say so
+
+
+def test_walkthrough_tiny_bert_against_transformers(capsys):
     pytest.importorskip("transformers")
-    assert main(["walkthrough"]) == 0
-    out = capsys.readouterr().out
+    assert main(["walkthrough", "--model", TINY]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
     assert "checkpoints/tiny-bert" in out and "transformers 4.57.6" in out
+    assert "RANDOM weights" in out and out.count("(random weights: meaningless)") == 2
+    assert "given explicitly; RANDOM weights" in captured.err
     assert "[CLS] the quick brown fox jumps over the lazy dog . [SEP]" in out
     for stage in ("1. tokenize", "2. embeddings", "3. layer 0", "4. layer 1", "5. pooler"):
         assert stage in out, stage
@@ -120,23 +126,30 @@ def test_walkthrough_default_against_transformers(capsys):
 
 def test_walkthrough_without_transformers_uses_stored_outputs():
     """A fresh machine without the reference: the default sentence is checked against the stored outputs."""
-    done = run_cli("walkthrough", block_transformers=True)
+    done = run_cli("walkthrough", "--model", TINY, block_transformers=True)
     assert done.returncode == 0, done.stderr
     assert "stored reference outputs" in done.stdout
     assert "every stage matches the reference" in done.stdout
 
 
 def test_walkthrough_other_text_without_reference(capsys):
-    assert main(["walkthrough", "--reference", "stored", "--text", "Hello there, unaffable world!"]) == 0
+    text = "Hello there, unaffable world!"
+    assert main(["walkthrough", "--model", TINY, "--reference", "stored", "--text", text]) == 0
     out = capsys.readouterr().out
     assert "hello there , una ##ffa ##ble world !" in out and "no reference" in out
 
 
 def test_walkthrough_missing_default_checkpoint_error(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(walkthrough, "__file__", str(tmp_path / "site-packages" / "minibert" / "cli" / "w.py"))
+    from minibert import defaults
+
+    monkeypatch.delenv("MINIBERT_MODEL", raising=False)
+    monkeypatch.setattr(defaults, "hub_snapshot", lambda local_files_only, cache_dir=None: None)
+    monkeypatch.setattr(defaults, "_hub_unavailable", lambda: "offline")
+    monkeypatch.setattr(defaults, "SHIPPED", tmp_path / "site-packages" / "checkpoints" / "minibert-pydocs")
+    monkeypatch.setattr(defaults, "CHECKPOINTS", tmp_path / "site-packages" / "checkpoints")
     assert main(["walkthrough"]) == 1
     err = capsys.readouterr().err
-    assert "checkpoints/tiny-bert" in err and "--model" in err
+    assert "minibert-pydocs" in err and "MINIBERT_MODEL" in err
 
 
 def test_minimal_wordpiece_fallback_matches_the_tokenizer():
@@ -151,7 +164,7 @@ def test_minimal_wordpiece_fallback_matches_the_tokenizer():
 def test_walkthrough_runs_on_cuda_when_available(capsys):
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
-    assert main(["walkthrough", "--device", "cuda", "--reference", "stored"]) == 0
+    assert main(["walkthrough", "--model", TINY, "--device", "cuda", "--reference", "stored"]) == 0
     assert "every stage matches the reference" in capsys.readouterr().out
 
 
@@ -198,5 +211,11 @@ def test_check_takes_the_checkpoint_as_an_option_too(capsys):
 
     assert main(["check", "--model", str(CHECKPOINTS / "tiny-bert"), "--reference", "stored"]) == 0
     assert "result: OK" in capsys.readouterr().out
-    assert main(["check"]) == 1
-    assert "check needs a checkpoint" in capsys.readouterr().err
+
+
+
+def test_check_without_a_checkpoint_uses_the_default_model(capsys, monkeypatch):
+    monkeypatch.setenv("MINIBERT_MODEL", TINY)
+    assert main(["check", "--reference", "stored"]) == 0
+    captured = capsys.readouterr()
+    assert "result: OK" in captured.out and f"model: {TINY} (MINIBERT_MODEL is set; RANDOM weights" in captured.err

@@ -49,18 +49,27 @@ def test_help(capsys, command):
         assert "--json" in out
 
 
-def test_fill_mask_default_checkpoint_table_and_json(capsys):
-    code, out, err = run_cli(capsys, "fill-mask", "Paris is the [MASK] of France.", "--top-k", "3")
-    assert code == 0 and "tiny-bert" in err and "random" in err  # says the default model is random
+def test_fill_mask_default_model_table_and_json(capsys):
+    from minibert.defaults import resolve_model
+
+    default = resolve_model(verbose=False)
+    code, out, err = run_cli(capsys, "fill-mask", "The function [MASK] a list.", "--top-k", "3")
+    assert code == 0 and f"model: {default.name_or_path} ({default.reason}" in err  # names the default, and why
     assert out.splitlines()[1].split() == ["rank", "token", "id", "score", "sequence"]
-    code, out, _ = run_cli(capsys, "fill-mask", "Paris is the [MASK] of France.", "--top-k", "3", "--json")
+    code, out, _ = run_cli(capsys, "fill-mask", "The function [MASK] a list.", "--top-k", "3", "--json")
     data = json.loads(out)
-    expected = minibert.pipeline("fill-mask", model=str(ckpt.TINY_BERT))("Paris is the [MASK] of France.", top_k=3)
-    assert code == 0 and data == [{"text": "Paris is the [MASK] of France.", "masks": [expected]}]
+    expected = minibert.pipeline("fill-mask", model=default.name_or_path)("The function [MASK] a list.", top_k=3)
+    assert code == 0 and data == [{"text": "The function [MASK] a list.", "masks": [expected]}]
+
+
+def test_fill_mask_random_model_says_so(capsys):
+    code, _, err = run_cli(capsys, "fill-mask", "Paris is the [MASK] of France.", "--model", str(ckpt.TINY_BERT))
+    assert code == 0 and "tiny-bert (given explicitly; RANDOM weights: its predictions mean nothing)" in err
 
 
 def test_fill_mask_targets_and_two_masks(capsys):
-    code, out, _ = run_cli(capsys, "fill-mask", "[MASK] is a [MASK] city.", "--targets", "paris", "big", "--json")
+    code, out, _ = run_cli(capsys, "fill-mask", "[MASK] is a [MASK] city.", "--targets", "paris", "big", "--json",
+                           "--model", str(ckpt.TINY_BERT))
     masks = json.loads(out)[0]["masks"]
     assert code == 0 and len(masks) == 2 and all({p["token_str"] for p in m} == {"paris", "big"} for m in masks)
 
@@ -128,7 +137,7 @@ def test_classify_ner_qa(capsys, heads):
 ])
 def test_errors_are_one_line(capsys, argv, message):
     code, out, err = run_cli(capsys, *argv)
-    lines = [line for line in err.splitlines() if not line.startswith("note:")]
+    lines = [line for line in err.splitlines() if not line.startswith(("note:", "model:"))]  # which model: info
     assert code == 1 and out == ""
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
 

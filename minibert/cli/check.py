@@ -12,7 +12,8 @@ from __future__ import annotations
 
 def add_arguments(parser) -> None:
     parser.add_argument("model", nargs="?", default=None,
-                        help="checkpoint folder, weights file, or Hub repo id (org/name)")
+                        help="checkpoint folder, weights file, or Hub repo id (org/name); default: the default "
+                             "model (MINIBERT_MODEL, else bert-base-uncased, else checkpoints/minibert-pydocs)")
     parser.add_argument("--model", dest="model_option", metavar="PATH_OR_REPO_ID", default=None,
                         help="the same, as an option (like the other commands)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
@@ -33,9 +34,10 @@ def run(args) -> int:
 
     if args.model and args.model_option and args.model != args.model_option:
         raise ValueError(f"two checkpoints given: {args.model!r} and --model {args.model_option!r}; pass one")
-    model = args.model or args.model_option
-    if model is None:
-        raise ValueError("check needs a checkpoint: python -m minibert check PATH_OR_REPO_ID (or --model ...)")
+    from minibert.defaults import resolve_model
+
+    # Without a checkpoint: the default model (minibert/defaults.py), named on stderr with the reason.
+    model = resolve_model(args.model or args.model_option, verbose=not (args.model or args.model_option)).name_or_path
     report = check_checkpoint(model, device=args.device, dtype=args.dtype, reference=args.reference,
                               tolerance=args.tolerance, revision=args.revision, cache_dir=args.cache_dir,
                               local_files_only=args.local_files_only)

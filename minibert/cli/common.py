@@ -22,20 +22,15 @@ def add_common(parser, default_note: str) -> None:
 
 
 def build(task: str, args, command: str, default_allowed: bool):
-    """The pipeline for ``task`` on ``--model``, or on checkpoints/tiny-bert when the task can use it."""
+    """The pipeline for ``task`` on ``--model``, or on the default model (minibert/defaults.py) when it can serve."""
     from minibert.pipelines import pipeline
 
     model = args.model
-    if model is None:
-        if not default_allowed:
-            raise ValueError(f"{command} needs a checkpoint fine-tuned for {task}: pass --model PATH_OR_REPO_ID "
-                             "(the built-in tiny-bert has no such head)")
-        from minibert.cli.walkthrough import default_model_path
-
-        model = str(default_model_path())
-        print(f"note: no --model given, using {model} (tiny and random: the predictions are meaningless; "
-              "pass --model for a real checkpoint)", file=sys.stderr)
+    if model is None and not default_allowed:
+        raise ValueError(f"{command} needs a checkpoint fine-tuned for {task}: pass --model PATH_OR_REPO_ID "
+                         "(the default pre-trained model has no such head)")
     kwargs = {"local_files_only": True} if args.local_files_only else {}
+    # model=None: pipeline() applies the default rule and prints which model it chose, and why.
     return pipeline(task, model=model, device=args.device, batch_size=args.batch_size, **kwargs)
 
 

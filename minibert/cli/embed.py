@@ -17,7 +17,7 @@ def add_arguments(parser) -> None:
                         help="auto (default): the checkpoint's sentence-transformers pooling, else mean")
     parser.add_argument("--normalize", default=None, action="store_true",
                         help="L2-normalise (default: only if the checkpoint has a Normalize module)")
-    add_common(parser, "default: the tiny random checkpoints/tiny-bert")
+    add_common(parser, "default: MINIBERT_MODEL, else bert-base-uncased, else checkpoints/minibert-pydocs")
 
 
 def run(args) -> int:

@@ -13,7 +13,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("text", nargs="+", help="text(s) with [MASK] where a word should be predicted (- = stdin)")
     parser.add_argument("--top-k", type=int, default=5, help="predictions per mask (default 5)")
     parser.add_argument("--targets", nargs="+", default=None, help="score only these words")
-    add_common(parser, "default: the tiny random checkpoints/tiny-bert")
+    add_common(parser, "default: MINIBERT_MODEL, else bert-base-uncased, else checkpoints/minibert-pydocs")
 
 
 def run(args) -> int:

@@ -15,7 +15,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("text", nargs="+", help="the source sentence, then the sentences to compare it with")
     parser.add_argument("--pooling", default="auto", choices=["auto", "cls", "mean", "max", "mean_sqrt_len"],
                         help="auto (default): the checkpoint's sentence-transformers pooling, else mean")
-    add_common(parser, "default: the tiny random checkpoints/tiny-bert")
+    add_common(parser, "default: MINIBERT_MODEL, else bert-base-uncased, else checkpoints/minibert-pydocs")
 
 
 def run(args) -> int:

@@ -1,6 +1,6 @@
 """``python -m minibert walkthrough``: one sentence through BERT, stage by stage, checked against the reference.
 
-    python -m minibert walkthrough                                   # checkpoints/tiny-bert, offline, seconds
+    python -m minibert walkthrough                                   # the default model (minibert/defaults.py)
     python -m minibert walkthrough --model PATH_OR_REPO_ID --text "Paris is the capital of France."
 
 Each stage prints what it did (shapes, a few values) and how far its output is from the reference's on the
@@ -15,28 +15,15 @@ import os
 from pathlib import Path
 
 DEFAULT_TEXT = "The quick brown fox jumps over the lazy dog."  # row 0 of checkpoints/tiny-bert's stored batch
-DEFAULT_MODEL = "tiny-bert"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", default=None, help="checkpoint folder or Hub repo id (default: the tiny "
-                        "random BERT shipped in checkpoints/tiny-bert)")
+    parser.add_argument("--model", default=None, help="checkpoint folder or Hub repo id (default: MINIBERT_MODEL, "
+                        "else bert-base-uncased, else the project's trained checkpoints/minibert-pydocs)")
     parser.add_argument("--text", default=DEFAULT_TEXT, help="the sentence to walk through")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--reference", default="auto", choices=["auto", "transformers", "stored"],
                         help="compare with transformers (auto: if installed) or the checkpoint's stored outputs")
-
-
-def default_model_path() -> Path:
-    """checkpoints/tiny-bert of the source tree this package lives in (``pip install -e``, or a checkout)."""
-    repo_dir = Path(__file__).resolve().parents[2]
-    path = repo_dir / "checkpoints" / DEFAULT_MODEL
-    if not (path / "config.json").is_file():
-        raise FileNotFoundError(
-            f"the default checkpoint {path} is not there: it ships with the minibert source repository "
-            "(checkpoints/tiny-bert), and this install has no repository next to it. Install from a clone with "
-            "`pip install -e .`, or pass --model PATH_OR_REPO_ID")
-    return path
 
 
 def load_tokenizer(model: str | os.PathLike):
@@ -124,10 +111,12 @@ def run(args) -> int:
     import torch
 
     from minibert.compat import TOLERANCES, capture, reference_library
+    from minibert.defaults import resolve_model
     from minibert.model import BertModel
 
-    model_path = Path(args.model) if args.model else default_model_path()
-    src = str(model_path) if args.model is None or model_path.exists() else args.model
+    chosen = resolve_model(args.model)  # prints which model, why, and whether it is trained
+    model_path = Path(chosen.name_or_path)
+    src = str(model_path) if model_path.exists() else chosen.name_or_path
     tokenizer = load_tokenizer(src)
     quiet = logging.getLogger("minibert")
     level, quiet.level = quiet.level, logging.ERROR  # unused MLM/NSP head weights are expected here
@@ -171,6 +160,9 @@ def run(args) -> int:
     print(f"minibert walkthrough: {src}\n  BertModel with {c.num_hidden_layers} layers, hidden size C={C}, {H} heads "
           f"of d={d}, feed-forward I={c.intermediate_size} ({c.hidden_act}), vocabulary {c.vocab_size}; "
           f"device {args.device}\n  reference: {source}")
+    if not chosen.trained:
+        print("  RANDOM weights (a test checkpoint): every number below is exact, but what it attends to or "
+              "predicts means nothing")
     if info["unexpected_keys"]:
         print(f"  ({len(info['unexpected_keys'])} checkpoint tensors belong to task heads, e.g. "
               f"{info['unexpected_keys'][0]}: BertModel is the encoder alone)")
@@ -188,6 +180,7 @@ def run(args) -> int:
         print(f"{3 + i}. layer {i}\n   attention: Q, K, V (1, {H}, {T}, {d}) each; softmax(QKᵀ/√{d}) → probs "
               f"(1, {H}, {T}, {T}), each row sums to 1\n   [CLS] looks most at: "
               + ", ".join(f"head {h} → {tokens[j]!r} ({float(probs[0, h, 0, j]):.2f})" for h, j in enumerate(top))
+              + ("" if chosen.trained else "  (random weights: meaningless)")
               + f"\n   probs {parity(p + '.attention.probs')}\n   heads merged (1, {T}, {C}) "
               f"{parity(p + '.attention.self')}\n   + residual, LayerNorm → (1, {T}, {C}) "
               f"{parity(p + '.attention.output')}")

@@ -6,7 +6,9 @@
     loss = CE(MLM logits at the labelled positions) + CE(NSP logits)        (Devlin et al., 2019, §A.2)
 
 The two losses are simply added, unweighted, as in the original. MLM labels are -100 everywhere except
-the ~15% positions that were masked, so the MLM term averages over those positions only.
+the ~15% positions that were masked, so the MLM term averages over those positions only. Training may ask
+for the decoder at those positions alone (``masked_positions_only=True``, see masked_lm.py): the same loss and
+gradients, prediction_logits (N, V).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from torch import nn
 from minibert.config import BertConfig
 from minibert.heads.labels import check_class_labels
 from minibert.heads.lm_head import BertPreTrainingHeads
+from minibert.heads.masked_lm import masked_lm_at_labels
 from minibert.model import BertModel
 from minibert.outputs import BertForPreTrainingOutput
 from minibert.pretrained import BertPreTrainedModel
@@ -54,21 +57,27 @@ class BertForPreTraining(BertPreTrainedModel):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        masked_positions_only: bool = False,  # training: decode only where labels != -100; logits (N, V)
     ):
         return_dict = self.config.use_return_dict if return_dict is None else return_dict
         outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
                             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
                             return_dict=True)
-        prediction_logits, seq_relationship_logits = self.cls(outputs.last_hidden_state,  # (B, T, V)
-                                                              outputs.pooler_output)  # (B, 2)
+        sequence, pooled = outputs.last_hidden_state, outputs.pooler_output  # (B, T, C), (B, C)
+        V = self.config.vocab_size
+        if masked_positions_only:
+            prediction_logits, mlm_loss = masked_lm_at_labels(self.cls.predictions, sequence, labels, V)  # (N, V)
+            seq_relationship_logits = self.cls.seq_relationship(pooled)  # (B, 2)
+        else:
+            prediction_logits, seq_relationship_logits = self.cls(sequence, pooled)  # (B, T, V), (B, 2)
 
         loss = None
         if labels is not None and next_sentence_label is not None:  # the reference needs both, too
-            V = self.config.vocab_size
-            check_class_labels("labels", labels, V, prediction_logits.shape[:2].numel(), f"vocab_size is {V}")
-            check_class_labels("next_sentence_label", next_sentence_label, 2, prediction_logits.shape[0],
+            check_class_labels("labels", labels, V, sequence.shape[:2].numel(), f"vocab_size is {V}")
+            check_class_labels("next_sentence_label", next_sentence_label, 2, sequence.shape[0],
                                "0 = is next, 1 = random")
-            mlm_loss = F.cross_entropy(prediction_logits.view(-1, V), labels.view(-1))  # -100 ignored
+            if not masked_positions_only:
+                mlm_loss = F.cross_entropy(prediction_logits.view(-1, V), labels.view(-1))  # -100 ignored
             nsp_loss = F.cross_entropy(seq_relationship_logits.view(-1, 2), next_sentence_label.view(-1))
             loss = mlm_loss + nsp_loss
 

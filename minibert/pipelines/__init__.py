@@ -13,6 +13,7 @@ Read ``base.py`` first (loading, devices, batches), then one module per task: ``
 from __future__ import annotations
 
 import importlib
+import os
 
 from minibert.pipelines.base import Pipeline, PipelineError
 
@@ -26,10 +27,16 @@ TASKS = {
     "question-answering": ("minibert.pipelines.question_answering", "QuestionAnsweringPipeline"),
 }
 ALIASES = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
+# Tasks a pre-trained BERT serves without fine-tuning: without model=, they use minibert.defaults' rule.
+DEFAULT_MODEL_TASKS = ("fill-mask", "feature-extraction", "sentence-similarity")
 
 
 def pipeline(task: str, model=None, tokenizer=None, device=None, batch_size: int = 1, **kwargs) -> Pipeline:
     """Build the pipeline for ``task`` on ``model`` (a checkpoint folder, weights file or Hub repo id).
+
+    Without ``model``, the tasks of ``DEFAULT_MODEL_TASKS`` use the default model (``minibert.defaults``:
+    MINIBERT_MODEL, else bert-base-uncased from the Hub or its cache, else the project's own checkpoint), as
+    the reference's ``pipeline(task)`` picks a default model.
 
     ``kwargs`` go to ``from_pretrained`` (``revision``, ``cache_dir``, ``local_files_only``, ``torch_dtype``,
     ``attn_implementation``). Tasks: the keys of ``TASKS`` and ``ALIASES``.
@@ -37,11 +44,18 @@ def pipeline(task: str, model=None, tokenizer=None, device=None, batch_size: int
     name = ALIASES.get(task, task)
     if name not in TASKS:
         raise PipelineError(f"unknown task {task!r}; minibert has {', '.join(sorted(TASKS) + sorted(ALIASES))}")
-    if model is None:
-        raise PipelineError(f"pipeline({task!r}) needs model=: a checkpoint folder or Hub repo id")
+    if model is None and name not in DEFAULT_MODEL_TASKS:
+        raise PipelineError(f"pipeline({task!r}) needs model=: a checkpoint fine-tuned for {name} (a folder or "
+                            "Hub repo id); the default pre-trained model has no trained head for it")
+    from minibert.defaults import is_trained, resolve_model
+
+    # The default rule (minibert/defaults.py) prints which model it chose; a model given explicitly is named
+    # only when its weights are random, so that the meaningless answers are never mistaken for predictions.
+    if model is None or isinstance(model, (str, os.PathLike)):  # not a model object built by the caller
+        model = resolve_model(model, verbose=model is None or not is_trained(model)).name_or_path
     module, cls = TASKS[name]
     return getattr(importlib.import_module(module), cls)(model, tokenizer=tokenizer, device=device,
                                                          batch_size=batch_size, **kwargs)
 
 
-__all__ = ["ALIASES", "TASKS", "Pipeline", "PipelineError", "pipeline"]
+__all__ = ["ALIASES", "DEFAULT_MODEL_TASKS", "TASKS", "Pipeline", "PipelineError", "pipeline"]

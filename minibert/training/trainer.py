@@ -62,10 +62,13 @@ class TrainingArguments:
 
 
 class Trainer:
-    def __init__(self, model, args: TrainingArguments, train_dataset, collate_fn, eval_dataset=None, metrics_fn=None):
+    def __init__(self, model, args: TrainingArguments, train_dataset, collate_fn, eval_dataset=None, metrics_fn=None,
+                 forward_kwargs: dict | None = None):
         args.validate()
         self.args, self.train_dataset, self.eval_dataset = args, train_dataset, eval_dataset
         self.collate_fn, self.metrics_fn = collate_fn, metrics_fn
+        # Extra arguments of every forward call, e.g. {"masked_positions_only": True} for MLM pre-training.
+        self.forward_kwargs = dict(forward_kwargs or {})
         self.dist = D.setup(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
         default = f"cuda:{self.dist.local_rank}" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(args.device or default)
@@ -157,7 +160,7 @@ class Trainer:
             sync = contextlib.nullcontext() if last or not self.dist.enabled else self.ddp.no_sync()
             with sync:
                 with self._autocast():
-                    loss = self.ddp(**batch).loss
+                    loss = self.ddp(**batch, **self.forward_kwargs).loss
                 # x world_size: DDP *averages* gradients over processes, we want the sum of the weighted parts.
                 self.scaler.scale(loss * (counts[i] * self.dist.world_size / total)).backward()
             loss_sum += loss.item() * counts[i]
@@ -197,7 +200,7 @@ class Trainer:
         total, count, outputs, batches = 0.0, 0, [], []
         for batch in DataLoader(self.eval_dataset, batch_size=self.args.batch_size, collate_fn=self.collate_fn):
             with self._autocast():
-                out = self.model(**{k: v.to(self.device) for k, v in batch.items()})
+                out = self.model(**{k: v.to(self.device) for k, v in batch.items()}, **self.forward_kwargs)
             n = len(next(iter(batch.values())))
             total, count = total + out.loss.item() * n, count + n
             if self.metrics_fn is not None:
