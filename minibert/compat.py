@@ -170,7 +170,9 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
     """
     from minibert.loading.pretrained_io import as_torch_dtype
     from minibert.model import BertModel
+    from minibert.pipelines.base import resolve_device
 
+    device = resolve_device(device)  # a missing GPU is a one-line error here, not a traceback from .to()
     torch_dtype = as_torch_dtype(dtype, None) if dtype != "auto" else torch.float32
     if torch_dtype not in TOLERANCES:
         raise ValueError(f"--dtype must be one of float32, float16, bfloat16; got {dtype!r}")

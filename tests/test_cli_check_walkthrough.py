@@ -213,9 +213,26 @@ def test_check_takes_the_checkpoint_as_an_option_too(capsys):
     assert "result: OK" in capsys.readouterr().out
 
 
-
 def test_check_without_a_checkpoint_uses_the_default_model(capsys, monkeypatch):
     monkeypatch.setenv("MINIBERT_MODEL", TINY)
     assert main(["check", "--reference", "stored"]) == 0
     captured = capsys.readouterr()
     assert "result: OK" in captured.out and f"model: {TINY} (MINIBERT_MODEL is set; RANDOM weights" in captured.err
+
+
+@pytest.mark.parametrize("argv", [["check", str(CHECKPOINTS / "tiny-bert")], ["walkthrough"]])
+def test_cuda_without_a_gpu_is_a_one_line_error(argv, monkeypatch, capsys):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # this machine, or one without CUDA
+    assert main([*argv, "--device", "cuda"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("error: device 'cuda' was asked for but this machine has no CUDA GPU")
+
+
+def test_check_local_files_only_with_an_empty_cache_says_where_it_looked(tmp_path, capsys):
+    argv = ["check", "org/absent", "--cache-dir", str(tmp_path), "--local-files-only"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pass local_files_only" not in err  # the user just did
+    assert f"holds no repo 'org/absent' (looked for {tmp_path / 'models--org--absent'})" in err
+    assert "--local-files-only" in err and "the Hub is not asked" in err

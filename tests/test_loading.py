@@ -356,8 +356,12 @@ def test_hub_repo_not_in_cache_error_names_repo_and_remedies(tmp_path):
     with pytest.raises(OSError) as err:
         BertModel.from_pretrained("nobody/not-cached", cache_dir=tmp_path, local_files_only=True)
     message = str(err.value)
-    assert "nobody/not-cached" in message
-    assert "local_files_only" in message and "local folder" in message
+    assert f"holds no repo 'nobody/not-cached' (looked for {tmp_path / 'models--nobody--not-cached'})" in message
+    assert "local_files_only=True" in message and "not asked" in message and "local folder" in message
+    # the repo is cached, but not the asked-for file: said so, with the folder
+    (tmp_path / "models--nobody--not-cached").mkdir()
+    with pytest.raises(OSError, match="holds 'nobody/not-cached' .* but not its 'config.json'"):
+        BertModel.from_pretrained("nobody/not-cached", cache_dir=tmp_path, local_files_only=True)
 
 
 def test_constructor_keywords_reach_the_model_not_the_config(tmp_path):

@@ -113,7 +113,9 @@ def run(args) -> int:
     from minibert.compat import TOLERANCES, capture, reference_library
     from minibert.defaults import resolve_model
     from minibert.model import BertModel
+    from minibert.pipelines.base import resolve_device
 
+    resolve_device(args.device)  # a missing GPU is a one-line error before anything loads, not a traceback
     chosen = resolve_model(args.model)  # prints which model, why, and whether it is trained
     model_path = Path(chosen.name_or_path)
     src = str(model_path) if model_path.exists() else chosen.name_or_path

@@ -28,7 +28,9 @@ def _hub_download(repo_id: str, filename: str, revision, cache_dir, local_files_
                                 local_files_only=local_files_only))
 
 
-def _hub_error(repo_id: str, filename: str, revision, err: Exception) -> OSError:
+def _hub_error(repo_id: str, filename: str, revision, err: Exception, cache_dir=None,
+               local_files_only: bool = False) -> OSError:
+    from huggingface_hub import constants
     from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
     rev = f" at revision {revision!r}" if revision else ""
@@ -37,12 +39,22 @@ def _hub_error(repo_id: str, filename: str, revision, err: Exception) -> OSError
     elif isinstance(err, RepositoryNotFoundError):
         why = f"no Hub repo {repo_id!r} (or it is private / gated)"
     elif isinstance(err, LocalEntryNotFoundError):
-        why = (f"{filename!r} of {repo_id!r}{rev} is not in the local Hugging Face cache and the Hub could not "
-               "be reached (offline, or HF_HUB_OFFLINE=1)")
+        # Say where we looked and what is (not) there: a user who passed --local-files-only needs to know that
+        # the cache has no such repo, not to be told to pass local_files_only.
+        cache = Path(cache_dir or constants.HF_HUB_CACHE)
+        folder = cache / ("models--" + repo_id.replace("/", "--"))
+        held = (f"holds no repo {repo_id!r} (looked for {folder})" if not folder.is_dir() else
+                f"holds {repo_id!r} ({folder}) but not its {filename!r}{rev}")
+        if local_files_only or constants.HF_HUB_OFFLINE:
+            asked = "local_files_only=True (--local-files-only)" if local_files_only else "HF_HUB_OFFLINE=1"
+            why = f"the Hugging Face cache {held}; with {asked} the Hub is not asked"
+        else:
+            why = f"the Hub could not be reached, and the Hugging Face cache {held}"
+        return OSError(f"{why}. Download it once where the Hub is reachable (it is then cached), point HF_HOME "
+                       "or cache_dir (--cache-dir) at a cache that holds it, or pass a local folder path instead.")
     else:
         why = f"could not fetch {filename!r} of {repo_id!r}{rev}: {type(err).__name__}: {err}"
-    return OSError(f"{why}. Download it where the Hub is reachable (it is then cached), pass "
-                   "local_files_only=True to use an existing cache, or pass a local folder path instead.")
+    return OSError(f"{why}. Check the name and your connection to the Hub, or pass a local folder path instead.")
 
 
 def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=None, cache_dir=None,
@@ -74,14 +86,14 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=Non
         return _hub_download(name, filename, revision, cache_dir, local_files_only)
     except LocalEntryNotFoundError as err:  # first: it is a subclass of EntryNotFoundError
         if required:
-            raise _hub_error(name, filename, revision, err) from None
+            raise _hub_error(name, filename, revision, err, cache_dir, local_files_only) from None
         return None
     except EntryNotFoundError:
         if required:
             raise FileNotFoundError(f"the Hub repo {name!r} has no file {filename!r}") from None
         return None
     except Exception as err:  # network, auth, bad revision: one clear message
-        raise _hub_error(name, filename, revision, err) from None
+        raise _hub_error(name, filename, revision, err, cache_dir, local_files_only) from None
 
 
 def resolve_weights(name_or_path: str | os.PathLike, *, revision=None, cache_dir=None,
