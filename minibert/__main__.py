@@ -22,6 +22,7 @@ COMMANDS = {
     "classify": ("minibert.cli.classify", "label texts with a fine-tuned sequence classifier"),
     "ner": ("minibert.cli.ner", "tag entities with a fine-tuned token classifier"),
     "qa": ("minibert.cli.qa", "answer a question from a context with a fine-tuned QA model"),
+    "attention": ("minibert.cli.attention", "what each attention head looks at: a table, or an offline HTML view"),
 }
 
 

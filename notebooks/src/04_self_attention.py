@@ -164,6 +164,8 @@ def plot_heads(probs, tokens, title):  # probs (H, T, T)
         ax.set_yticks(range(len(tokens)), tokens if h == 0 else [""] * len(tokens), fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
+    # One colour scale for every head (vmin=0, vmax=1 above), so one bar reads them all.
+    fig.colorbar(axes[0].images[0], ax=list(axes), fraction=0.015, pad=0.01, label="attention weight α")
     plt.show()
 
 
@@ -250,6 +252,159 @@ for impl in ("eager", "sdpa"):
 long = {"input_ids": torch.randint(1000, 2000, (4, 128), device=DEVICE)}
 for impl, seconds in best_seconds(models, long).items():
     print(f"{impl:>5}: {seconds * 1e3:6.2f} ms per forward, B=4, T=128 (best of 5; timings vary with the machine)")
+
+# %% [markdown]
+# ## What a trained BERT looks at (Clark et al., 2019)
+#
+# Clark, Khandelwal, Levy & Manning (2019), "What Does BERT Look At? An Analysis of BERT's Attention", measured
+# where BERT-base's 144 heads put their weight, averaged over many sentences. Two findings you can measure on any
+# trained BERT with `minibert.analysis`:
+#
+# * **much of the attention lands on the same few tokens**: `[CLS]`, `[SEP]` and punctuation, which are in every
+#   sentence and mean little on their own. Their reading: a head with nothing to do for a token parks its weight
+#   there (a softmax row must sum to 1, so "attend nowhere" is not an option);
+# * **some heads attend to a fixed offset**: the previous or the next token, for nearly every query.
+#
+# Per layer and head, `token_class_shares` averages Σ_{j ∈ class} α_ij over the real queries of a batch, and
+# `offset_attention` averages α_{i,i±1}; `find_heads` lists the heads above ½. The model is the lesson's default
+# (`minibert.defaults.resolve_model`: `MINIBERT_MODEL` if set, else bert-base-uncased when it is available, else
+# the small BERT this project pre-trained); the line below it says which, and whether its weights are trained.
+
+# %%
+from minibert.analysis import attention_views, find_heads, offset_attention, token_class_masks, token_class_shares
+from minibert.analysis.views import row_shares
+from minibert.defaults import resolve_model
+
+choice = resolve_model()  # prints which checkpoint, why, and whether it is trained
+bert_tok = BertTokenizer.from_pretrained(choice.name_or_path)
+bert = BertModel.from_pretrained(choice.name_or_path, attn_implementation="eager").to(DEVICE).eval()
+SENTENCES = [
+    "The cat sat on the mat because it was tired.", "She did not like the film, but her friends loved it.",
+    "The function returns a new list, sorted in ascending order.", "If the file does not exist, an error is raised.",
+    "He opened the door, looked outside, and closed it again.", "Strings are immutable: you cannot change them.",
+    "The weather was cold and windy, so we stayed at home.", "Each call to the generator yields the next value.",
+    "Paris is the capital of France, and Rome is the capital of Italy.", "A dictionary maps keys to values.",
+    "The meeting was moved to Friday; nobody told me.", "Use a context manager to close the file automatically.",
+]
+sample = bert_tok(SENTENCES, padding=True, return_tensors="pt").to(DEVICE)
+views = attention_views(bert, **sample)  # raw, norm-weighted and rollout, L × (B, H, T, T) / (B, T, T)
+real = sample["attention_mask"].cpu()
+classes = token_class_masks(bert_tok, sample["input_ids"].cpu())  # {"[CLS]": (B, T) bool, "[SEP]": ..., ...}
+shares = {name: token_class_shares(views.raw, keys, real) for name, keys in classes.items()}  # each (L, H)
+offsets = {"previous": offset_attention(views.raw, real, -1), "next": offset_attention(views.raw, real, +1)}
+L, H_all = shares["[CLS]"].shape
+for scores in [*shares.values(), *offsets.values()]:
+    assert scores.shape == (L, H_all) and ((scores >= 0) & (scores <= 1 + 1e-6)).all()  # shares of one row
+assert (sum(shares.values()) <= 1 + 1e-5).all()  # three disjoint classes of keys share one row's weight
+print(f"{len(SENTENCES)} sentences, {int(real.sum())} tokens; {L} layers × {H_all} heads")
+for name, scores in offsets.items():
+    found = find_heads(scores)
+    print(f"heads putting more than half their attention on the {name} token: " +
+          (", ".join(f"layer {lay} head {h} ({s:.2f})" for lay, h, s in found) or "none"))
+if not choice.trained:
+    print("RANDOM weights: these are not BERT's patterns, only what a random initialisation gives")
+
+# %%
+import numpy as np
+
+layers = np.arange(L)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
+for (name, scores), color in zip(shares.items(), ["tab:blue", "tab:orange", "tab:green"]):
+    ax1.scatter(np.repeat(layers, H_all), scores.flatten(), color=color, alpha=0.25, s=12)  # one dot per head
+    ax1.plot(layers, scores.mean(1), color=color, marker="o", label=f"{name} (mean of the heads)")
+    # Attention spread evenly over the real tokens would give each class its share of the tokens:
+    ax1.axhline((classes[name] & real.bool()).sum() / real.sum(), color=color, ls=":", lw=1)
+ax1.set(xlabel="layer", ylabel="share of a query's attention", title="attention on [CLS], [SEP], punctuation",
+        xticks=layers, ylim=(0, 1))
+ax1.legend(fontsize=8)
+for (name, scores), color in zip(offsets.items(), ["tab:red", "tab:purple"]):
+    ax2.scatter(np.repeat(layers, H_all), scores.flatten(), color=color, alpha=0.25, s=12)
+    ax2.plot(layers, scores.max(1).values, color=color, marker="o", label=f"{name} token (best head)")
+ax2.axhline(0.5, color="grey", ls="--", lw=1)
+ax2.set(xlabel="layer", ylabel="mean weight α(i, i±1)", title="heads that follow a neighbour", xticks=layers,
+        ylim=(0, 1))
+ax2.legend(fontsize=8)
+fig.suptitle(f"{Path(choice.name_or_path).name}: dots are heads; dotted lines: the share if attention were uniform")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## A large weight is not a large effect: norm-weighted attention and rollout
+#
+# An attention weight says how much of token j query i takes, not how much that *changes* i. The attention
+# sublayer's output for token i is a sum of vectors, one per head h and key j (Kobayashi et al., 2020, "Attention
+# is Not Only a Weight: Analyzing Transformers with Vector Norms"):
+#
+# $$y_i = \sum_h \sum_j \alpha^h_{ij}\, f^h(x_j) + b_O, \qquad f^h(x) = (x W_V^h + b_V^h)\, W_O^h$$
+#
+# so the size of token j's contribution is $\lVert \alpha^h_{ij} f^h(x_j) \rVert$. Kobayashi et al. found that the
+# tokens receiving the most weight ([CLS], [SEP], punctuation) have *small* transformed values f(x): the weight is
+# parked, not used. Attention **rollout** (Abnar & Zuidema, 2020, "Quantifying Attention Flow in Transformers")
+# asks a third question: how much of *input* token j reaches position i after l layers? It averages the heads,
+# counts the residual connection as half the flow (Â = ½A + ½I) and multiplies the layers: R_l = Â_l ⋯ Â_1.
+#
+# Below, per layer: the share of [CLS] + [SEP] + punctuation under raw and under norm-weighted attention (each
+# row of norms divided by its sum, so both are shares), and for one sentence the three maps of the last layer.
+
+# %%
+norm_rows = [row_shares(a) for a in views.norm]  # ‖α f(x_j)‖ as a share of each row, L × (B, H, T, T)
+raw_special = sum(token_class_shares(views.raw, k, real) for k in classes.values()).mean(1)  # (L,)
+norm_special = sum(token_class_shares(norm_rows, k, real) for k in classes.values()).mean(1)  # (L,)
+for layer in range(L):
+    print(f"layer {layer}: [CLS]+[SEP]+punctuation get {raw_special[layer]:.2f} of the attention weight, "
+          f"{norm_special[layer]:.2f} of its norm")
+assert all(torch.allclose(r.sum(-1), torch.ones(r.shape[:2]), atol=1e-5) for r in views.rollout)  # rows: shares
+lower = int((norm_special < raw_special).sum())
+print(f"norm-weighting lowers the special tokens' share in {lower} of {L} layers "
+      f"({'trained' if choice.trained else 'RANDOM'} weights)")
+
+b = 0  # the first sentence
+tokens = bert_tok.convert_ids_to_tokens(sample["input_ids"][b][real[b].bool()])
+n = len(tokens)
+last = L - 1
+maps = {f"raw α, layer {last} (heads averaged)": views.raw[last][b].mean(0),
+        f"norm-weighted ‖Σ_h α f(x)‖, layer {last}": row_shares(views.norm_sum[last][b]),
+        f"rollout through layers 0..{last}": views.rollout[last][b]}
+fig, axes = plt.subplots(1, 4, figsize=(17, 4.6), gridspec_kw={"width_ratios": [1, 1, 1, 0.9]})
+for ax, (title, m) in zip(axes, maps.items()):
+    im = ax.imshow(m[:n, :n], cmap="viridis", vmin=0)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks(range(n), tokens, rotation=90, fontsize=7)
+    ax.set_yticks(range(n), tokens, fontsize=7)
+axes[3].plot(layers, raw_special, marker="o", label="raw weight")
+axes[3].plot(layers, norm_special, marker="o", label="norm-weighted")
+axes[3].set(xlabel="layer", ylabel="share on [CLS]+[SEP]+punct.", xticks=layers, ylim=(0, 1),
+            title=f"all {len(SENTENCES)} sentences, heads averaged")
+axes[3].legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# What changes, on a trained BERT (bert-base-uncased and all-MiniLM-L6-v2 both do this; the lines above say what
+# *this* model does): with raw weights the special tokens collect a large part of each row; weighted by what they
+# move, much less of the output comes from them, and the content words take the share back. Rollout answers a
+# third question: after one layer it is mostly diagonal (the residual keeps each token mostly itself), and it
+# spreads with depth, often towards [CLS]. Three views, three questions: *where does the head look*, *what does it
+# move*, *where did the information come from*. None of them alone is "the explanation" of a prediction.
+#
+# ## The interactive view
+#
+# The same three views for one sentence, every layer and head: lines from each token (left) to the tokens it
+# takes from (right), as opaque as the weight. Hover a token for its weights, a line for one weight. The page is
+# one self-contained HTML file (no network, no CDN), made by the command
+# `python -m minibert attention "TEXT" --html attention.html`; here it is shown inline.
+
+# %%
+from IPython.display import HTML
+
+from minibert.analysis.html_view import attention_page, notebook_iframe
+
+page = attention_page(bert, bert_tok, "She did not like the film, but her friends loved it.",
+                      title="attention: " + Path(choice.name_or_path).name, note=choice.describe())
+assert "default-src 'none'" in page and "<script src" not in page  # nothing to fetch: it works offline
+print(f"the page: {len(page) / 1024:.0f} KiB, data and script inline")
+HTML(notebook_iframe(page, height=560))
 
 # %% [markdown]
 # **What to remember.** Attention = softmax(QKᵀ/√d + M)V per head: scores measure how well query i matches key j,
