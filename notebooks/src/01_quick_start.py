@@ -55,6 +55,23 @@ print(f"{config.num_hidden_layers} layers, hidden size {config.hidden_size}, {co
 assert not model.training
 
 # %% [markdown]
+# ## The whole model in one picture
+#
+# What `BertModel` computes, drawn from the config of the model just loaded (`minibert/diagram.py`), with the
+# shape of the tensor on every arrow: B sentences of T tokens become (B, T, C) vectors, each encoder layer
+# splits them into H heads of d = C / H features for attention, widens them to the intermediate size I in the
+# feed-forward, and gives back (B, T, C). The README shows the same picture for BERT-base.
+
+# %%
+from IPython.display import SVG
+
+from minibert.diagram import bert_block_diagram
+
+diagram = bert_block_diagram(model.config)
+assert f"(B, T, {model.config.hidden_size})" in diagram  # the shapes come from this model's config
+SVG(diagram)
+
+# %% [markdown]
 # ## Run a sentence
 #
 # The tokenizer turns text into ids and adds BERT's special tokens: `[CLS]` in front, `[SEP]` at the end.
