@@ -18,17 +18,19 @@ from minibert.config import BertConfig
 WIDTH = 900
 X, W = 140, 420  # the main column: left edge and width of its boxes
 CENTRE = X + W // 2
+# Every rule is scoped to the diagram, so the SVG can sit inline in another page (the site) without restyling it.
 STYLE = """<style>
-  text { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; font-size: 13px; fill: #1d232b; }
-  .name { font-weight: bold; }
-  .shape { font-family: DejaVu Sans Mono, Menlo, Consolas, monospace; font-size: 12px; fill: #0b4f8a; }
-  .note { font-size: 11px; fill: #56606b; }
-  .box { fill: #eef4fb; stroke: #5b7ea4; stroke-width: 1.2; }
-  .attn { fill: #fdf1e4; stroke: #c48a4a; }
-  .io { fill: #f4f4f4; stroke: #9aa3ad; }
-  .frame { fill: none; stroke: #8b96a3; stroke-width: 1.2; stroke-dasharray: 6 4; }
-  .arrow { stroke: #33404d; stroke-width: 1.4; fill: none; marker-end: url(#head); }
-  .residual { stroke: #7a8793; stroke-width: 1.2; fill: none; stroke-dasharray: 4 3; marker-end: url(#head); }
+  .bert-diagram text { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; font-size: 13px; fill: #1d232b; }
+  .bert-diagram .name { font-weight: bold; }
+  .bert-diagram .shape { font-family: DejaVu Sans Mono, Menlo, monospace; font-size: 12px; fill: #0b4f8a; }
+  .bert-diagram .note { font-size: 11px; fill: #56606b; }
+  .bert-diagram .box { fill: #eef4fb; stroke: #5b7ea4; stroke-width: 1.2; }
+  .bert-diagram .attn { fill: #fdf1e4; stroke: #c48a4a; }
+  .bert-diagram .io { fill: #f4f4f4; stroke: #9aa3ad; }
+  .bert-diagram .frame { fill: none; stroke: #8b96a3; stroke-width: 1.2; stroke-dasharray: 6 4; }
+  .bert-diagram .arrow { stroke: #33404d; stroke-width: 1.4; fill: none; marker-end: url(#bd-arrow); }
+  .bert-diagram .residual { stroke: #7a8793; stroke-width: 1.2; fill: none; stroke-dasharray: 4 3;
+                            marker-end: url(#bd-arrow); }
 </style>"""
 
 
@@ -65,10 +67,11 @@ class Canvas:
         self.parts.append(f'<path d="{d}" class="{cls}"/>')
 
     def svg(self, height: int) -> str:
-        head = ('<defs><marker id="head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        head = ('<defs><marker id="bd-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
                 'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#33404d"/></marker></defs>')
         return "\n".join([f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-                          f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="BERT block diagram">',
+                          f'viewBox="0 0 {WIDTH} {height}" class="bert-diagram" style="max-width: 100%; '
+                          'height: auto" role="img" aria-label="BERT block diagram">',
                           STYLE, head, f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
                           *self.parts, "</svg>", ""])
 
@@ -88,7 +91,7 @@ def bert_block_diagram(config: BertConfig, title: str | None = None) -> str:
     c.y += 16
     c.box("input_ids, token_type_ids", "token ids and segment ids (0 / 1)", "io")
     c.arrow("(B, T) int64, each")
-    c.box("BertEmbeddings", f"word[V={V}] + position[{config.max_position_embeddings}] + "
+    c.box("BertEmbeddings", f"word[{V}] + position[{config.max_position_embeddings}] + "
           f"type[{config.type_vocab_size}], LayerNorm, dropout")
     c.arrow(f"(B, T, {C})", length=62)
 

@@ -374,6 +374,7 @@ def test_every_page_renders_in_chromium(site, tmp_path):
             assert r["keyword"] and r["keyword"] != r["body"], f"code not highlighted (no stylesheet?): {where}"
     for other in ("index.html", "notebooks/04_self_attention.html"):
         assert results[(site / other).as_uri()]["main"] > 100, other
+    assert 'aria-label="BERT block diagram"' in (site / "index.html").read_text(encoding="utf-8")  # inline SVG
 
 
 def test_screenshot_of_the_attention_page(site, tmp_path):

@@ -15,6 +15,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from minibert.config import BertConfig
+from minibert.diagram import bert_block_diagram
 from minibert.docs import catalog, prose, sections, templates
 from minibert.docs.links import Links
 from minibert.docs.notebooks import render_notebooks
@@ -123,7 +125,9 @@ def _index(modules, links: Links, notebook_pages: dict[int, str]) -> str:
         "and the exercises' graders, stubs and solutions. On each page the prose (module docstring, "
         "docstrings and comments) sits on the left, beside the code it explains on the right. "
         "Names of classes and modules link to where they are defined.")
-    body = (f'<main class="index">\n<h1>minibert, annotated</h1>\n{intro}\n{listing}\n'
+    # The block diagram, inline (no file to fetch), drawn from BERT-base's config as in the README.
+    figure = f'<figure class="diagram">\n{bert_block_diagram(BertConfig())}</figure>'
+    body = (f'<main class="index">\n<h1>minibert, annotated</h1>\n{intro}\n{figure}\n{listing}\n'
             f"<h2>Notebooks</h2>\n<ol>\n{notebooks}\n</ol>\n</main>")
     first = (modules[0].page, modules[0].dotted)
     return templates.page("minibert, annotated", templates.nav("top", "<b>minibert</b>", None, first) + body)
