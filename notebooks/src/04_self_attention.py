@@ -94,6 +94,39 @@ for dim in (8, 64, 512):
     assert abs((dots / math.sqrt(dim)).var().item() - 1) < 0.1
 
 # %% [markdown]
+# What that does to the softmax: below, one query against 64 random keys, for head sizes d from 4 to 1024. Without
+# the scaling the entropy of the attention row falls towards 0 as d grows (all weight on one key: saturated, and
+# its gradient vanishes); with it, the row keeps the same spread for every d, a little under the log 64 of a
+# uniform row.
+
+# %%
+import matplotlib.pyplot as plt
+
+
+def mean_entropy(dim: int, scale: bool, n_keys: int = 64, trials: int = 200) -> float:
+    """Mean entropy (nats) of softmax(q·k_j [/ √d]) over `trials` random queries, each against n_keys keys."""
+    gen = torch.Generator().manual_seed(dim)
+    q, keys = torch.randn(trials, 1, dim, generator=gen), torch.randn(trials, n_keys, dim, generator=gen)
+    s = (q * keys).sum(-1) / (math.sqrt(dim) if scale else 1.0)  # (trials, n_keys)
+    p = torch.softmax(s, dim=-1)
+    return -(p * torch.log(p.clamp_min(1e-30))).sum(-1).mean().item()
+
+
+dims = [4, 8, 16, 32, 64, 128, 256, 512, 1024]
+scaled = [mean_entropy(dim, True) for dim in dims]
+unscaled = [mean_entropy(dim, False) for dim in dims]
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+ax.plot(dims, unscaled, marker="o", label="softmax(q·k): no scaling")
+ax.plot(dims, scaled, marker="o", label="softmax(q·k / √d)")
+ax.axhline(math.log(64), color="grey", ls="--", lw=1, label="uniform over 64 keys (log 64)")
+ax.set(xscale="log", xlabel="head size d", ylabel="entropy of the attention row (nats)", ylim=(0, 4.5),
+       title="why divide by √d: the softmax saturates without it")
+ax.set_xticks(dims, [str(x) for x in dims])
+ax.legend(fontsize=8)
+plt.show()
+assert unscaled[-1] < 0.5 * unscaled[0] and max(scaled) - min(scaled) < 0.15  # saturates / stays put
+
+# %% [markdown]
 # ## Scores, mask, softmax
 #
 # The (B, T) 0/1 attention mask becomes an *additive* mask of shape (B, 1, 1, T): 0 for real keys, the most
@@ -109,6 +142,39 @@ print("mask", tuple(mask.shape), "  row 1:", mask[1, 0, 0].tolist())
 padding = batch["attention_mask"][1] == 0
 assert torch.allclose(probs.sum(-1), torch.ones(B, H, T, device=DEVICE))  # each row is a distribution
 assert (probs[1, :, :, padding] == 0).all()  # padding keys get exactly zero weight
+
+# %% [markdown]
+# The broadcast, drawn for this batch: the (B, T) mask becomes one row of T additive values per sentence, shape
+# (B, 1, 1, T); adding it to the (B, H, T, T) scores copies that row to every head and every query, so the padding
+# *columns* (keys) are blocked in every row, while padding *rows* (queries) are still computed (and ignored later).
+
+# %%
+T_show = T
+fig, axes = plt.subplots(1, 4, figsize=(16, 3.4), gridspec_kw={"width_ratios": [1.3, 1.3, 1, 1]})
+axes[0].imshow(batch["attention_mask"].cpu(), cmap="Greys_r", vmin=0, vmax=1.4)
+axes[0].set(title="attention_mask (B, T): 1 = token, 0 = padding", xlabel="position", yticks=range(B),
+            yticklabels=[f"sentence {b}" for b in range(B)])
+for b in range(B):
+    for t in range(T_show):
+        on = int(batch["attention_mask"][b, t])
+        axes[0].text(t, b, on, ha="center", va="center", fontsize=8, color="black" if on else "white")
+blocked = (mask[:, 0, 0] < 0).cpu()  # (B, T): where the additive mask is the dtype's minimum
+axes[1].imshow(blocked, cmap="Reds", vmin=0, vmax=1.4)
+axes[1].set(title="additive mask (B, 1, 1, T): 0 or min", xlabel="key position", yticks=range(B),
+            yticklabels=[f"[{b}, 0, 0, :]" for b in range(B)])
+for b in range(B):
+    for t in range(T_show):
+        axes[1].text(t, b, "min" if blocked[b, t] else "0", ha="center", va="center", fontsize=7)
+for ax, h in zip(axes[2:], (0, H - 1)):
+    im = ax.imshow(probs[1, h].cpu(), cmap="viridis", vmin=0, vmax=1)
+    ax.set(title=f"softmax(scores + M): sentence 1, head {h}", xlabel="key", ylabel="query",
+           xticks=range(0, T, 2), yticks=range(0, T, 2))
+    ax.title.set_fontsize(9)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+fig.suptitle("(B, T) → (B, 1, 1, T) → broadcast over H heads and T queries: padding columns get weight 0")
+fig.tight_layout()
+plt.show()
+assert mask.shape == (B, 1, 1, T) and torch.equal(blocked, batch["attention_mask"].cpu() == 0)
 
 # %% [markdown]
 # ## Context, and the same numbers as the module
