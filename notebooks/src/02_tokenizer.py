@@ -119,6 +119,35 @@ print(tokenizer.convert_ids_to_tokens(cut["input_ids"]))
 assert len(cut["input_ids"]) == 12  # the 3 special tokens are always kept
 
 # %% [markdown]
+# The same batch as a picture, and a pair of texts: every row has T cells; `attention_mask` greys out the
+# padding, `token_type_ids` colours the second text of a pair (segment 1) differently from the first.
+
+# %%
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
+
+pair = tokenizer(["Where is the cat?", "Who won?"], ["It sleeps on the mat.", "Nobody."], padding=True,
+                 return_tensors="pt")
+rows = [(batch, "padded batch"), (pair, "padded batch of pairs")]
+fig, axes = plt.subplots(len(rows), 1, figsize=(12, 3.6))
+for ax, (enc, title) in zip(axes, rows):
+    kind = enc["token_type_ids"] + 1  # 1 = segment 0, 2 = segment 1
+    kind[enc["attention_mask"] == 0] = 0  # 0 = padding
+    ax.imshow(kind, cmap=ListedColormap(["#d9d9d9", "#cfe2f3", "#fde9c9"]), vmin=0, vmax=2, aspect="auto")
+    for b, row in enumerate(enc["input_ids"]):
+        for t, token in enumerate(tokenizer.convert_ids_to_tokens(row)):
+            ax.text(t, b, token, ha="center", va="center", fontsize=8)
+    ax.set(title=f"{title}: shape {tuple(enc['input_ids'].shape)} (B, T)", yticks=range(len(enc["input_ids"])),
+           xticks=range(enc["input_ids"].shape[1]))
+    ax.set_xticks([x - 0.5 for x in range(enc["input_ids"].shape[1] + 1)], minor=True)
+    ax.grid(which="minor", color="white", lw=2)
+fig.text(0.01, 0.01, "grey: padding (attention_mask 0)   blue: segment 0   orange: segment 1 (token_type_ids)",
+         fontsize=8)
+fig.tight_layout(rect=(0, 0.04, 1, 1))
+plt.show()
+assert (pair["token_type_ids"][pair["attention_mask"] == 0] == 0).all()  # padding is segment 0, and masked
+
+# %% [markdown]
 # ## Offsets: which characters each token came from
 #
 # For tasks that answer with a span of the original text (question answering, named entities) we need to map

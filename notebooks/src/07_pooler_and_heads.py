@@ -153,6 +153,23 @@ for b, (s, e) in enumerate(spans.tolist()):
     assert (s, e) == brute
 
 # %% [markdown]
+# Example 0 as a picture: the start and end score of every token, and the span the search picked (shaded). The
+# best span is not simply the argmax of each: it must have start ≤ end and at most 5 tokens.
+
+# %%
+import matplotlib.pyplot as plt
+
+s0, e0 = spans[0].tolist()
+fig, ax = plt.subplots(figsize=(9, 3))
+positions = torch.arange(T)
+ax.bar(positions - 0.2, start_logits[0], width=0.4, label="start score")
+ax.bar(positions + 0.2, end_logits[0], width=0.4, label="end score")
+ax.axvspan(s0 - 0.5, e0 + 0.5, color="tab:green", alpha=0.15, label=f"best span {s0}..{e0}")
+ax.set(xlabel="token position", ylabel="logit", title="question answering: from two scores per token to a span (random scores)")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
 # ## Saved by minibert, read by the reference
 #
 # Each head is saved with `save_pretrained` and loaded by `transformers`' class of the same name; both must give

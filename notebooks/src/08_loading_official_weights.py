@@ -196,6 +196,46 @@ else:
         assert diff <= 1e-5
 
 # %% [markdown]
+# ## Sentence similarity as a picture
+#
+# The `sentence-similarity` pipeline embeds each sentence as the checkpoint's sentence-transformers config says
+# (mean pooling, L2-normalised, for MiniLM) and compares them by cosine: `similarity_matrix` gives every pair at
+# once. Four topics, two sentences each: a model trained for sentence embeddings lights up the 2 × 2 blocks on the
+# diagonal. The model is the official MiniLM when `MINIBERT_OFFICIAL_CHECKPOINT` is set (a sentence-embedding
+# model), else the lessons' default; a BERT pre-trained only with masked-LM was not trained to make mean-pooled
+# vectors comparable, and its blocks are much fainter.
+
+# %%
+from minibert import pipeline
+from minibert.defaults import resolve_model
+
+similarity_model = official or resolve_model().name_or_path
+similar = pipeline("sentence-similarity", model=similarity_model)
+pairs = ["A man is playing a guitar.", "Someone is playing an instrument.",
+         "The stock market fell sharply today.", "Shares dropped on Wall Street.",
+         "The function returns a sorted list.", "This method gives back the items in order.",
+         "It is raining heavily outside.", "The weather is wet and stormy."]
+matrix = similar.similarity_matrix(pairs).cpu()  # (8, 8) cosine similarities
+fig, ax = plt.subplots(figsize=(8.5, 6.5))
+im = ax.imshow(matrix, cmap="viridis", vmin=min(0.0, matrix.min().item()), vmax=1)
+ax.set_xticks(range(len(pairs)), pairs, rotation=60, ha="right", fontsize=8)
+ax.set_yticks(range(len(pairs)), pairs, fontsize=8)
+for i in range(len(pairs)):
+    for j in range(len(pairs)):
+        ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                color="black" if matrix[i, j] > 0.6 else "white")
+fig.colorbar(im, ax=ax, label="cosine similarity")
+ax.set_title(f"sentence similarity: {Path(similarity_model).name}")
+fig.tight_layout()
+plt.show()
+assert torch.allclose(matrix, matrix.T, atol=1e-5) and torch.allclose(matrix.diag(), torch.ones(len(pairs)), atol=1e-4)
+topics = torch.block_diag(*[torch.ones(2, 2)] * 4).bool()  # the 2 × 2 blocks: sentences of the same topic
+same_topic = topics & ~torch.eye(len(pairs), dtype=torch.bool)
+print(f"mean cosine: same topic {matrix[same_topic].mean():.2f}, different topics {matrix[~topics].mean():.2f}")
+if official:  # a sentence-embedding model: every paraphrase is closer than every unrelated pair
+    assert matrix[same_topic].min() > matrix[~topics].max()
+
+# %% [markdown]
 # **What to remember.** Loading is a key-to-module match; the variants (prefix, gamma/beta, stale buffers, extra
 # heads) are renamed, ignored or reported, never silently guessed. The compatibility table compares module by
 # module, so the first red row says where to look. Next, notebook 09: making a loaded model smaller.
