@@ -555,6 +555,10 @@ def qa_best_span_cases():
     # argmax pair (7, 2) is invalid, and the span-length limit bites too.
     trap_start = torch.tensor([[0.0, 0.5, 0.1, 0.2, 0.0, 0.3, 0.0, 5.0, 0.2, 0.1]])
     trap_end = torch.tensor([[0.0, 0.1, 6.0, 0.3, 1.5, 0.2, 0.1, 0.0, 0.4, 0.0]])
+    # The best span of all, (1, 2), lies in the question: only the allowed positions 5-8 may answer, (6, 7).
+    question_start = torch.tensor([[0.0, 6.0, 0.2, 0.1, 0.0, 0.3, 2.0, 0.1, 0.2, 0.0]])
+    question_end = torch.tensor([[0.0, 0.1, 6.0, 0.3, 0.0, 0.2, 0.1, 2.0, 0.4, 0.0]])
+    context_only = torch.tensor([[0, 0, 0, 0, 0, 1, 1, 1, 1, 0]], dtype=torch.bool)
     return [
         {"name": "long_answers_allowed", "inputs": {"start_logits": start, "end_logits": end, "allowed": allowed,
                                                     "max_answer_length": 30}},
@@ -563,6 +567,9 @@ def qa_best_span_cases():
         {"name": "end_before_start_trap", "inputs": {"start_logits": trap_start, "end_logits": trap_end,
                                                      "allowed": torch.ones(1, T, dtype=torch.bool),
                                                      "max_answer_length": 4}},
+        {"name": "best_span_in_the_question_trap", "inputs": {"start_logits": question_start,
+                                                              "end_logits": question_end, "allowed": context_only,
+                                                              "max_answer_length": 4}},
     ]
 
 

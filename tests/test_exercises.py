@@ -2,13 +2,15 @@
 
 * the reference solutions pass every grader, through pytest and through ``python -m minibert.exercises``;
 * the untouched stubs fail every grader, each with a "not implemented yet" message;
-* a plausible wrong answer to each exercise (tests/exercise_mistakes.py) fails its grader with a value message;
+* every typical mistake in the catalogue (minibert/exercises/mistakes/) is planted (tests/exercise_mistakes.py)
+  and its grader names it, before the numbers, which show the input at the worst mismatch;
 * the stored snapshots are reproduced by scripts/make_exercise_snapshots.py, whose cross-checks against
   minibert's own modules, torch built-ins and transformers all pass; no two snapshots (or cases) are identical.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
@@ -20,7 +22,7 @@ import pytest
 
 from minibert.exercises.__main__ import main, run_graders
 from minibert.exercises.adapters import get_impl
-from minibert.exercises.catalog import EXERCISES
+from minibert.exercises.catalog import EXERCISES, find
 from minibert.exercises.snapshot_io import SNAPSHOT_DIR, load_snapshot
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,17 +67,88 @@ def test_stubs_fail_every_grader_with_not_implemented():
             assert "not implemented yet" in message, f"{name}[{case}]: {message}"
 
 
-def test_every_grader_rejects_a_plausible_mistake():
-    """tests/exercise_mistakes.py holds one realistic wrong answer per exercise: each must fail on a value."""
-    for name, rows in graded(str(MISTAKES)).items():
-        messages = [message for _, ok, message in rows if not ok]
-        assert messages, f"{name}: every case accepted the mistake"
-        for message in messages:
-            assert "not implemented" not in message and ("differ" in message or "got" in message), message
-    # The messages say what differs, where and by how much.
-    rows = dict(table(main_output(["grade", "gelu", "prune_heads_index", "--impl", str(MISTAKES)])))
-    assert "max abs diff 0.000471" in rows["gelu"]  # the tanh approximation, caught by the 1e-6 tolerance
-    assert "shape differs: got (6,), expected (4,)" in rows["prune_heads_index"]
+def planted() -> dict[str, list[tuple[str, str]]]:
+    """tests/exercise_mistakes.py's functions: exercise -> [(mistake key, function name)]."""
+    spec = importlib.util.spec_from_file_location("exercise_mistakes", MISTAKES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name in vars(module):
+        if "__" in name and not name.startswith("_"):
+            exercise, key = name.split("__")[:2]  # a third part names a variant of the same mistake
+            found.setdefault(exercise, []).append((key, name))
+    return found
+
+
+def catalogue(name: str) -> dict:
+    return {m.key: m for m in importlib.import_module(f"minibert.exercises.mistakes.{name}").MISTAKES}
+
+
+def test_every_known_mistake_is_planted():
+    """Each catalogue entry has a planted function in tests/exercise_mistakes.py, and each exercise three or more."""
+    plants = planted()
+    for ex in EXERCISES:
+        assert sorted({key for key, _ in plants.get(ex.name, [])}) == sorted(catalogue(ex.name)), ex.name
+        assert len(catalogue(ex.name)) >= 3, f"{ex.name}: fewer than three typical mistakes catalogued"
+
+
+def mistake_rounds(tmp_path: Path) -> list[tuple[Path, dict[str, str]]]:
+    """Folders to grade: round r holds, for every exercise, its r-th planted mistake as ``<exercise>.py``."""
+    plants = planted()
+    rounds = []
+    for r in range(max(len(v) for v in plants.values())):
+        folder = tmp_path / f"round_{r}"
+        folder.mkdir()
+        keys = {}
+        for exercise, items in plants.items():
+            if r < len(items):
+                key, function = items[r]
+                (folder / f"{exercise}.py").write_text(
+                    "import importlib.util\n"
+                    f"spec = importlib.util.spec_from_file_location('exercise_mistakes', {str(MISTAKES)!r})\n"
+                    "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)\n"
+                    f"{exercise} = module.{function}\n")
+                keys[exercise] = key
+        rounds.append((folder, keys))
+    return rounds
+
+
+def test_every_planted_mistake_is_named(tmp_path):
+    """Each planted mistake fails its grader, and every failing case names that mistake, and only that one, in
+    the sentence that comes before the numbers (or, where the mistake makes the learner's code itself raise,
+    shows that error and where it was raised), never "not implemented yet"."""
+    for folder, keys in mistake_rounds(tmp_path):
+        results, _ = run_graders([find(name) for name in keys], str(folder))
+        assert results.collection_errors == []
+        for exercise, key in keys.items():
+            known = catalogue(exercise)
+            failing = [(case, message) for case, ok, message in results.by_exercise[exercise] if not ok]
+            named = [case for case, message in failing if known[key].says[1:] in message.split(" — ")[0]]
+            assert named, f"{exercise}/{key}: not named in any case: {failing}"
+            for case, message in failing:
+                crashed = case not in named and " (at " in message and "Probably" not in message
+                assert case in named or crashed, f"{exercise}/{key}[{case}]: {message}"
+                assert "not implemented" not in message, f"{exercise}/{key}[{case}]: {message}"
+            recorded = results.mistakes[exercise]
+            assert len(recorded) == len(named) and all(key in keys.split(",") for keys in recorded), (key, recorded)
+            # Two mistakes may give the same output on one case (both are then named), never on every case.
+            assert key in recorded, f"{exercise}/{key}: always named together with another mistake: {recorded}"
+
+
+def test_messages_show_the_input_at_the_worst_mismatch(tmp_path):
+    """The table row: the diagnosis, then the numbers, then the input where the output is worst."""
+    folder, keys = mistake_rounds(tmp_path)[0]
+    rows = table(main_output(["grade", "gelu", "layer_norm", "mlm_masking", "--impl", str(folder)]))
+    assert rows["gelu"].split(maxsplit=2)[2].startswith(catalogue("gelu")[keys["gelu"]].says)
+    assert "worst at index (" in rows["gelu"] and "(x = " in rows["gelu"]
+    assert "(row x[" in rows["layer_norm"] and "variance" in rows["layer_norm"]
+    assert "select_u" in rows["mlm_masking"] and "replace_u" in rows["mlm_masking"]
+
+
+def test_an_unknown_mistake_gets_the_numbers_only(tmp_path):
+    (tmp_path / "gelu.py").write_text("def gelu(x):\n    return x * 0.5\n")
+    rows = table(main_output(["grade", "gelu", "--impl", str(tmp_path)]))
+    assert rows["gelu"].split(maxsplit=2)[2].startswith("grid: gelu(x): ") and "Probably" not in rows["gelu"]
 
 
 def main_output(argv: list[str]) -> str:

@@ -28,6 +28,7 @@ class Results:
 
     def __init__(self):
         self.by_exercise: dict[str, list[tuple[str, bool, str]]] = {}  # exercise -> [(case, passed, message)]
+        self.mistakes: dict[str, list[str]] = {}  # exercise -> keys of the known mistakes recognised, per case
         self.collection_errors: list[str] = []
 
     @staticmethod
@@ -48,6 +49,9 @@ class Results:
         case = report.nodeid.rsplit("[", 1)[-1].rstrip("]") if "[" in report.nodeid else report.nodeid
         message = "" if report.passed else self._message(report)
         self.by_exercise.setdefault(exercise, []).append((case, report.passed, message))
+        for key, value in report.user_properties:  # set by graders/conftest.py when a known mistake is named
+            if key == "mistake":
+                self.mistakes.setdefault(exercise, []).append(value)
 
     def pytest_collectreport(self, report):
         if report.failed:

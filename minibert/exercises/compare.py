@@ -8,12 +8,18 @@ which shape or dtype, or which value, by how much, and where. Every check raises
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 
 
 class GradeFailure(AssertionError):
-    """An exercise output does not match its reference snapshot."""
+    """An exercise output does not match its reference snapshot; ``mistake``: the keys of the known mistakes
+    recognised in it, comma-separated (minibert/exercises/diagnosis.py), or None."""
+
+    def __init__(self, message: str, mistake: str | None = None):
+        super().__init__(message)
+        self.mistake = mistake
 
 
 NOT_IMPLEMENTED = "not implemented yet"
@@ -38,10 +44,12 @@ def _fmt_index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(index))
 
 
-def assert_tensor(what: str, got, expected: torch.Tensor, *, atol: float = 0.0, rtol: float = 0.0) -> None:
+def assert_tensor(what: str, got, expected: torch.Tensor, *, atol: float = 0.0, rtol: float = 0.0,
+                  at: Callable[[tuple], str] | None = None) -> None:
     """``got`` must be a tensor of ``expected``'s shape and dtype with ``|got - expected| <= atol + rtol*|expected|``.
 
-    ``atol = rtol = 0`` asks for exact equality (integer and boolean outputs, pure reshapes).
+    ``atol = rtol = 0`` asks for exact equality (integer and boolean outputs, pure reshapes). A mismatch is
+    reported at its worst element; ``at(index)`` says which input that element came from ("x = -2.1").
     """
     if not isinstance(got, torch.Tensor):
         raise GradeFailure(f"{what}: expected a torch.Tensor of shape {tuple(expected.shape)}, "
@@ -51,26 +59,24 @@ def assert_tensor(what: str, got, expected: torch.Tensor, *, atol: float = 0.0, 
     if got.dtype != expected.dtype:
         raise GradeFailure(f"{what}: dtype differs: got {got.dtype}, expected {expected.dtype}")
     got = got.detach().cpu()
-    if expected.dtype.is_floating_point:
-        g, e = got.double(), expected.double()
-        bad = ~((g - e).abs() <= atol + rtol * e.abs())  # NaN compares False, so NaN counts as bad
-        if bad.any():
-            diff = (g - e).abs().nan_to_num(nan=math.inf)
-            first = int(bad.reshape(-1).nonzero()[0])
-            idx = _fmt_index(first, tuple(expected.shape))
-            worst = float(diff.max())
-            raise GradeFailure(
-                f"{what}: {int(bad.sum())} of {e.numel()} values differ; max abs diff {worst:.3g} "
-                f"(tolerance atol={atol:g}, rtol={rtol:g}); first at index {idx}: "
-                f"got {g.reshape(-1)[first].item():.6g}, expected {e.reshape(-1)[first].item():.6g}")
-    else:
+    if expected.dtype == torch.bool:
         bad = got != expected
-        if bad.any():
-            first = int(bad.reshape(-1).nonzero()[0])
-            idx = _fmt_index(first, tuple(expected.shape))
-            raise GradeFailure(
-                f"{what}: {int(bad.sum())} of {expected.numel()} values differ; first at index {idx}: "
-                f"got {got.reshape(-1)[first].item()}, expected {expected.reshape(-1)[first].item()}")
+        diff = bad.double()
+    else:
+        g, e = got.double(), expected.double()
+        diff = (g - e).abs().nan_to_num(nan=math.inf)
+        diff[g == e] = 0.0  # equal infinities are equal
+        bad = ~(diff <= atol + rtol * e.abs()) | (~e.isfinite() & (diff > 0))  # NaN: bad; inf: only itself
+    if not bad.any():
+        return
+    worst = int(diff.reshape(-1).argmax())
+    idx = _fmt_index(worst, tuple(expected.shape))
+    where = f" ({at(idx)})" if at is not None else ""
+    g, e = got.reshape(-1)[worst].item(), expected.reshape(-1)[worst].item()
+    values = f"got {g:.6g}, expected {e:.6g}" if expected.dtype.is_floating_point else f"got {g}, expected {e}"
+    tolerance = f" (tolerance atol={atol:g}, rtol={rtol:g})" if expected.dtype.is_floating_point else ""
+    raise GradeFailure(f"{what}: {int(bad.sum())} of {expected.numel()} values differ; max abs diff "
+                       f"{float(diff.max()):.3g}{tolerance}; worst at index {idx}{where}: {values}")
 
 
 def assert_list(what: str, got, expected: list) -> None:
@@ -87,15 +93,16 @@ def assert_list(what: str, got, expected: list) -> None:
                            f"(got {got!r}, expected {expected!r})")
 
 
-def assert_float(what: str, got, expected: float, *, atol: float) -> None:
-    """``got`` must be a real number within ``atol`` of ``expected``."""
-    if isinstance(got, torch.Tensor) and got.numel() == 1:
-        got = got.item()
-    if not isinstance(got, (int, float)) or isinstance(got, bool):
-        raise GradeFailure(f"{what}: expected a float, got {type(got).__name__}: {got!r}")
-    if not abs(got - expected) <= atol:
-        raise GradeFailure(f"{what}: got {got!r}, expected {expected!r}; abs diff {abs(got - expected):.3g} "
-                           f"(tolerance {atol:g})")
+def assert_floats(what: str, got: list, expected: list[float], *, atol: float,
+                  at: Callable[[tuple], str] | None = None) -> None:
+    """``got`` must be a list of real numbers, each within ``atol`` of ``expected``; reported at the worst one."""
+    for value in got:
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise GradeFailure(f"{what}: expected a float, got {type(value).__name__}: {value!r}")
+    values = torch.tensor([float(v) for v in got], dtype=torch.float64)
+    assert_tensor(what, values, torch.tensor(expected, dtype=torch.float64), atol=atol, at=at)
 
 
 def unpack(what: str, got, names: tuple[str, ...]) -> tuple:

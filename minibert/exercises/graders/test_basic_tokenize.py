@@ -2,7 +2,8 @@
 
 import pytest
 
-from minibert.exercises.graders.common import assert_list, call, cases
+from minibert.exercises.graders.common import assert_list, call, cases, diagnose
+from minibert.exercises.mistakes.basic_tokenize import MISTAKES
 
 # Exact: words are strings, there is nothing to round.
 
@@ -11,4 +12,5 @@ from minibert.exercises.graders.common import assert_list, call, cases
 def test_basic_tokenize(impl, case):
     text = case["inputs"]["text"]
     words = call(impl("basic_tokenize"), text)
-    assert_list(f"{case['name']}: basic_tokenize({text!r})", words, case["expected"]["words"])
+    with diagnose(words, MISTAKES, case["inputs"]):
+        assert_list(f"{case['name']}: basic_tokenize({text!r})", words, case["expected"]["words"])

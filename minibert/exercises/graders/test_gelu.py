@@ -2,7 +2,8 @@
 
 import pytest
 
-from minibert.exercises.graders.common import assert_tensor, call, cases
+from minibert.exercises.graders.common import assert_tensor, call, cases, diagnose
+from minibert.exercises.mistakes.gelu import MISTAKES
 
 # atol 1e-6 + rtol 1e-6. The erf formula in fp32 agrees with torch's fused kernel to 5.4e-7 (measured by
 # the snapshot script; that is at x = 15, half a float32 ulp of 15), hence the relative term for large x.
@@ -12,5 +13,8 @@ ATOL, RTOL = 1e-6, 1e-6
 
 @pytest.mark.parametrize("case", cases("gelu"))
 def test_gelu(impl, case):
+    x = case["inputs"]["x"]
     y = call(impl("gelu"), **case["inputs"])
-    assert_tensor(f"{case['name']}: gelu(x)", y, case["expected"]["y"], atol=ATOL, rtol=RTOL)
+    with diagnose(y, MISTAKES, case["inputs"], atol=ATOL, rtol=RTOL):  # a failure names the known mistake
+        assert_tensor(f"{case['name']}: gelu(x)", y, case["expected"]["y"], atol=ATOL, rtol=RTOL,
+                      at=lambda i: f"x = {x[i].item():.6g}")

@@ -2,12 +2,16 @@
 
 import pytest
 
-from minibert.exercises.graders.common import assert_tensor, call, cases
+from minibert.exercises.graders.common import assert_tensor, call, cases, diagnose
+from minibert.exercises.mistakes.merge_heads import MISTAKES
 
 # Exact: merging heads only moves values around.
 
 
 @pytest.mark.parametrize("case", cases("merge_heads"))
 def test_merge_heads(impl, case):
+    d = case["inputs"]["x"].shape[-1]
     out = call(impl("merge_heads"), **case["inputs"])
-    assert_tensor(f"{case['name']}: merge_heads output", out, case["expected"]["merged"])
+    with diagnose(out, MISTAKES, case["inputs"]):
+        assert_tensor(f"{case['name']}: merge_heads output", out, case["expected"]["merged"],
+                      at=lambda i: f"out[b, t, f] = {tuple(i)} must be x[{i[0]}, {i[2] // d}, {i[1]}, {i[2] % d}]")
