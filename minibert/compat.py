@@ -162,8 +162,11 @@ def compare(model: torch.nn.Module, ours: dict, theirs: dict, tolerance: float) 
 
 def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dtype: str = "float32",
                      reference: str = "auto", tolerance: float | None = None, revision: str | None = None,
-                     cache_dir: str | None = None, local_files_only: bool = False) -> Report:
+                     cache_dir: str | None = None, local_files_only: bool = False, adapt=None) -> Report:
     """Load ``name_or_path`` with minibert and compare every module's output with the reference.
+
+    ``adapt(model)``, if given, is called on minibert's model once loaded (the exercises' capstone swaps in
+    a learner's functions there).
 
     ``reference``: ``"transformers"`` (run the reference on the same weights), ``"stored"`` (the folder's
     ``reference_outputs.safetensors``) or ``"auto"`` (transformers if installed, else stored).
@@ -198,6 +201,8 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
     if not ok_load:
         notes.append(f"weights missing from the checkpoint (randomly initialised): {info['missing_keys']}")
     model = model.to(device=device, dtype=torch_dtype).eval()
+    if adapt is not None:
+        adapt(model)
 
     # The stored outputs sit next to the weights: in the folder, or in the same Hub repo (and cache).
     from minibert.loading.hub import resolve_file

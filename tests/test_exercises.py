@@ -92,6 +92,15 @@ def test_every_known_mistake_is_planted():
         assert len(catalogue(ex.name)) >= 3, f"{ex.name}: fewer than three typical mistakes catalogued"
 
 
+def plant(folder: Path, exercise: str, function: str) -> None:
+    """Write ``folder/<exercise>.py`` whose ``<exercise>`` is tests/exercise_mistakes.py's ``function``."""
+    (folder / f"{exercise}.py").write_text(
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('exercise_mistakes', {str(MISTAKES)!r})\n"
+        "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)\n"
+        f"{exercise} = module.{function}\n")
+
+
 def mistake_rounds(tmp_path: Path) -> list[tuple[Path, dict[str, str]]]:
     """Folders to grade: round r holds, for every exercise, its r-th planted mistake as ``<exercise>.py``."""
     plants = planted()
@@ -103,11 +112,7 @@ def mistake_rounds(tmp_path: Path) -> list[tuple[Path, dict[str, str]]]:
         for exercise, items in plants.items():
             if r < len(items):
                 key, function = items[r]
-                (folder / f"{exercise}.py").write_text(
-                    "import importlib.util\n"
-                    f"spec = importlib.util.spec_from_file_location('exercise_mistakes', {str(MISTAKES)!r})\n"
-                    "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)\n"
-                    f"{exercise} = module.{function}\n")
+                plant(folder, exercise, function)
                 keys[exercise] = key
         rounds.append((folder, keys))
     return rounds
@@ -268,3 +273,61 @@ def test_snapshots_reproduce_and_agree_with_minibert(tmp_path, capsys):
         assert skipped == [], skipped
     for line in skipped:
         assert all(name.strip().startswith("transformers") for name in line.split("skipped:")[1].split(",")), line
+
+
+def test_status_lists_progress_and_what_next(tmp_path, capsys):
+    """not started / failing with the mistake named / passing, then the next exercise and the capstone's needs."""
+    work = tmp_path / "mine"
+    assert main(["init", str(work)]) == 0
+    solutions = REPO / "minibert" / "exercises" / "solutions"
+    for name in ("gelu", "basic_tokenize", "layer_norm"):
+        (work / f"{name}.py").write_bytes((solutions / f"{name}.py").read_bytes())
+    plant(work, "wordpiece", "wordpiece__greedy_shortest")
+    capsys.readouterr()
+    assert main(["status", "--impl", str(work)]) == 0
+    lines = {line.split()[1]: line for line in capsys.readouterr().out.splitlines() if line[:3].strip().isdigit()}
+    out = "\n".join(lines.values())
+    assert "passing" in lines["gelu"] and "passing" in lines["layer_norm"], out
+    assert "failing" in lines["wordpiece"] and "Probably greedy SHORTEST-match" in lines["wordpiece"], out
+    assert "not started" in lines["embeddings"] and "not started" in lines["qa_best_span"], out
+    assert main(["status", "--impl", str(work)]) == 0
+    tail = capsys.readouterr().out.splitlines()[-2:]
+    assert tail[0] == f"next: fix wordpiece (exercise 3, its docstring says what to compute), then: " \
+                      f"python -m minibert.exercises grade 3 --impl {work}"
+    assert tail[1].startswith("capstone (your functions in a whole BERT): needs embeddings, attention_mask"), tail
+    assert main(["status", "--impl", "solutions"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == ("next: the capstone, a whole BERT on your functions: "
+                                                        "python -m minibert.exercises capstone --impl solutions")
+
+
+TINY = str(REPO / "checkpoints" / "tiny-bert")
+
+
+def test_capstone_with_the_solutions_matches_the_reference(capsys):
+    """The reference solutions, run as one BertModel on a checkpoint, agree with the reference module by module."""
+    assert main(["capstone", "--impl", "solutions", "--model", TINY]) == 0
+    out = capsys.readouterr().out
+    assert "FAIL" not in out and "result: OK (12/12 modules within 1e-05)" in out, out
+    assert out.rstrip().endswith("your BERT computes what the reference computes: all 12 modules within 1e-05")
+
+
+def test_capstone_names_the_first_module_that_differs(tmp_path, capsys):
+    """A planted mistake (unbiased variance in layer_norm) shows first in the feed-forward output, which the
+    capstone computes with the learner's layer_norm; the exit status is non-zero."""
+    solutions = REPO / "minibert" / "exercises" / "solutions"
+    for f in solutions.glob("*.py"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    plant(tmp_path, "layer_norm", "layer_norm__unbiased_variance")
+    assert main(["capstone", "--impl", str(tmp_path), "--model", TINY]) == 1
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(("embeddings", "encoder", "pooler"))}
+    assert rows["embeddings"].endswith("OK") and rows["encoder.layer.0.intermediate"].endswith("OK"), out
+    assert rows["encoder.layer.0.output"].endswith("FAIL"), out
+    assert (f"first module that differs: encoder.layer.0.output, computed by your layer_norm; grade it: "
+            f"python -m minibert.exercises grade layer_norm --impl {tmp_path}") in out
+
+
+def test_capstone_with_a_stub_says_which_exercise_to_finish(capsys):
+    assert main(["capstone", "--impl", "stubs", "--model", TINY]) == 1
+    err = capsys.readouterr().err
+    assert "exercise embeddings: not implemented yet" in err and "python -m minibert.exercises status" in err

@@ -1,4 +1,4 @@
-"""``python -m minibert.exercises list | init [DIR] | grade [NAME ...] [--impl SOURCE] [-v]``.
+"""``python -m minibert.exercises list | init [DIR] | grade [NAME ...] | status | capstone [--model M]``.
 
 ``init`` copies the stubs into a folder of your own (default ``my_exercises``), which you then edit and grade
 with ``--impl DIR`` (or ``export MINIBERT_EXERCISES=DIR``): the package itself stays untouched.
@@ -7,6 +7,11 @@ with ``--impl DIR`` (or ``export MINIBERT_EXERCISES=DIR``): the package itself s
 row per exercise: PASS when every case matches its snapshot, else FAIL with the first mismatch (which output,
 which shape or value, by how much) or "not implemented yet". The exit code is 0 only when every graded
 exercise passes. The same graders run under plain pytest: ``pytest minibert/exercises/graders --impl solutions``.
+
+``status`` lists each exercise as not started / failing (with the mistake recognised) / passing, and says
+what to do next (minibert/exercises/progress.py). ``capstone`` runs a whole BertModel on your functions
+against the reference, module by module (minibert/exercises/capstone.py); its exit code is 0 only when every
+module agrees.
 """
 
 from __future__ import annotations
@@ -135,10 +140,15 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--force", action="store_true", help="overwrite files already there")
     g = sub.add_parser("grade", help="grade exercises against the reference snapshots")
     g.add_argument("names", nargs="*", metavar="NAME", help="exercise names or numbers (default: all)")
-    g.add_argument("--impl", default=None,
-                   help=f"a folder made by `init` (or any .py file) with your solutions, stubs (the package's own "
-                        f"stubs) or solutions (the reference); default: ${ENV_VAR}, else stubs")
     g.add_argument("-v", "--verbose", action="store_true", help="show pytest's own report too")
+    st = sub.add_parser("status", help="each exercise: not started, failing (and why) or passing; what next")
+    c = sub.add_parser("capstone", help="a whole BERT on your functions, compared with the reference module by module")
+    c.add_argument("--model", default=None, help="checkpoint folder or Hub id (default: the default trained model)")
+    c.add_argument("--device", default="cpu", help="cpu (default), cuda, ...")
+    for p in (g, st, c):
+        p.add_argument("--impl", default=None,
+                       help=f"a folder made by `init` (or any .py file) with your solutions, stubs (the package's "
+                            f"own stubs) or solutions (the reference); default: ${ENV_VAR}, else stubs")
     args = parser.parse_args(argv)
     if args.command == "list":
         return list_exercises()
@@ -146,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         return init(args.folder, args.force)
     if args.command == "grade":
         return grade(args.names, args.impl or default_source(), args.verbose)
+    if args.command == "status":
+        from minibert.exercises.progress import status
+
+        return status(args.impl or default_source())
+    if args.command == "capstone":
+        from minibert.exercises.capstone import capstone
+
+        return capstone(args.impl or default_source(), args.model, args.device)
     parser.print_help()
     return 2
 
