@@ -292,7 +292,7 @@ def test_status_lists_progress_and_what_next(tmp_path, capsys):
     assert "not started" in lines["embeddings"] and "not started" in lines["qa_best_span"], out
     assert main(["status", "--impl", str(work)]) == 0
     tail = capsys.readouterr().out.splitlines()[-2:]
-    assert tail[0] == f"next: fix wordpiece (exercise 3, its docstring says what to compute), then: " \
+    assert tail[0] == f"next: fix wordpiece (exercise 3; its line above says what is wrong), then: " \
                       f"python -m minibert.exercises grade 3 --impl {work}"
     assert tail[1].startswith("capstone (your functions in a whole BERT): needs embeddings, attention_mask"), tail
     assert main(["status", "--impl", "solutions"]) == 0
@@ -311,20 +311,26 @@ def test_capstone_with_the_solutions_matches_the_reference(capsys):
     assert out.rstrip().endswith("your BERT computes what the reference computes: all 12 modules within 1e-05")
 
 
-def test_capstone_names_the_first_module_that_differs(tmp_path, capsys):
-    """A planted mistake (unbiased variance in layer_norm) shows first in the feed-forward output, which the
-    capstone computes with the learner's layer_norm; the exit status is non-zero."""
+@pytest.mark.parametrize("function, module, blamed", [
+    ("layer_norm__unbiased_variance", "encoder.layer.0.output", "layer_norm"),
+    ("merge_heads__no_transpose", "encoder.layer.0.attention.self", "attention merge_heads"),
+])
+def test_capstone_names_the_first_module_that_differs(tmp_path, capsys, function, module, blamed):
+    """A planted mistake shows first in the module computed by that function (for merge_heads: the context,
+    while the attention probabilities still agree); the exit status is non-zero."""
     solutions = REPO / "minibert" / "exercises" / "solutions"
     for f in solutions.glob("*.py"):
         (tmp_path / f.name).write_bytes(f.read_bytes())
-    plant(tmp_path, "layer_norm", "layer_norm__unbiased_variance")
+    plant(tmp_path, function.split("__")[0], function)
     assert main(["capstone", "--impl", str(tmp_path), "--model", TINY]) == 1
     out = capsys.readouterr().out
-    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(("embeddings", "encoder", "pooler"))}
-    assert rows["embeddings"].endswith("OK") and rows["encoder.layer.0.intermediate"].endswith("OK"), out
-    assert rows["encoder.layer.0.output"].endswith("FAIL"), out
-    assert (f"first module that differs: encoder.layer.0.output, computed by your layer_norm; grade it: "
-            f"python -m minibert.exercises grade layer_norm --impl {tmp_path}") in out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("embeddings", "encoder", "pooler"))]
+    assert [r[0] for r in rows if r[-1] == "FAIL"][0] == module, out
+    assert all(r[-1] == "OK" for r in rows[:[r[0] for r in rows].index(module)]), out
+    assert "encoder.layer.0.attention.probs" not in [r[0] for r in rows if r[-1] == "FAIL"][:1], out
+    assert (f"first module that differs: {module}, computed by your {blamed.replace(' ', ', ')}; grade "
+            f"{'it' if ' ' not in blamed else 'them'}: python -m minibert.exercises grade {blamed} "
+            f"--impl {tmp_path}") in out
 
 
 def test_capstone_with_a_stub_says_which_exercise_to_finish(capsys):

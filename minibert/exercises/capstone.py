@@ -11,8 +11,8 @@ module that differs names the function to look at:
     module                              computed by your
     embeddings                          embeddings        (word + position + token type, then LayerNorm)
     (the additive mask, once)           attention_mask    (used by every layer's attention)
-    encoder.layer.i.attention.self      split_heads, attention, merge_heads   (Q, K, V: the checkpoint's dense)
-    encoder.layer.i.attention.probs     attention         (the probabilities it returns)
+    encoder.layer.i.attention.probs     split_heads, attention   (of the checkpoint's Q, K, V, with your mask)
+    encoder.layer.i.attention.self      attention, merge_heads   (the context vectors, heads merged)
     encoder.layer.i.attention.output    add_and_norm      (dense, residual, LayerNorm)
     encoder.layer.i.intermediate        gelu              (after the checkpoint's dense)
     encoder.layer.i.output              layer_norm        (of dense(h) + residual)
@@ -32,13 +32,20 @@ from minibert.outputs import BaseModelOutputWithPooling
 FUNCTIONS = ("gelu", "layer_norm", "embeddings", "attention_mask", "split_heads", "merge_heads", "attention",
              "add_and_norm", "pooler")
 # The module of compat.module_names() (with the layer number cut out) -> the functions that compute it.
-BLAME = {"embeddings": ("embeddings",), "attention.self": ("attention_mask", "split_heads", "attention", "merge_heads"),
-         "attention.probs": ("attention_mask", "split_heads", "attention"), "attention.output": ("add_and_norm",),
-         "intermediate": ("gelu",), "output": ("layer_norm",), "pooler": ("pooler",)}
+BLAME = {"embeddings": ("embeddings",), "attention.probs": ("attention_mask", "split_heads", "attention"),
+         "attention.output": ("add_and_norm",), "intermediate": ("gelu",), "output": ("layer_norm",),
+         "pooler": ("pooler",)}
 
 
-def blame(module: str) -> tuple[str, ...]:
-    """``encoder.layer.3.attention.output`` -> ``("add_and_norm",)``."""
+def blame(module: str, ok: dict[str, bool]) -> tuple[str, ...]:
+    """``encoder.layer.3.attention.output`` -> ``("add_and_norm",)``; ``ok``: each module's status.
+
+    The context (``attention.self``) comes after the probabilities: with the probabilities right, only
+    ``attention`` (probs @ V) and ``merge_heads`` are left to blame.
+    """
+    if module.endswith(".attention.self"):
+        probs = module.removesuffix(".self") + ".probs"
+        return ("attention", "merge_heads") if ok.get(probs) else BLAME["attention.probs"]
     parts = module.split(".")
     return BLAME[".".join(parts[3:]) if parts[0] == "encoder" else module]
 
@@ -129,7 +136,7 @@ def capstone(source: str, model: str | None = None, device: str = "cpu") -> int:
               f"{report.tolerance:g}")
         return 0
     first = failing[0]
-    names = blame(first)
+    names = blame(first, {row.module: row.ok for row in report.rows})
     print(f"first module that differs: {first}, computed by your {', '.join(names)}; grade "
           f"{'it' if len(names) == 1 else 'them'}: python -m minibert.exercises grade {' '.join(names)} "
           f"--impl {source}")

@@ -46,8 +46,9 @@ def status(source: str) -> int:
 
     todo = next((ex for ex in EXERCISES if states[ex.name][0] != PASSING), None)
     if todo is not None:
-        verb = "write" if states[todo.name][0] == NOT_STARTED else "fix"
-        print(f"next: {verb} {todo.name} (exercise {todo.number}, its docstring says what to compute), then: "
+        how = ("write", "its docstring says what to compute") if states[todo.name][0] == NOT_STARTED else \
+            ("fix", "its line above says what is wrong")
+        print(f"next: {how[0]} {todo.name} (exercise {todo.number}; {how[1]}), then: "
               f"python -m minibert.exercises grade {todo.number} --impl {source}")
     missing = [name for name in FUNCTIONS if states[name][0] != PASSING]
     if missing:
