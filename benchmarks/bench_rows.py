@@ -13,10 +13,12 @@ from pathlib import Path
 
 import bench_model
 import bench_startup
+import bench_unpad
 import bench_wrapped
 import torch
 from bench_model import summary
 
+GOAL_UNPADDED = 0.80  # real text: ≤ 0.80× the reference (row 8) and sentence-transformers (row 9)
 GOAL_CKPT_MEMORY, GOAL_CKPT_TIME = 0.50, 0.40  # issue 8 / gradient-checkpointing issue: ≥ 50 % less, ≤ 40 % more
 
 
@@ -59,9 +61,71 @@ def row1(cfg, st):
     return rows, ratio_goals(rows), raw
 
 
+def _unpadded_rows(row, cfg, st, inputs, label, goal_ratio=None):
+    rows, raw = [], []
+    for impl in ("eager", "sdpa"):
+        m = bench_unpad.unpadded_pair(cfg, impl, inputs, st["repeats"], st["warmup"])
+        t = m["times"]
+        note = (f"real tokens {m['real_token_share']:.0%} of the padded batch (the padding-free limit of the ratio); "
+                f"unpadded outputs at real positions {'bitwise equal to' if m['bitwise'] else 'within'} the padded "
+                f"path's (max |Δ| {m['max_abs_diff']:.1e}); minibert padded / reference "
+                f"{statistics.median(a / b for a, b in zip(t['minibert padded']['cpu'], t['reference']['cpu'])):.2f}")
+        rows.append(table_row(row, f"forward {impl} {label}, minibert unpadded", t["minibert"]["cpu"],
+                              t["reference"]["cpu"], goal=goal_ratio, wall=(t["minibert"]["wall"],
+                                                                            t["reference"]["wall"]), note=note))
+        raw.append(m)
+    return rows, raw
+
+
 def row2(cfg, st):
-    rows, raw = _model_rows(2, "forward", cfg, st, True, ("eager", "sdpa"), 8, 32 if st["quick"] else 128)
-    return rows, ratio_goals(rows), raw
+    B, T = 8, 32 if st["quick"] else 128
+    rows, raw = _model_rows(2, "forward", cfg, st, True, ("eager", "sdpa"), B, T)
+    more, more_raw = _unpadded_rows(2, cfg, st, bench_model.make_inputs(cfg, B, T, "cpu", True),
+                                    f"{B}×{T}, half the rows 50 % padding")
+    return rows + more, ratio_goals(rows), raw + more_raw
+
+
+def row8(cfg, st):
+    B, low, high = (4, 4, 32) if st["quick"] else (16, 16, 128)
+    inputs = bench_unpad.ragged_inputs(cfg, B, low, high)
+    rows, raw = _unpadded_rows(8, cfg, st, inputs, f"{B} texts, lengths uniform in {low}–{high}",
+                               goal_ratio=GOAL_UNPADDED)
+    H = cfg["num_attention_heads"]
+    kernels = bench_unpad.attention_kernels(B, H, cfg["hidden_size"] // H, low, high, st["repeats"])
+    described = "; ".join(f"{name} {k['cpu_ms']:.1f} ms (max |Δ| {k['max_abs_diff']:.1e}"
+                          f"{', bitwise' if k['bitwise'] else ''})" if "cpu_ms" in k else f"{name}: {k['error']}"
+                          for name, k in kernels.items() if isinstance(k, dict))
+    rows[-1]["note"] += f". Attention alone, one layer, CPU time: {described}"
+    return rows, ratio_goals(rows), {"runs": raw, "attention_kernels": kernels}
+
+
+def row9(cfg, st):
+    checkpoint = st["embedding_checkpoint"]
+    if checkpoint is None:
+        note = "skipped: needs the official all-MiniLM-L6-v2 (set MINIBERT_OFFICIAL_CHECKPOINT)"
+        return [{"row": 9, "name": "corpus embedding", "skipped": True, "note": note}], [], None
+    try:
+        import sentence_transformers  # noqa: F401  (the benchmark extra)
+    except ImportError:
+        note = "skipped: sentence-transformers is not installed (pip install -e '.[bench]')"
+        return [{"row": 9, "name": "corpus embedding", "skipped": True, "note": note}], [], None
+    data = bench_unpad.corpus_embedding(checkpoint, st["corpus_texts"], st["repeats"], st["warmup"], st["out"])
+    t, w = data["times"], data["padding_waste"]
+    label = f"embed {data['texts']} docstring texts, all-MiniLM-L6-v2, batch 32"
+    note = (f"{data['tokens']} tokens, median {data['median_tokens']:.0f}, max {data['max_tokens']}; padding at "
+            f"batch 32: {w['input order']:.0%} in input order, {w['sorted by length']:.0%} sorted, 0 % unpadded "
+            f"({data['figure']}); max |Δ| of the vectors vs sentence-transformers: "
+            + ", ".join(f"{k} {v:.1e}" for k, v in data["max_abs_diff_vs_st"].items())
+            + "; first (cold-cache) call CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in data["cold_cpu"].items()))
+    rows = [table_row(9, f"{label}: minibert embed vs sentence-transformers encode", t["minibert"]["cpu"],
+                      t["sentence-transformers"]["cpu"], goal=GOAL_UNPADDED, note=note,
+                      wall=(t["minibert"]["wall"], t["sentence-transformers"]["wall"])),
+            table_row(9, f"{label}: minibert embed vs reference pipeline('feature-extraction')", t["minibert"]["cpu"],
+                      t["reference pipeline"]["cpu"], wall=(t["minibert"]["wall"], t["reference pipeline"]["wall"]))]
+    goals = ratio_goals(rows) + [goal("row 9: identical vectors (max |Δ| ≤ 1e-5 vs sentence-transformers)",
+                                      f"{data['max_abs_diff_vs_st']['minibert']:.1e}",
+                                      data["max_abs_diff_vs_st"]["minibert"] <= 1e-5)]
+    return rows, goals, data
 
 
 def row3(cfg, st):
@@ -157,4 +221,4 @@ def row7(cfg, st):
     return rows, goals, {"gpu": name, "peak_tflops": peak, "runs": raw}
 
 
-RUNNERS = {1: row1, 2: row2, 3: row3, 4: row4, 5: row5, 6: row6, 7: row7}
+RUNNERS = {1: row1, 2: row2, 3: row3, 4: row4, 5: row5, 6: row6, 7: row7, 8: row8, 9: row9}

@@ -9,7 +9,10 @@ Rows (issue 8): 1 BertModel forward, bert-base, 8 × 128, fp32 CPU, eager and sd
 BertForSequenceClassification, 8 × 128; 4 gradient checkpointing off/on, seq 512 (benchmarks/advanced_bench.py);
 5 tokenizer throughput (benchmarks/tokenizer_bench.py); 6 cold start in fresh processes (import +
 from_pretrained of a real checkpoint + one forward); 7 on CUDA, rows 1 and 3 at 32 × 512 in bf16 with
-TFLOP/s and MFU (skipped, with a note, without a GPU). Ratio = minibert / reference (time, or memory):
+TFLOP/s and MFU (skipped, with a note, without a GPU); 8 a batch of 16 with lengths uniform in 16–128, minibert
+unpadded (and row 2 gains the unpadded variant); 9 corpus embedding with all-MiniLM-L6-v2 (minibert embed vs
+sentence-transformers encode vs the reference pipeline) and the padding-waste figure (benchmarks/bench_unpad.py).
+Ratio = minibert / reference (time, or memory):
 below 1 minibert is faster. How each row is timed: bench_model.py, bench_startup.py, bench_wrapped.py.
 """
 
@@ -25,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-ALL_ROWS = (1, 2, 3, 4, 5, 6, 7)
+ALL_ROWS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
 def parse_args(argv):
@@ -38,6 +41,7 @@ def parse_args(argv):
     p.add_argument("--checkpoint", default=None, help="checkpoint for row 6 (default $MINIBERT_OFFICIAL_CHECKPOINT, "
                    "else checkpoints/tiny-bert)")
     p.add_argument("--tokenizer-texts", type=int, default=None, help="row 5 corpus size (default 4000, quick 64)")
+    p.add_argument("--corpus-texts", type=int, default=None, help="row 9 corpus size (default 3000, quick 64)")
     p.add_argument("--gpu-peak-tflops", type=float, default=None, help="bf16 peak for MFU if the GPU is not known")
     p.add_argument("--out", type=Path, default=HERE / "results", help="folder for bench.json and bench.md")
     p.add_argument("--note", default="", help="free text stored with the results")
@@ -69,6 +73,8 @@ def main(argv=None) -> int:
         or str(REPO / "checkpoints" / "tiny-bert"),
         "tokenizer_texts": args.tokenizer_texts or (64 if quick else 4000),
         "gpu_peak_tflops": args.gpu_peak_tflops,
+        "corpus_texts": args.corpus_texts or (64 if quick else 3000),
+        "embedding_checkpoint": os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT"), "out": str(args.out),
     }
     cfg = bench_model.TINY if quick else bench_model.BERT_BASE
     rows, goals, raw = [], [], {}

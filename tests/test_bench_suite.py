@@ -32,17 +32,21 @@ def test_quick_suite_writes_every_row(tmp_path, monkeypatch):
     report = json.loads((tmp_path / "bench.json").read_text())
     md = (tmp_path / "bench.md").read_text()
 
-    assert report["rows_run"] == [1, 2, 3, 4, 5, 6, 7]
+    assert report["rows_run"] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert report["settings"]["quick"] and report["settings"]["repeats"] == 1
     counts = {}
     for row in report["rows"]:
         counts[row["row"]] = counts.get(row["row"], 0) + 1
-    # eager + sdpa; eager + sdpa padded; one train step; time and memory, off, on and selective; 4 tokenizer
-    # comparisons; one cold start; CUDA: one skipped entry without a GPU, else 2 forwards + 1 train step.
-    assert counts == {1: 2, 2: 2, 3: 1, 4: 6, 5: 4, 6: 1, 7: 1 if not torch.cuda.is_available() else 3}
+    # eager + sdpa; eager + sdpa padded, padded and unpadded; one train step; time and memory, off, on and
+    # selective; 4 tokenizer comparisons; one cold start; CUDA: one skipped entry without a GPU, else 2 forwards
+    # + 1 train step; unpadded eager + sdpa on ragged lengths; the corpus (vs sentence-transformers and the
+    # reference pipeline), or one skipped entry without the official checkpoint or sentence-transformers.
+    corpus = 2 if report["raw"]["9"] is not None else 1
+    assert counts == {1: 2, 2: 4, 3: 1, 4: 6, 5: 4, 6: 1, 7: 1 if not torch.cuda.is_available() else 3, 8: 2,
+                      9: corpus}
     for row in report["rows"]:
         if row.get("skipped"):
-            assert "no CUDA" in row["note"]
+            assert ("no CUDA" if row["row"] == 7 else "skipped: ") in row["note"]
             continue
         if row["unit"] == "MiB":  # measured inside the test process in --quick mode: may not rise at all
             assert row["minibert"]["median"] >= 0 and row["reference"]["median"] >= 0

@@ -77,7 +77,7 @@ def test_fill_mask_targets_and_two_masks(capsys):
 def test_embed_and_similarity_official(capsys, official_checkpoint):
     texts = ["A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse."]
     pipe = minibert.pipeline("sentence-similarity", model=str(official_checkpoint))
-    code, out, _ = run_cli(capsys, "embed", *texts, "--model", str(official_checkpoint), "--json")
+    code, out, _ = run_cli(capsys, "embed", *texts, "--model", str(official_checkpoint), "--json", "--batch-size", "1")
     data = json.loads(out)
     assert code == 0 and data["pooling"] == ["mean"] and data["normalized"] is True
     assert [e["embedding"] for e in data["embeddings"]] == pipe.embed(texts).tolist()

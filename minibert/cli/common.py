@@ -11,14 +11,15 @@ import json
 import sys
 
 
-def add_common(parser, default_note: str) -> None:
+def add_common(parser, default_note: str, batch_size: int = 1) -> None:
     """``--model``, ``--device``, ``--json``, ``--local-files-only`` and ``--batch-size``."""
     parser.add_argument("--model", default=None, help=f"checkpoint folder, weights file or Hub repo id; {default_note}")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
     parser.add_argument("--local-files-only", action="store_true", help="never reach the Hub; use its local cache")
-    parser.add_argument("--batch-size", type=int, default=1,
-                        help="texts per forward pass (default 1: results do not depend on batch-mates)")
+    parser.add_argument("--batch-size", type=int, default=batch_size,
+                        help=f"texts per forward pass (default {batch_size}; texts are sorted by length and run "
+                             "unpadded, so results equal batch size 1 within float rounding)")
 
 
 def build(task: str, args, command: str, default_allowed: bool):

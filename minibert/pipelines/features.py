@@ -11,6 +11,7 @@ sentence-transformers files say (mean pooling + L2 normalisation for all-MiniLM-
 from __future__ import annotations
 
 import torch
+from tqdm.auto import tqdm
 
 from minibert.model import BertModel
 from minibert.pipelines import pooling as pooling_lib
@@ -47,17 +48,42 @@ class FeatureExtractionPipeline(Pipeline):
             results = list(vectors) if return_tensors else vectors.tolist()
         return results if batched else results[0]
 
-    def embed(self, texts, pooling: str = "auto", normalize: bool | None = None,
-              truncation: bool = True) -> torch.Tensor:
-        """Sentence vectors (N, D) float32 on the CPU for a list of N texts."""
+    def embed(self, texts, pooling: str = "auto", normalize: bool | None = None, truncation: bool = True,
+              progress: bool | None = None) -> torch.Tensor:
+        """Sentence vectors (N, D) float32 on the CPU for a list of N texts, in their order.
+
+        The texts are sorted by length and run unpadded in batches of ``batch_size`` (``Pipeline.batches``);
+        each batch is pooled at once over its real tokens. ``progress``: a tqdm bar (default: for 1,000 texts
+        or more, when stderr is a terminal). For a file larger than memory, see ``iter_embed``.
+        """
         texts, _ = as_batch(texts)
         config = self.pooling_config(pooling, normalize)
-        rows = [self.encode(text, truncation=truncation) for text in texts]
-        vectors = []
-        for out in self.run_rows(rows, ("last_hidden_state",)):
-            hidden = out["last_hidden_state"].unsqueeze(0)  # (1, T, C): one row, no padding left
-            vectors.append(pooling_lib.embed(hidden, torch.ones(hidden.shape[:2]), config)[0])
+        show = len(texts) >= 1000 if progress is None else progress
+        with tqdm(total=len(texts), unit="text", disable=None if show else True, desc="embed") as bar:
+            rows = [self.encode(text, truncation=truncation) for text in texts]
+            vectors: list = [None] * len(rows)
+            for indices, out, mask in self.batches(rows):
+                hidden = out["last_hidden_state"].float()  # (B, T, C): zeros at padding, never read
+                mask = torch.ones(hidden.shape[:2]) if mask is None else mask
+                for i, vector in zip(indices, pooling_lib.embed(hidden, mask, config).cpu()):  # (B, D)
+                    vectors[i] = vector
+                bar.update(len(indices))
         return torch.stack(vectors)  # (N, D)
+
+    def iter_embed(self, texts, chunk_size: int = 4096, **options):
+        """Embed an iterable of texts a chunk at a time: yields (M, D) tensors whose rows follow the input.
+
+        Memory stays bounded by ``chunk_size`` texts whatever the input's length (a file read line by line);
+        texts are sorted by length within a chunk. ``options`` go to ``embed``.
+        """
+        chunk = []
+        for text in texts:
+            chunk.append(text)
+            if len(chunk) == chunk_size:
+                yield self.embed(chunk, **options)
+                chunk = []
+        if chunk:
+            yield self.embed(chunk, **options)
 
     def pooling_config(self, pooling: str, normalize: bool | None) -> pooling_lib.PoolingConfig:
         if pooling == "auto":
