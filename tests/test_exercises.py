@@ -337,3 +337,13 @@ def test_capstone_with_a_stub_says_which_exercise_to_finish(capsys):
     assert main(["capstone", "--impl", "stubs", "--model", TINY]) == 1
     err = capsys.readouterr().err
     assert "exercise embeddings: not implemented yet" in err and "python -m minibert.exercises status" in err
+
+
+def test_capstone_refuses_what_it_cannot_run(tmp_path, capsys):
+    """A folder without one of the nine functions, or a checkpoint whose activation is not GELU: one line, exit 2."""
+    (tmp_path / "gelu.py").write_text("def gelu(x):\n    return x\n")
+    assert main(["capstone", "--impl", str(tmp_path), "--model", TINY]) == 2
+    assert "cannot load your functions: FileNotFoundError" in capsys.readouterr().err
+    other = str(REPO / "checkpoints" / "tiny-bert-silu-8-heads")
+    assert main(["capstone", "--impl", "solutions", "--model", other]) == 2
+    assert "the capstone needs a BERT with hidden_act='gelu'" in capsys.readouterr().err

@@ -119,7 +119,11 @@ def capstone(source: str, model: str | None = None, device: str = "cpu") -> int:
     from minibert.compat import check_checkpoint
     from minibert.defaults import resolve_model
 
-    fn = {name: get_impl(name, source) for name in FUNCTIONS}
+    try:
+        fn = {name: get_impl(name, source) for name in FUNCTIONS}
+    except (ImportError, FileNotFoundError, AttributeError, SyntaxError) as err:
+        print(f"error: cannot load your functions: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
     chosen = resolve_model(model)
     try:
         report = check_checkpoint(chosen.name_or_path, device=device,
@@ -128,6 +132,9 @@ def capstone(source: str, model: str | None = None, device: str = "cpu") -> int:
         print(f"error: {err}\nthe capstone runs {', '.join(FUNCTIONS)}: finish each first "
               f"(python -m minibert.exercises status --impl {source})", file=sys.stderr)
         return 1
+    except ValueError as err:  # a checkpoint the capstone cannot run (another activation, relative positions)
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(f"BertModel computed by your functions from {source!r}: {', '.join(FUNCTIONS)}")
     print(report.format_table().replace("model:     ", "weights:   ", 1))
     failing = [row.module for row in report.rows if not row.ok]

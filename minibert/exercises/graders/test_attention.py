@@ -17,7 +17,7 @@ def where(inputs, i):
     b, h, q = i[:3]
     text = f"batch {b}, head {h}, query {q}"
     mask, head_mask = inputs["attention_mask"], inputs["head_mask"]
-    if len(i) == 4 and i[3] < inputs["k"].shape[2]:  # a probability: one key
+    if len(i) == 4:  # a probability: one query, one key
         text += f", key {i[3]}"
         if mask is not None:
             text += f"; attention_mask there {mask.expand(-1, -1, inputs['q'].shape[2], -1)[b, 0, q, i[3]].item():.3g}"
