@@ -64,6 +64,22 @@ assert tokenizer.decode(ids) == "tokenization of naive, unbelievable words!"  # 
 # vocabulary, then repeat on the rest with the `##` prefix. Written out in five lines it gives the same pieces as
 # the tokenizer (try it on other words: this is exercise `wordpiece`):
 
+# %% [markdown]
+# **Your turn: exercise 3, `wordpiece`.** Before you read the next cell, write greedy longest-match-first WordPiece for one word: the longest vocabulary prefix, then `##` pieces, and `[UNK]` for the whole word when some part matches nothing. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/wordpiece.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 3 --impl my_exercises`.
+#
+# *Predict, then run:* into which pieces will `minibert` be cut, and will `transformers` keep its final `s` as a piece of its own? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_wordpiece(word, vocab, unk_token="[UNK]", max_input_chars_per_word=100):
+#     ...  # your code
+my_wordpiece = None  # <- delete this line once your function is written above; None skips the grading
+grade("wordpiece", my_wordpiece)
+
 # %%
 def longest_match(word, vocab):
     pieces, start = [], 0

@@ -62,6 +62,22 @@ assert emb.token_type_embeddings.weight.shape == (model.config.type_vocab_size, 
 # For a sentence pair, look the three vectors up ourselves and add them. Positions are simply 0, 1, ..., T-1;
 # token types come from the tokenizer (0 for the first segment, 1 for the second).
 
+# %% [markdown]
+# **Your turn: exercise 5, `embeddings`.** Before you read the next cell, write the embedding layer yourself: three table lookups (word, position, token type), their sum, then LayerNorm. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/embeddings.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 5 --impl my_exercises`.
+#
+# *Predict, then run:* the word lookup is (1, T, C) and the position lookup (1, T, C); for this pair, what is T, and what shape does the sum have? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_embeddings(input_ids, token_type_ids, word_embeddings, position_embeddings, token_type_embeddings, ln_weight, ln_bias, eps):
+#     ...  # your code
+my_embeddings = None  # <- delete this line once your function is written above; None skips the grading
+grade("embeddings", my_embeddings)
+
 # %%
 enc = tokenizer("Where is the cat?", "It sleeps on the mat.", return_tensors="pt").to(DEVICE)
 ids, types = enc["input_ids"], enc["token_type_ids"]  # (1, T) each
@@ -87,6 +103,22 @@ assert torch.equal(word[0, 3], emb.word_embeddings.weight[ids[0, 3]])  # a looku
 #
 # WHY here: the three vectors come from three tables with their own scales; after the sum, LayerNorm puts every
 # token on a common scale before the first attention layer. Note the *biased* variance (divide by C, not C-1).
+
+# %% [markdown]
+# **Your turn: exercise 4, `layer_norm`.** Before you read the next cell, write LayerNorm over the last dimension with the formula above (biased variance, ε inside the root). Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/layer_norm.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 4 --impl my_exercises`.
+#
+# *Predict, then run:* after LayerNorm, will every token's standard deviation be exactly 1? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_layer_norm(x, weight, bias, eps):
+#     ...  # your code
+my_layer_norm = None  # <- delete this line once your function is written above; None skips the grading
+grade("layer_norm", my_layer_norm)
 
 # %%
 ln = emb.LayerNorm

@@ -70,6 +70,22 @@ assert H * d == C
 # Three (C, C) linear layers give Q, K, V; each is then cut into H slices of d features, one per head, and the
 # head becomes a batch dimension: (B, T, C) → (B, T, H, d) → (B, H, T, d). Every head attends with its own slice.
 
+# %% [markdown]
+# **Your turn: exercise 7, `split_heads`.** Before you read the next cell, write the reshape that gives every head its slice, (B, T, H·d) → (B, H, T, d) (its inverse, `merge_heads`, is exercise 8: `grade("merge_heads", ...)`). Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/split_heads.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 7 --impl my_exercises`.
+#
+# *Predict, then run:* what shape will q have here, with the B, T, H, d printed above? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_split_heads(x, num_heads):
+#     ...  # your code
+my_split_heads = None  # <- delete this line once your function is written above; None skips the grading
+grade("split_heads", my_split_heads)
+
 # %%
 with torch.no_grad():
     q = attn.query(x).view(B, T, H, d).transpose(1, 2)  # (B, H, T, d)
@@ -132,6 +148,22 @@ assert unscaled[-1] < 0.5 * unscaled[0] and max(scaled) - min(scaled) < 0.15  # 
 # The (B, T) 0/1 attention mask becomes an *additive* mask of shape (B, 1, 1, T): 0 for real keys, the most
 # negative finite float for padding keys. Added to the scores it makes exp(score) underflow to exactly 0, so
 # no query takes anything from padding. (The singleton dimensions broadcast over heads and queries.)
+
+# %% [markdown]
+# **Your turn: exercise 6, `attention_mask`.** Before you read the next cell, write the additive mask: (B, T) of 0/1 → (B, 1, 1, T), 0 for real keys and `torch.finfo(dtype).min` for padding (and scaled dot-product attention with it is exercise 9: `grade("attention", ...)`). Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/attention_mask.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 6 --impl my_exercises`.
+#
+# *Predict, then run:* what will row 1 of the mask hold, for "Hello world!" padded to the length of the fox sentence? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_attention_mask(mask, dtype):
+#     ...  # your code
+my_attention_mask = None  # <- delete this line once your function is written above; None skips the grading
+grade("attention_mask", my_attention_mask)
 
 # %%
 with torch.no_grad():

@@ -77,6 +77,22 @@ print("layer input", tuple(x.shape), " attention context", tuple(context.shape))
 # layers below through the "+ x" path undiminished, whatever f does. WHY LayerNorm after it: the sum of two
 # vectors would otherwise grow layer after layer.
 
+# %% [markdown]
+# **Your turn: exercise 10, `add_and_norm`.** Before you read the next cell, write the residual sublayer: LayerNorm(x + dense(h)). Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/add_and_norm.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 10 --impl my_exercises`.
+#
+# *Predict, then run:* the by-hand sublayer and `BertSelfOutput` do the same operations: will they agree exactly, or only to ~1e-7? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_add_and_norm(hidden_states, input_tensor, dense_weight, dense_bias, ln_weight, ln_bias, eps):
+#     ...  # your code
+my_add_and_norm = None  # <- delete this line once your function is written above; None skips the grading
+grade("add_and_norm", my_add_and_norm)
+
 # %%
 out_mod = layer.attention.output  # BertSelfOutput
 with torch.no_grad():
@@ -93,6 +109,22 @@ assert diff < 1e-6
 # negative for x < 0. BERT's original TensorFlow code used the tanh approximation
 # ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), called `gelu_new` in configs; `hidden_act: "gelu"` is the exact one.
 # The two are close, but not equal: loading a checkpoint with the wrong one changes every layer's output.
+
+# %% [markdown]
+# **Your turn: exercise 1, `gelu`.** Before you read the next cell, write exact GELU, x·Φ(x), with `torch.erf` (not the tanh approximation). Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/gelu.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 1 --impl my_exercises`.
+#
+# *Predict, then run:* near which x are exact GELU and its tanh approximation furthest apart, and by about how much? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_gelu(x):
+#     ...  # your code
+my_gelu = None  # <- delete this line once your function is written above; None skips the grading
+grade("gelu", my_gelu)
 
 # %%
 import math

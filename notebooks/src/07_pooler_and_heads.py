@@ -44,6 +44,22 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 # pooled = tanh(W · h[:, 0] + b): a dense layer and tanh on the first position's vector. `[CLS]` has no meaning
 # of its own, so through pre-training (next-sentence prediction) its final vector learns to summarise the input.
 
+# %% [markdown]
+# **Your turn: exercise 11, `pooler`.** Before you read the next cell, write the pooler: tanh of a dense layer applied to the first position's vector. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/pooler.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 11 --impl my_exercises`.
+#
+# *Predict, then run:* for this batch of 2 texts, what shape will `pooler_output` have (and `last_hidden_state` before it)? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_pooler(hidden_states, dense_weight, dense_bias):
+#     ...  # your code
+my_pooler = None  # <- delete this line once your function is written above; None skips the grading
+grade("pooler", my_pooler)
+
 # %%
 from minibert import BertModel, BertTokenizer
 
@@ -137,6 +153,22 @@ print(f"decoder weight {tuple(decoder.weight.shape)} is the word-embedding matri
 #
 # A QA head scores each token as the start and as the end of the answer; the answer is the span (s, e) with the
 # largest start[s] + end[e], s ≤ e, within a maximum length (`minibert.training.metrics.best_span`).
+
+# %% [markdown]
+# **Your turn: exercise 15, `qa_best_span`.** Before you read the next cell, write best-span decoding: the (start, end) with start ≤ end, at most `max_answer_length` long, on allowed positions, with the highest start + end score. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/qa_best_span.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 15 --impl my_exercises`.
+#
+# *Predict, then run:* with random scores and a maximum length of 5, will the best span usually be a single token or longer? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_qa_best_span(start_logits, end_logits, allowed, max_answer_length):
+#     ...  # your code
+my_qa_best_span = None  # <- delete this line once your function is written above; None skips the grading
+grade("qa_best_span", my_qa_best_span)
 
 # %%
 from minibert.training.metrics import best_span
