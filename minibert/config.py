@@ -219,9 +219,14 @@ class BertConfig:
     def from_pretrained(cls, name_or_path: str | os.PathLike, *, revision: str | None = None,
                         cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
                         **overrides: Any) -> BertConfig:
-        """Read ``config.json`` from a folder, a file, or a Hub repo id (through ``huggingface_hub``)."""
+        """Read ``config.json`` from a folder, a file, or a Hub repo id (through ``huggingface_hub``); for an
+        original Google checkpoint (folder, prefix or ``.index``), its ``bert_config.json``."""
+        from minibert.loading import tf_checkpoint
         from minibert.loading.hub import resolve_file
 
+        tf = tf_checkpoint.find(name_or_path)  # an original Google checkpoint: its folder's bert_config.json
+        if tf is not None:
+            return tf.config(cls, **overrides)
         path = resolve_file(name_or_path, CONFIG_NAME, revision=revision, cache_dir=cache_dir,
                             local_files_only=local_files_only)
         return cls.from_json_file(path, **overrides)

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from minibert.config import BertConfig
-from minibert.loading import hub, keys, weights
+from minibert.loading import hub, keys, tf_checkpoint, weights
 
 logger = logging.getLogger("minibert")
 SAFE_WEIGHTS_NAME = "model.safetensors"
@@ -108,6 +108,7 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *mode
                     output_loading_info: bool = False, **config_overrides):
     """Build the model class ``cls`` from a local folder, a single weights file, or a Hub repo id."""
     src = pretrained_model_name_or_path
+    config_overrides.pop("from_tf", None)  # the reference's switch for TF checkpoints; minibert recognises them
     opts = {"revision": revision, "cache_dir": cache_dir, "local_files_only": local_files_only}
     # Keywords of the model's own constructor (``add_pooling_layer=False``) go to it, not into the config.
     init_params = inspect.signature(cls.__init__).parameters
@@ -119,9 +120,13 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *mode
     if attn_implementation is not None:
         config.attn_implementation = attn_implementation
         config.validate()
-    weights_path = hub.resolve_weights(src, **opts)
-    state, files = weights.load_state_dict(
-        weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
+    tf = tf_checkpoint.find(src)  # an original Google (TensorFlow) checkpoint: read without TensorFlow
+    if tf is not None:
+        state, files = tf.state_dict()
+    else:
+        weights_path = hub.resolve_weights(src, **opts)
+        state, files = weights.load_state_dict(
+            weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
 
     # Build without random init (the checkpoint overwrites almost everything, so it would be wasted time).
     with _random_init_skipped():

@@ -72,7 +72,11 @@ class FilesMixin:
         local_files_only: bool = False,
         **kwargs,
     ):
-        """Load from a folder, a ``vocab.txt`` path, or a Hub repo id; ``kwargs`` override the saved settings."""
+        """Load from a folder, a ``vocab.txt`` path, or a Hub repo id; ``kwargs`` override the saved settings.
+
+        An original Google checkpoint (its folder, prefix or ``.index``) reads the folder's ``vocab.txt``,
+        lower-casing as the release's name says (``uncased_…`` / ``cased_…``) unless ``do_lower_case`` is given.
+        """
         from minibert.loading.hub import resolve_file
 
         def find(name: str, required: bool = False) -> Path | None:
@@ -85,10 +89,18 @@ class FilesMixin:
                 required=required,
             )
 
-        if Path(pretrained_model_name_or_path).is_file():  # a bare vocabulary file
+        from minibert.loading import tf_checkpoint
+
+        tf = tf_checkpoint.find(pretrained_model_name_or_path)  # an original Google checkpoint: its folder
+        if tf is not None:
+            pretrained_model_name_or_path = tf.folder
+        elif Path(pretrained_model_name_or_path).is_file():  # a bare vocabulary file
             return cls(pretrained_model_name_or_path, **kwargs)
         vocab = find(VOCAB_FILE, required=True)
         config = _read_json(find(CONFIG_FILE))
+        if tf is not None and not config and tf_checkpoint.lower_case_from_name(tf.folder) is not None:
+            # Google's folders carry no tokenizer settings; the release's name says whether it lower-cases
+            config["do_lower_case"] = tf_checkpoint.lower_case_from_name(tf.folder)
         settings = {key: _token_text(config[key]) for key in _INIT_KEYS if key in config}
         settings.update(
             {k: _token_text(v) for k, v in _read_json(find(SPECIAL_TOKENS_FILE)).items() if k in _INIT_KEYS}
