@@ -207,10 +207,12 @@ def _entry(name: str, value: bytes, where: str) -> Entry:
         if number == 3 and dim:
             raise BundleError(f"{where}: the shape is of unknown rank")
         if number == 2:
-            sizes = [v for n, v in fields(_message(dim, where), where) if n == 1]
-            size = _int64(sizes[-1]) if sizes and isinstance(sizes[-1], int) else 0
-            if size < 0 or (sizes and not isinstance(sizes[-1], int)):
-                raise BundleError(f"{where}: dimension {len(shape)} has size {sizes[-1]!r}")
+            sizes = [v for n, v in fields(_message(dim, where), where) if n == 1]  # the last one counts
+            if sizes and not isinstance(sizes[-1], int):
+                raise BundleError(f"{where}: dimension {len(shape)} has a size that is not a number")
+            size = _int64(sizes[-1]) if sizes else 0
+            if size < 0:
+                raise BundleError(f"{where}: dimension {len(shape)} has size {size}")
             shape.append(size)
     if len(shape) > MAX_RANK:
         raise BundleError(f"{where}: a shape of {len(shape)} dimensions (at most {MAX_RANK} are possible)")
