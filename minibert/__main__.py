@@ -14,6 +14,7 @@ import sys
 COMMANDS = {
     "walkthrough": ("minibert.cli.walkthrough", "a sentence through BERT, stage by stage, vs the reference"),
     "check": ("minibert.cli.check", "weight-compatibility table: minibert vs the reference on a checkpoint"),
+    "convert": ("minibert.cli.convert", "an original Google (TensorFlow) BERT checkpoint -> config.json + safetensors"),
     "pretrain": ("minibert.cli.pretrain", "pre-train a (tiny) BERT with masked-LM (+ NSP) on a text corpus"),
     "finetune": ("minibert.cli.finetune", "fine-tune a BERT for text classification and report accuracy"),
     "fill-mask": ("minibert.cli.fill_mask", "predict the words hidden behind [MASK]"),

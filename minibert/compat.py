@@ -20,6 +20,7 @@ import importlib
 import json
 import logging
 import os
+import tempfile
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -171,6 +172,7 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
     ``reference``: ``"transformers"`` (run the reference on the same weights), ``"stored"`` (the folder's
     ``reference_outputs.safetensors``) or ``"auto"`` (transformers if installed, else stored).
     """
+    from minibert.loading import tf_checkpoint
     from minibert.loading.pretrained_io import as_torch_dtype
     from minibert.model import BertModel
     from minibert.pipelines.base import resolve_device
@@ -224,8 +226,16 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
     ours = capture(model, inputs)
 
     if lib is not None:
-        ref = lib.BertModel.from_pretrained(str(name_or_path), **opts, attn_implementation="eager",
-                                           add_pooling_layer=has_pooler)
+        with tempfile.TemporaryDirectory(prefix="minibert-check-") as converted:
+            ref_source = str(name_or_path)
+            if tf_checkpoint.find(name_or_path) is not None:  # the reference needs TensorFlow to read one itself
+                ref_source = converted
+                model.save_pretrained(converted)  # the same weights, as model.safetensors
+                notes.append("an original TensorFlow checkpoint: the reference reads minibert's conversion of it "
+                             "(model.safetensors); the name mapping itself is checked against the values "
+                             "TensorFlow reads (tests/test_tf_checkpoint.py)")
+            ref = lib.BertModel.from_pretrained(ref_source, **opts, attn_implementation="eager",
+                                               add_pooling_layer=has_pooler)
         ref = ref.to(device=device, dtype=torch_dtype).eval()
         theirs = capture(ref, inputs)
         source = f"transformers {lib.__version__} (same weights, same inputs, eager attention)"

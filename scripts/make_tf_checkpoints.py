@@ -4,7 +4,7 @@ Runs in its own environment (TensorFlow is never a dependency of minibert):
 
     python3 -m venv .venv-tf && .venv-tf/bin/pip install torch==2.13.0 tensorflow-cpu==2.21.0 \\
         transformers==4.57.6 pytest hypothesis && .venv-tf/bin/pip install --no-deps -e .
-    .venv-tf/bin/python scripts/make_tf_checkpoints.py
+    .venv-tf/bin/python scripts/make_tf_checkpoints.py [OUT_FOLDER]   # default: checkpoints/tf
 
 Each fixture is a folder laid out as Google ships it (``bert_config.json``, ``vocab.txt``, ``bert_model.ckpt.*``)
 or as ``run_classifier.py`` / ``run_squad.py`` leave it (``model.ckpt-STEP.*`` and a ``checkpoint`` file), with
@@ -139,6 +139,9 @@ def write_fixture(name: str, cfg: dict | None, values: dict, prefix: str, step: 
 
 
 def main() -> None:
+    global ROOT
+    if len(sys.argv) > 1:  # another folder (tests/test_tf_reference.py checks the committed files are reproduced)
+        ROOT = Path(sys.argv[1])
     ROOT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2018)  # the year BERT came out
     cfg = bert_config(vocab=40, hidden=24, layers=2, heads=3, intermediate=37, max_pos=19, type_vocab=2)
