@@ -236,6 +236,147 @@ if official:  # a sentence-embedding model: every paraphrase is closer than ever
     assert matrix[same_topic].min() > matrix[~topics].max()
 
 # %% [markdown]
+# ## The original release
+#
+# Google released BERT as TensorFlow checkpoints: `uncased_L-12_H-768_A-12.zip`, the 24 small BERTs
+# (`uncased_L-2_H-128_A-2`, ...), `multi_cased_…`, `chinese_…`, and every model people trained with
+# `run_pretraining.py`, `run_classifier.py` or `run_squad.py`. minibert reads them without TensorFlow. The folders in
+# `checkpoints/tf/` are tiny stand-ins written by TensorFlow's own saver, in the original variable layout
+# (`scripts/make_tf_checkpoints.py`); next to each, `tf_values.safetensors` holds what TensorFlow reads back.
+#
+# A checkpoint `PREFIX` is a `PREFIX.index` (which variable is where) and one or more `PREFIX.data-0000k-of-0000N`
+# (the raw bytes of the tensors, one after the other). Modules: `minibert/loading/tf_bundle.py` (the format, drawn
+# in its docstring), `minibert/loading/crc32c.py`, `minibert/loading/tf_names.py`, `minibert/loading/tf_checkpoint.py`.
+
+# %%
+TF_RELEASE = ROOT / "checkpoints" / "tf" / "uncased_L-2_H-24_A-3"
+for f in sorted(TF_RELEASE.iterdir()):
+    print(f"   {f.name:<38} {f.stat().st_size:>8,} bytes")
+
+# %% [markdown]
+# ### Inside a `.index` file
+#
+# The index is a sorted key → value table in LevelDB's "SSTable" format: blocks of entries, an index block saying
+# where each block is, and a 48-byte footer ending in a magic number. The keys are variable names; each value is a
+# `BundleEntryProto`, a protocol-buffer message. We decode one by hand: a protobuf message is a run of fields, each
+# introduced by a varint `field_number << 3 | wire_type`.
+
+# %%
+from minibert.loading import tf_bundle
+from minibert.loading.crc32c import crc32c, unmask
+
+index_bytes = (TF_RELEASE / "bert_model.ckpt.index").read_bytes()
+print("footer magic:", hex(int.from_bytes(index_bytes[-8:], "little")), "(the table's signature)")
+entries = tf_bundle.read_table(TF_RELEASE / "bert_model.ckpt.index")
+print(f"{len(entries)} keys; the first ones:", [k.decode() for k in list(entries)[:3]])
+
+value = entries[b"bert/pooler/dense/kernel"]
+print("\nthe entry of bert/pooler/dense/kernel, byte by byte:", value.hex(" "))
+NAMES = {1: "dtype", 2: "shape", 3: "shard_id", 4: "offset", 5: "size", 6: "crc32c (masked)"}
+pos = 0
+while pos < len(value):
+    key, after = tf_bundle.varint(value, pos, len(value), "demo")
+    number, wire = key >> 3, key & 7
+    if wire == 0:
+        field, end = tf_bundle.varint(value, after, len(value), "demo")
+    elif wire == 5:
+        field, end = int.from_bytes(value[after:after + 4], "little"), after + 4
+    else:  # wire type 2: a length, then that many bytes (here: the nested TensorShapeProto)
+        length, start = tf_bundle.varint(value, after, len(value), "demo")
+        field, end = value[start:start + length], start + length
+    print(f"   bytes {value[pos:end].hex(' '):<28} field {number} ({NAMES[number]}), wire type {wire}: {field!r}")
+    pos = end
+shape = [dict(tf_bundle.fields(dim, "demo"))[1] for n, dim in tf_bundle.fields(dict(tf_bundle.fields(value, ""))[2], "")]
+print("shape, from the nested message: dim { size: 24 } dim { size: 24 } ->", shape)
+
+# The checksum: CRC-32C of the tensor's bytes in the data file, stored "masked" (rotated, plus a constant).
+bundle = tf_bundle.TensorBundle(TF_RELEASE / "bert_model.ckpt")
+e = bundle.entries["bert/pooler/dense/kernel"]
+raw = (TF_RELEASE / "bert_model.ckpt.data-00000-of-00001").read_bytes()[e.offset:e.offset + e.size]
+print(f"dtype {e.dtype}, {e.size} bytes at offset {e.offset}; crc32c of those bytes {crc32c(raw):#010x}, "
+      f"the index says {unmask(dict(tf_bundle.fields(value, ''))[6]):#010x}")
+assert crc32c(raw) == e.crc32c and shape == [24, 24]
+
+# %% [markdown]
+# Where everything sits in the data file: this checkpoint was saved during pre-training, so next to every weight
+# lie Adam's two moment estimates (`NAME/adam_m`, `NAME/adam_v`), twice the weights' size, and the step counter.
+# They are training state, not model: loading skips them and says so.
+
+# %%
+kind_color = {"weight": "tab:blue", "adam_m": "tab:orange", "adam_v": "tab:green", "global_step": "tab:red"}
+fig, ax = plt.subplots(figsize=(10, 2.4))
+for entry in bundle.entries.values():
+    kind = entry.name.rsplit("/", 1)[-1]
+    kind = kind if kind in kind_color else "weight"
+    ax.broken_barh([(entry.offset, max(entry.size, 200))], (0, 1), color=kind_color[kind])
+ax.set_yticks([])
+ax.set_xlim(0, max(e.offset + e.size for e in bundle.entries.values()))
+ax.set_xlabel("byte offset in bert_model.ckpt.data-00000-of-00001")
+ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in kind_color.values()],
+          labels=["weight", "adam_m", "adam_v", "global_step (8 bytes)"], ncol=4, loc="lower center",
+          bbox_to_anchor=(0.5, 1.0), frameon=False)
+fig.suptitle("the data file, tensor by tensor (in name order)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ### The name mapping
+#
+# Google named each variable by its TensorFlow scope; the reference names the same weight by its module path. A
+# dense layer's `kernel` is stored (in, out), because TensorFlow computes `x @ W`; `nn.Linear` stores (out, in), so
+# kernels are transposed. The output layers Google wrote by hand (`tf.matmul(x, W, transpose_b=True)`) are stored
+# (out, in) already and keep their layout. Layer 0 stands for every layer:
+
+# %%
+from minibert.loading.tf_names import mapping_table
+
+for tf_name, key, layout in mapping_table():
+    print(f"{tf_name:<55} -> {key:<52} {layout}")
+
+# %% [markdown]
+# ### Loading
+#
+# The folder, the prefix (`.../bert_model.ckpt`, as TensorFlow names a checkpoint) and the `.index` file all load,
+# into any head class, with the usual report. `BertConfig` reads `bert_config.json`; the tokenizer reads `vocab.txt`
+# and lower-cases because the folder's name says `uncased_`. (The reference's `from_tf=True` is accepted, and not
+# needed.) `python -m minibert convert FOLDER OUT` writes the same weights as a normal `model.safetensors` folder.
+
+# %%
+from safetensors.torch import load_file as load_safetensors
+
+from minibert import BertForPreTraining, BertForQuestionAnswering, BertTokenizer
+
+tf_model, info = BertForPreTraining.from_pretrained(TF_RELEASE / "bert_model.ckpt", output_loading_info=True)
+print("missing:", info["missing_keys"], " unused:", info["unexpected_keys"])
+tf_read = load_safetensors(TF_RELEASE / "tf_values.safetensors")  # what TensorFlow itself reads
+query = tf_model.bert.encoder.layer[0].attention.self.query.weight.detach()
+assert torch.equal(query, tf_read["bert/encoder/layer_0/attention/self/query/kernel"].T)
+print("layer 0's query weight = TensorFlow's kernel, transposed:", tuple(query.shape))
+
+tokenizer = BertTokenizer.from_pretrained(TF_RELEASE)
+print(tokenizer.tokenize("Hello World, the quick brown fox!"))
+
+squad = ROOT / "checkpoints" / "tf" / "uncased_L-3_H-16_A-2_squad"  # a run_squad.py output folder
+qa = BertForQuestionAnswering.from_pretrained(squad)
+assert torch.equal(qa.qa_outputs.weight.detach(), load_safetensors(squad / "tf_values.safetensors")["cls/squad/output_weights"])
+print("cls/squad/output_weights -> qa_outputs.weight", tuple(qa.qa_outputs.weight.shape))
+
+# %% [markdown]
+# ### The compatibility table
+#
+# `check_checkpoint` on the release folder: minibert reads the TensorFlow files; the reference (which would need
+# TensorFlow for them) reads minibert's conversion, so this table checks the computation, while the name mapping is
+# checked against the values TensorFlow reads (`tests/test_tf_checkpoint.py`, and live against TensorFlow and the
+# reference's own `load_tf_weights_in_bert` in CI: `tests/test_tf_reference.py`, where that function crashes on a
+# `BertModel`, on a `run_classifier.py` head and on a `run_squad.py` head into `BertForQuestionAnswering`).
+
+# %%
+tf_report = check_checkpoint(TF_RELEASE)
+print(tf_report.format_table())
+assert tf_report.ok
+
+# %% [markdown]
 # **What to remember.** Loading is a key-to-module match; the variants (prefix, gamma/beta, stale buffers, extra
-# heads) are renamed, ignored or reported, never silently guessed. The compatibility table compares module by
-# module, so the first red row says where to look. Next, notebook 09: making a loaded model smaller.
+# heads) are renamed, ignored or reported, never silently guessed; an original TensorFlow checkpoint is a sorted
+# table of names pointing into a file of raw bytes, and its names map onto the same modules. The compatibility
+# table compares module by module, so the first red row says where to look. Next, notebook 09: making a loaded model smaller.
