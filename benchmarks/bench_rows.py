@@ -109,7 +109,7 @@ def row9(cfg, st):
     except ImportError:
         note = "skipped: sentence-transformers is not installed (pip install -e '.[bench]')"
         return [{"row": 9, "name": "corpus embedding", "skipped": True, "note": note}], [], None
-    data = bench_unpad.corpus_embedding(checkpoint, st["corpus_texts"], st["repeats"], st["warmup"], st["out"])
+    data = bench_unpad.corpus_embedding(checkpoint, st["corpus_texts"], st["repeats"], st["out"])
     t, w = data["times"], data["padding_waste"]
     label = f"embed {data['texts']} docstring texts, all-MiniLM-L6-v2, batch 32"
     note = (f"{data['tokens']} tokens, median {data['median_tokens']:.0f}, max {data['max_tokens']}; padding at "

@@ -137,7 +137,7 @@ def waste_figure(waste: dict, lengths: list[int], path: Path) -> None:
     plt.close(fig)
 
 
-def corpus_embedding(checkpoint: str, n_texts: int, repeats: int, warmup: int, out_dir: Path,
+def corpus_embedding(checkpoint: str, n_texts: int, repeats: int, out_dir: Path,
                      batch: int = 32) -> dict:
     import transformers
     from sentence_transformers import SentenceTransformer
@@ -173,7 +173,7 @@ def corpus_embedding(checkpoint: str, n_texts: int, repeats: int, warmup: int, o
         c0 = time.process_time()
         fn()
         cold[name] = time.process_time() - c0
-    times = bench_model.interleaved(fns, repeats, warmup, lambda: None)
+    times = bench_model.interleaved(fns, repeats, 0, lambda: None)  # the cold calls were the warm-up
     base = results["sentence-transformers"].float().cpu()
     diffs = {name: (vec.float().cpu() - base).abs().max().item() for name, vec in results.items()}
     waste = padding_waste(token_counts, batch)

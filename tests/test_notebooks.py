@@ -24,9 +24,9 @@ CELL_TIMEOUT_S = 180  # per cell; every notebook takes well under a minute on 2 
 NOTEBOOK_BUDGET_S = 180  # the whole notebook, kernel start included
 
 
-def test_the_course_has_eleven_numbered_notebooks():
+def test_the_course_has_twelve_numbered_notebooks():
     numbers = [int(p.name[:2]) for p in NOTEBOOKS]
-    assert numbers == list(range(1, 12)), f"expected notebooks 01..11 in {NOTEBOOK_DIR}, found {numbers}"
+    assert numbers == list(range(1, 13)), f"expected notebooks 01..12 in {NOTEBOOK_DIR}, found {numbers}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -52,12 +52,13 @@ EXCLUDED = ["docs", "docs.*"]
 NOTEBOOK_TITLES = {
     1: "Quick start", 2: "Tokenizer", 3: "Embeddings", 4: "Self-attention", 5: "Attention output & feed-forward",
     6: "The encoder stack", 7: "Pooler & heads", 8: "Loading official weights", 9: "Head pruning",
-    10: "Pre-training", 11: "Fine-tuning",
+    10: "Pre-training", 11: "Fine-tuning", 12: "Memory and speed",
 }
 NOTEBOOK_TOPICS = [
     ("minibert", [1]), ("model", [1]), ("cli.*", [1]), ("tokenization*", [2]), ("embeddings", [3]),
     ("masks", [4]), ("attention", [4, 5]), ("activations", [5]), ("feed_forward", [5]), ("layer", [6]),
-    ("encoder", [6]), ("pooler", [7]), ("outputs", [7]), ("heads*", [7]), ("config", [8]), ("pretrained", [8]),
+    ("encoder", [6, 12]),
+    ("unpadding", [12]), ("pooler", [7]), ("outputs", [7]), ("heads*", [7]), ("config", [8]), ("pretrained", [8]),
     ("loading*", [8]), ("pruning", [9]), ("training.optim", [11]), ("training.schedules", [11]),
     ("training.finetun*", [11]), ("training*", [10]), ("analysis*", [4]),
 ]
