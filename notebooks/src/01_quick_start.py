@@ -55,6 +55,16 @@ print(f"{config.num_hidden_layers} layers, hidden size {config.hidden_size}, {co
 assert not model.training
 
 # %% [markdown]
+# **About the red line above.** "Some weights of the checkpoint at … were not used when initializing BertModel:
+# ['cls.predictions.bias', …]" is a note on stderr, not an error. `checkpoints/tiny-bert` was saved from
+# `BertForPreTraining`, so it also holds the masked-LM head (`cls.predictions.*`) and the next-sentence head
+# (`cls.seq_relationship.*`); `BertModel` is the encoder alone and has no place for them, so they are left out and
+# listed, exactly as `transformers` does. It would matter the other way round: weights the model needs but the
+# checkpoint lacks are reported as "newly initialized" (random) and must be trained before use. The later
+# notebooks load this checkpoint many times, so their setup cells hide this one note (missing weights are still
+# reported); `from_pretrained(..., output_loading_info=True)` returns the same lists to read in code (notebook 08).
+
+# %% [markdown]
 # ## The whole model in one picture
 #
 # What `BertModel` computes, drawn from the config of the model just loaded (`minibert/diagram.py`), with the
