@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +58,13 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "is_decoder": False,
     "add_cross_attention": False,
     "tie_word_embeddings": True,
-    "torch_dtype": None,
+    "is_encoder_decoder": False,
+    # The weights' dtype when saved ("float32", "bfloat16", ...): the reference writes it as "dtype" since 4.56,
+    # as "torch_dtype" before; a config with either is read, and "dtype" is written.
+    "dtype": None,
 }
 CONFIG_NAME = "config.json"
+logger = logging.getLogger("minibert")
 
 
 class BertConfig:
@@ -82,9 +88,18 @@ class BertConfig:
     model_type = "bert"
 
     def __init__(self, num_labels: int | None = None, attn_implementation: str = "sdpa", **kwargs: Any):
+        torch_dtype = kwargs.pop("torch_dtype", None)  # the old name: "dtype" wins when both are given
+        if kwargs.get("dtype") is None:
+            kwargs["dtype"] = torch_dtype
         for name, default in {**BERT_DEFAULTS, **COMMON_DEFAULTS}.items():
             setattr(self, name, kwargs.pop(name, copy.deepcopy(default)))
-        kwargs.pop("model_type", None)
+        for name in ("model_type", "_commit_hash", "_name_or_path", "name_or_path"):  # facts about the file
+            kwargs.pop(name, None)
+        if kwargs.get("gradient_checkpointing", False):
+            # Old configs (transformers < 4.11) switched checkpointing on here. The model still honours it (its
+            # post_init enables checkpointing and drops the key), with the reference's deprecation warning.
+            warnings.warn("Passing `gradient_checkpointing` to a config initialization is deprecated: use "
+                          "`model.gradient_checkpointing_enable()` instead.", UserWarning, stacklevel=2)
         self.attn_implementation = kwargs.pop("_attn_implementation", None) or attn_implementation
         self.unpad_inputs = kwargs.pop("unpad_inputs", False)
         for name, value in kwargs.items():  # everything else is kept verbatim
@@ -123,11 +138,6 @@ class BertConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"BertConfig.{name} must be a positive integer, got {value!r}")
-        if self.hidden_size % self.num_attention_heads != 0:
-            raise ValueError(
-                f"BertConfig.hidden_size ({self.hidden_size}) must be a multiple of num_attention_heads "
-                f"({self.num_attention_heads}): each head gets hidden_size / num_attention_heads dimensions"
-            )
         if not (isinstance(self.hidden_act, str) and self.hidden_act in KNOWN_ACTIVATIONS):
             raise ValueError(f"BertConfig.hidden_act {self.hidden_act!r} is not one of {KNOWN_ACTIVATIONS}")
         if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
@@ -162,6 +172,31 @@ class BertConfig:
             raise ValueError(f"this config describes about {self.estimated_parameters():.3g} parameters, more "
                              f"than the {MAX_PARAMETERS:.0e} minibert accepts: a corrupted config.json?")
 
+    def check_head_size(self) -> None:
+        """Raise ``ValueError`` unless ``hidden_size`` splits evenly into the heads.
+
+        Called when a model is built, not when the config is made: as in the reference, a config may hold any
+        sizes (users build one, then edit fields), and only a model needs hidden_size / num_attention_heads.
+        """
+        if self.hidden_size % self.num_attention_heads != 0:
+            raise ValueError(
+                f"BertConfig.hidden_size ({self.hidden_size}) must be a multiple of num_attention_heads "
+                f"({self.num_attention_heads}): each head gets hidden_size / num_attention_heads dimensions"
+            )
+
+    @property
+    def torch_dtype(self):
+        """The old name of ``dtype`` (deprecated in the reference since 4.56)."""
+        return self.dtype
+
+    @torch_dtype.setter
+    def torch_dtype(self, value) -> None:
+        self.dtype = value
+
+    def get_text_config(self, decoder: bool | None = None, encoder: bool | None = None) -> BertConfig:
+        """The config of the model's text part: a BERT config is all text, so the config itself."""
+        return self
+
     def estimated_parameters(self) -> int:
         """Rough parameter count, computed before anything is allocated."""
         h, i = self.hidden_size, self.intermediate_size
@@ -176,6 +211,8 @@ class BertConfig:
         if not out["unpad_inputs"]:
             del out["unpad_inputs"]  # minibert's own switch: absent from config.json unless it is on
         out["model_type"] = self.model_type
+        if self.dtype is not None and not isinstance(self.dtype, str):  # a torch.dtype: JSON holds its name
+            out["dtype"] = str(self.dtype).removeprefix("torch.")
         out["id2label"] = {str(k): v for k, v in self.id2label.items()}
         out["pruned_heads"] = {str(k): list(v) for k, v in self.pruned_heads.items()}
         return dict(sorted(out.items()))
@@ -204,35 +241,53 @@ class BertConfig:
 
     @classmethod
     def from_json_file(cls, path: str | os.PathLike, **overrides: Any) -> BertConfig:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise FileNotFoundError(f"no config file at {path}") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON ({err}); expected a BERT config.json") from None
-        return cls.from_dict(data, **overrides)
+        return cls.from_dict(read_config_file(path), **overrides)
+
+    @classmethod
+    def get_config_dict(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(config.json's contents, the keywords not used to find it)``, without building a config.
+
+        The reference's first step of ``from_pretrained`` and a call its tutorials make
+        (``BertConfig.get_config_dict("bert-base-uncased")``). ``revision``, ``cache_dir``,
+        ``local_files_only`` and ``subfolder`` locate the file; every other keyword is handed back.
+        """
+        from minibert.loading.hub import resolve_file
+
+        where = {k: kwargs.pop(k) for k in ("revision", "cache_dir", "local_files_only", "subfolder") if k in kwargs}
+        return read_config_file(resolve_file(name_or_path, CONFIG_NAME, **where)), kwargs
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, *, revision: str | None = None,
                         cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
-                        **overrides: Any) -> BertConfig:
-        """Read ``config.json`` from a folder, a file, or a Hub repo id (through ``huggingface_hub``); for an
-        original Google checkpoint (folder, prefix or ``.index``), its ``bert_config.json``."""
+                        subfolder: str = "", **overrides: Any) -> BertConfig:
+        """Read ``config.json`` from a folder (or its ``subfolder``), a file, or a Hub repo id (through
+        ``huggingface_hub``); for an original Google checkpoint (folder, prefix or ``.index``), its
+        ``bert_config.json``. Keywords that are config fields override the file's values."""
         from minibert.loading import tf_checkpoint
-        from minibert.loading.hub import resolve_file
 
         tf = tf_checkpoint.find(name_or_path)  # an original Google checkpoint: its folder's bert_config.json
         if tf is not None:
             return tf.config(cls, **overrides)
-        path = resolve_file(name_or_path, CONFIG_NAME, revision=revision, cache_dir=cache_dir,
-                            local_files_only=local_files_only)
-        return cls.from_json_file(path, **overrides)
+        config_dict, overrides = cls.get_config_dict(name_or_path, revision=revision, cache_dir=cache_dir,
+                                                     local_files_only=local_files_only, subfolder=subfolder,
+                                                     **overrides)
+        return cls.from_dict(config_dict, **overrides)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BertConfig) and self.to_dict() == other.to_dict()
 
     def __repr__(self) -> str:
         return f"BertConfig {self.to_json_string()}"
+
+
+def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON object in a ``config.json``, with a clear error for a missing or broken file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no config file at {path}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err}); expected a BERT config.json") from None

@@ -66,6 +66,8 @@ class BertModel(BertPreTrainedModel):
         output_hidden_states = config.output_hidden_states if output_hidden_states is None else output_hidden_states
         return_dict = config.use_return_dict if return_dict is None else return_dict
         B, T = check_model_inputs(config, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
+        if input_ids is not None:
+            self.warn_if_padding_and_no_attention_mask(input_ids, attention_mask)  # once per model
 
         dtype = self.embeddings.word_embeddings.weight.dtype
         # config.unpad_inputs: run on the N real tokens only, as (1, N) rows (minibert/unpadding.py).

@@ -7,13 +7,17 @@ formats, head pruning, gradient checkpointing, and resizing / tying the word emb
 
 from __future__ import annotations
 
+import logging
 import os
 
 import torch
 from torch import nn
 
-from minibert.config import BertConfig
+from minibert import resizing
+from minibert.config import ATTENTION_IMPLEMENTATIONS, BertConfig
 from minibert.loading import pretrained_io
+
+logger = logging.getLogger("minibert")
 
 
 class BertPreTrainedModel(nn.Module):
@@ -27,11 +31,16 @@ class BertPreTrainedModel(nn.Module):
     _keys_to_ignore_on_load_missing: list[str] = []
     _keys_to_ignore_on_load_unexpected: list[str] = []
 
+    main_input_name = "input_ids"  # what generation / pipelines code reads to find the main input
+    supports_gradient_checkpointing = True
+
     def __init__(self, config: BertConfig):
         super().__init__()
         if not isinstance(config, BertConfig):
             raise TypeError(f"{type(self).__name__} needs a BertConfig, got {type(config).__name__}")
+        config.check_head_size()  # here, not in BertConfig: the reference refuses the sizes when a model is built
         self.config = config
+        self._warned = {"padding": False, "mean_resizing": False}  # one-time warnings, per model
 
     # -- initialisation -------------------------------------------------------------------------------
     def _init_weights(self, module: nn.Module) -> None:
@@ -58,6 +67,11 @@ class BertPreTrainedModel(nn.Module):
             # the shapes match before loading (already-pruned heads are skipped, so this is idempotent).
             self.base_model._prune_heads(self.config.pruned_heads)
         self.tie_weights()
+        if getattr(self.config, "gradient_checkpointing", False):
+            # An old config's "gradient_checkpointing": true (BertConfig warned): honoured, then dropped, so that
+            # a save does not write it again (the reference does the same).
+            self.gradient_checkpointing_enable()
+            del self.config.gradient_checkpointing
 
     # -- embeddings -----------------------------------------------------------------------------------
     @property
@@ -95,29 +109,32 @@ class BertPreTrainedModel(nn.Module):
             head.decoder.weight = self.get_input_embeddings().weight
         head.tie_bias()
 
-    def resize_token_embeddings(self, new_num_tokens: int) -> nn.Embedding:
-        """Grow or shrink the vocabulary: old rows are kept, new rows initialised like the rest."""
+    def resize_token_embeddings(self, new_num_tokens: int | None = None, pad_to_multiple_of: int | None = None,
+                                mean_resizing: bool = True) -> nn.Embedding:
+        """Grow or shrink the vocabulary to ``new_num_tokens`` (rounded up to ``pad_to_multiple_of``): old rows are
+        kept, new rows start near the old rows' mean (``mean_resizing``, the reference's default) or ~ N(0,
+        initializer_range) (``mean_resizing=False``); see minibert/resizing.py. Returns the word embeddings."""
         old = self.get_input_embeddings()
-        if new_num_tokens <= 0:
-            raise ValueError(f"new_num_tokens must be positive, got {new_num_tokens}")
-        new = nn.Embedding(new_num_tokens, old.embedding_dim, padding_idx=old.padding_idx,
-                           device=old.weight.device, dtype=old.weight.dtype)
-        self._init_weights(new)
-        n = min(old.num_embeddings, new_num_tokens)
-        with torch.no_grad():
-            new.weight[:n] = old.weight[:n]
+        if new_num_tokens is None and pad_to_multiple_of is None:
+            return old
+        size = resizing.padded_size(new_num_tokens, old.num_embeddings, pad_to_multiple_of)
+        if size == old.num_embeddings:
+            return old
+        if size > old.num_embeddings and mean_resizing and not self._warned["mean_resizing"]:
+            self._warned["mean_resizing"] = True
+            logger.warning("The new embeddings are initialized from a multivariate normal distribution with the old "
+                           "embeddings' mean and covariance (https://nlp.stanford.edu/~johnhew/vocab-expansion.html). "
+                           "To disable this, use `mean_resizing=False`")
+        new = resizing.resized_embedding(old, size, mean_resizing, self._init_weights)
         self.set_input_embeddings(new)
-        self.config.vocab_size = new_num_tokens
-        self._resize_output_bias(new_num_tokens)
+        head = self.lm_prediction_head()
+        if head is not None and not self.config.tie_word_embeddings:  # an untied decoder is resized the same way
+            self.set_output_embeddings(resizing.resized_linear(head.decoder, size, mean_resizing, self._init_weights))
+        elif head is not None:
+            head.resize(size)  # the bias; the decoder weight becomes the new embedding matrix in tie_weights
+        self.config.vocab_size = size
         self.tie_weights()
         return new
-
-    def _resize_output_bias(self, new_num_tokens: int) -> None:
-        """The LM head's per-token bias (and an untied decoder) follow the vocabulary size."""
-        head = self.lm_prediction_head()
-        if head is not None:
-            untied_std = None if self.config.tie_word_embeddings else self.config.initializer_range
-            head.resize(new_num_tokens, untied_std)
 
     # -- pruning and checkpointing --------------------------------------------------------------------
     def prune_heads(self, heads_to_prune: dict[int, list[int]]) -> None:
@@ -127,10 +144,15 @@ class BertPreTrainedModel(nn.Module):
         request is checked as a whole first, so a bad one changes neither the weights nor the config.
         """
         L, H = self.config.num_hidden_layers, self.config.num_attention_heads
-        heads_to_prune = {int(layer): sorted({int(h) for h in heads}) for layer, heads in heads_to_prune.items()}
+        for layer in heads_to_prune:
+            if not -L <= int(layer) < L:
+                raise ValueError(f"cannot prune layer {layer}: the model has layers 0..{L - 1} (or -{L}..-1 from "
+                                 "the end)")
+        # A negative layer counts from the end, as a Python index (and the reference) does. The reference then
+        # records the key -1 itself in config.pruned_heads, so pruning layer 11 later adds a second entry for the
+        # same layer; minibert records the layer's real number.
+        heads_to_prune = {int(layer) % L: sorted({int(h) for h in heads}) for layer, heads in heads_to_prune.items()}
         for layer, heads in heads_to_prune.items():
-            if not 0 <= layer < L:
-                raise ValueError(f"cannot prune layer {layer}: the model has layers 0..{L - 1}")
             bad = [h for h in heads if not 0 <= h < H]
             if bad:
                 raise ValueError(f"cannot prune heads {bad} of layer {layer}: heads are numbered 0..{H - 1}")
@@ -155,6 +177,33 @@ class BertPreTrainedModel(nn.Module):
     @property
     def is_gradient_checkpointing(self) -> bool:
         return self.base_model.encoder.gradient_checkpointing
+
+    def set_attn_implementation(self, attn_implementation: str) -> None:
+        """Switch every attention layer to ``"sdpa"`` or ``"eager"`` (both compute the same numbers).
+
+        The reference 4.57 logs that BERT "does not support setting its attention implementation dynamically"
+        and keeps the old one; minibert's layers read the choice at each call, so it takes effect.
+        """
+        if attn_implementation not in ATTENTION_IMPLEMENTATIONS:
+            raise ValueError(f"attn_implementation {attn_implementation!r} is not one of {ATTENTION_IMPLEMENTATIONS}")
+        self.config.attn_implementation = attn_implementation
+        for module in self.modules():
+            if hasattr(module, "attn_implementation"):
+                module.attn_implementation = attn_implementation
+
+    def warn_if_padding_and_no_attention_mask(self, input_ids: torch.Tensor, attention_mask) -> None:
+        """Warn once (per model) when ``input_ids`` (B, T) look padded but no ``attention_mask`` came with them:
+        the pad positions are then attended to like words and every output changes. As the reference, only the
+        first and last columns are looked at (cheap) and nothing is checked while tracing or compiling."""
+        if attention_mask is not None or self.config.pad_token_id is None or self._warned["padding"]:
+            return
+        if torch.jit.is_tracing() or torch.compiler.is_compiling() or input_ids.dim() != 2:
+            return
+        if bool((input_ids[:, [-1, 0]] == self.config.pad_token_id).any()):
+            self._warned["padding"] = True
+            logger.warning("We strongly recommend passing in an `attention_mask` since your input_ids may be padded "
+                           "(they contain pad_token_id=%d and no attention_mask was given): the padding is then "
+                           "attended to like text and changes every output.", self.config.pad_token_id)
 
     # -- conveniences ---------------------------------------------------------------------------------
     @property

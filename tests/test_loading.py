@@ -173,10 +173,10 @@ def test_shape_mismatch_names_key_shapes_and_file(tmp_path):
     state = pretraining_state()
     state["bert.pooler.dense.weight"] = torch.zeros(16, 15)
     folder = new_checkpoint(tmp_path, PRETRAINING, state)
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(RuntimeError) as err:  # the reference's type (torch's load_state_dict error)
         BertModel.from_pretrained(folder)
     message = str(err.value)
-    for part in ("pooler.dense.weight", "(16, 15)", "(16, 16)", "model.safetensors"):
+    for part in ("pooler.dense.weight", "(16, 15)", "(16, 16)", "model.safetensors", "ignore_mismatched_sizes=True"):
         assert part in message, (part, message)
 
 

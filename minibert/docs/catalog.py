@@ -29,6 +29,7 @@ PARTS = [
                      "encoder", "pooler", "model", "outputs", "validation"]),
     ("Task heads", ["heads", "heads.lm_head", "heads.*"]),
     ("Head pruning", ["pruning"]),
+    ("Resizing the vocabulary", ["resizing"]),
     ("Memory and speed", ["unpadding"]),
     ("Loading and saving weights", ["pretrained", "loading", "loading.*"]),
     ("Training", ["training", "training.masking", "training.nsp", "training.data", "training.optim",

@@ -66,21 +66,13 @@ class BertLMPredictionHead(nn.Module):
         give each module its own copy)."""
         self.decoder.bias = self.bias
 
-    def resize(self, new_num_tokens: int, untied_init_std: float | None = None) -> None:
+    def resize(self, new_num_tokens: int) -> None:
         """Keep the first min(old, new) vocabulary entries of the bias; new tokens start at 0, like a fresh head.
 
-        A tied decoder weight is replaced by the model's (resized) word embeddings afterwards. An untied one
-        (``config.tie_word_embeddings=False``; pass ``untied_init_std``) is resized here: old rows kept, new
-        rows ~ N(0, untied_init_std) like any new weight.
+        The tied decoder weight is replaced by the model's (resized) word embeddings afterwards; an untied one is
+        resized by the model (minibert/resizing.py).
         """
         n = min(self.bias.numel(), new_num_tokens)
-        if untied_init_std is not None:
-            old = self.decoder.weight  # (V_old, C)
-            weight = torch.empty(new_num_tokens, old.shape[1], device=old.device, dtype=old.dtype)
-            nn.init.normal_(weight, mean=0.0, std=untied_init_std)
-            with torch.no_grad():
-                weight[:n] = old[:n]
-            self.decoder.weight = nn.Parameter(weight)
         bias = torch.zeros(new_num_tokens, device=self.bias.device, dtype=self.bias.dtype)
         with torch.no_grad():
             bias[:n] = self.bias[:n]

@@ -21,11 +21,11 @@ def is_repo_id(name: str) -> bool:
     return bool(_REPO_ID.match(name)) and ".." not in name
 
 
-def _hub_download(repo_id: str, filename: str, revision, cache_dir, local_files_only) -> Path:
+def _hub_download(repo_id: str, filename: str, revision, cache_dir, local_files_only, subfolder: str = "") -> Path:
     from huggingface_hub import hf_hub_download
 
-    return Path(hf_hub_download(repo_id, filename, revision=revision, cache_dir=cache_dir,
-                                local_files_only=local_files_only))
+    return Path(hf_hub_download(repo_id, filename, subfolder=subfolder or None, revision=revision,
+                                cache_dir=cache_dir, local_files_only=local_files_only))
 
 
 def _hub_error(repo_id: str, filename: str, revision, err: Exception, cache_dir=None,
@@ -58,9 +58,17 @@ def _hub_error(repo_id: str, filename: str, revision, err: Exception, cache_dir=
 
 
 def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=None, cache_dir=None,
-                 local_files_only: bool = False, required: bool = True) -> Path | None:
-    """Path of ``filename`` in a local folder or Hub repo; ``None`` if absent and not ``required``."""
+                 local_files_only: bool = False, required: bool = True, subfolder: str = "") -> Path | None:
+    """Path of ``filename`` in a local folder or Hub repo; ``None`` if absent and not ``required``.
+
+    ``subfolder`` names a folder inside the checkpoint (older sentence-transformers repos keep the BERT
+    files in ``0_Transformer/``): the file is looked for there, locally or in the Hub repo.
+    """
     path = Path(name_or_path)
+    if subfolder and path.is_dir():
+        path = path / subfolder
+        if not path.is_dir():
+            raise FileNotFoundError(f"{name_or_path} has no subfolder {subfolder!r}")
     if path.is_dir():
         found = path / filename
         if found.is_file():
@@ -83,28 +91,30 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=Non
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     try:
-        return _hub_download(name, filename, revision, cache_dir, local_files_only)
+        return _hub_download(name, filename, revision, cache_dir, local_files_only, subfolder)
     except LocalEntryNotFoundError as err:  # first: it is a subclass of EntryNotFoundError
         if required:
             raise _hub_error(name, filename, revision, err, cache_dir, local_files_only) from None
         return None
     except EntryNotFoundError:
         if required:
-            raise FileNotFoundError(f"the Hub repo {name!r} has no file {filename!r}") from None
+            where = f"{subfolder}/{filename}" if subfolder else filename
+            raise FileNotFoundError(f"the Hub repo {name!r} has no file {where!r}") from None
         return None
     except Exception as err:  # network, auth, bad revision: one clear message
         raise _hub_error(name, filename, revision, err, cache_dir, local_files_only) from None
 
 
 def resolve_weights(name_or_path: str | os.PathLike, *, revision=None, cache_dir=None,
-                    local_files_only: bool = False) -> Path:
+                    local_files_only: bool = False, subfolder: str = "") -> Path:
     """The weights file to read: a given file, or the first of ``WEIGHT_FILES`` present (safetensors first)."""
     path = Path(name_or_path)
     if path.is_file():
         return path
     for filename in WEIGHT_FILES:
         found = resolve_file(name_or_path, filename, revision=revision, cache_dir=cache_dir,
-                             local_files_only=local_files_only, required=False)
+                             local_files_only=local_files_only, required=False, subfolder=subfolder)
         if found is not None:
             return found
-    raise FileNotFoundError(f"found no weights in {str(name_or_path)!r}: looked for {', '.join(WEIGHT_FILES)}")
+    where = f"{str(name_or_path)!r}" + (f" (subfolder {subfolder!r})" if subfolder else "")
+    raise FileNotFoundError(f"found no weights in {where}: looked for {', '.join(WEIGHT_FILES)}")

@@ -25,10 +25,11 @@ class LoadReport:
     unexpected_keys: list[str] = field(default_factory=list)
     renamed_keys: dict[str, str] = field(default_factory=dict)
     ignored_keys: list[str] = field(default_factory=list)
+    mismatched_keys: list[str] = field(default_factory=list)  # wrong shape, newly initialised (ignore_mismatched_sizes)
 
     def as_dict(self) -> dict:
         return {"missing_keys": self.missing_keys, "unexpected_keys": self.unexpected_keys,
-                "mismatched_keys": [], "error_msgs": []}
+                "mismatched_keys": self.mismatched_keys, "error_msgs": []}
 
 
 def map_keys(state: dict[str, torch.Tensor], expected: dict[str, torch.Size], prefix: str = "bert"
@@ -58,9 +59,17 @@ def map_keys(state: dict[str, torch.Tensor], expected: dict[str, torch.Size], pr
     return out, report
 
 
-def check_shapes(state: dict[str, torch.Tensor], expected: dict[str, torch.Size], source: str) -> None:
-    """A tensor of the wrong shape is an error naming the key, both shapes and the file."""
-    for key, tensor in state.items():
-        if key in expected and tuple(tensor.shape) != tuple(expected[key]):
-            raise ValueError(f"shape mismatch for {key!r} in {source}: the checkpoint has {tuple(tensor.shape)}, "
-                             f"the model expects {tuple(expected[key])} (does config.json match the weights?)")
+def check_shapes(state: dict[str, torch.Tensor], expected: dict[str, torch.Size], source: str,
+                 ignore_mismatched_sizes: bool = False) -> list[str]:
+    """The keys whose tensor has the wrong shape, when ``ignore_mismatched_sizes`` (the caller initialises them anew,
+    as for a 3-label checkpoint fine-tuned with ``num_labels=42``); otherwise a ``RuntimeError`` (the reference's
+    type) naming the key, both shapes and the file."""
+    mismatched = sorted(k for k, t in state.items() if k in expected and tuple(t.shape) != tuple(expected[k]))
+    if mismatched and not ignore_mismatched_sizes:
+        key = mismatched[0]
+        raise RuntimeError(f"shape mismatch for {key!r} in {source}: the checkpoint has {tuple(state[key].shape)}, "
+                           f"the model expects {tuple(expected[key])} (does config.json match the weights?"
+                           + (f" {len(mismatched)} tensors differ." if len(mismatched) > 1 else "")
+                           + " To start those weights anew, e.g. a classifier with a different num_labels, pass "
+                           "ignore_mismatched_sizes=True)")
+    return mismatched

@@ -30,19 +30,40 @@ SAFE_WEIGHTS_NAME = "model.safetensors"
 WEIGHTS_NAME = "pytorch_model.bin"
 
 
-def as_torch_dtype(torch_dtype, config: BertConfig | None):
-    """None, a torch.dtype, a name ("bfloat16", "torch.float16") or "auto" (the config's saved dtype) -> torch.dtype."""
-    if torch_dtype is None:
+def as_torch_dtype(dtype, config: BertConfig | None, state: dict[str, torch.Tensor] | None = None):
+    """None, a torch.dtype, a name ("bfloat16", "torch.float16") or "auto" -> torch.dtype (or None).
+
+    "auto" is the dtype the checkpoint was saved in: the config's ``dtype`` (or the older ``torch_dtype``) when it
+    records one, else the dtype of the first floating-point tensor in the weights, as the reference decides.
+    """
+    if dtype is None:
         return None
-    if torch_dtype == "auto":
-        # the reference (4.57) writes the saved dtype as "dtype"; older versions wrote "torch_dtype"
-        torch_dtype = config.torch_dtype or getattr(config, "dtype", None) or "float32"
-    if isinstance(torch_dtype, str):
-        value = getattr(torch, torch_dtype.replace("torch.", ""), None)
+    if dtype == "auto":
+        dtype = getattr(config, "dtype", None) if config is not None else None
+        if dtype is None:
+            floating = (t.dtype for t in (state or {}).values() if t.is_floating_point())
+            dtype = next(floating, torch.float32)
+    if isinstance(dtype, str):
+        value = getattr(torch, dtype.replace("torch.", ""), None)
         if not isinstance(value, torch.dtype):
-            raise ValueError(f"unknown torch_dtype {torch_dtype!r}; use e.g. torch.float32, 'bfloat16' or 'auto'")
+            raise ValueError(f"unknown dtype {dtype!r}; use e.g. torch.float32, 'bfloat16' or 'auto'")
         return value
-    return torch_dtype
+    if not isinstance(dtype, torch.dtype):
+        raise ValueError(f"dtype must be a torch.dtype, its name or 'auto', got {dtype!r}")
+    return dtype
+
+
+def _refuse_meta_device() -> None:
+    """``with torch.device("meta"): from_pretrained(...)`` would build a model of empty tensors and silently drop
+    every loaded value (a meta tensor holds a shape, no numbers). The reference refuses it; so do we."""
+    if torch.empty(0).device.type == "meta":
+        raise RuntimeError("from_pretrained was called under a meta device (`with torch.device('meta')` or "
+                           "torch.set_default_device('meta')): meta tensors hold no values, so the loaded weights "
+                           "would be lost. Build an empty model with ModelClass(config) there instead, or load "
+                           "outside the meta context.")
+
+
+_WARNED_TORCH_DTYPE = []  # the deprecation of `torch_dtype` is logged once per process, as the reference does
 
 
 _BUILDING = threading.local()  # .skip_init is True while this thread builds a model to load weights into
@@ -95,21 +116,33 @@ def save_pretrained(model, save_directory: str | os.PathLike, safe_serialization
         seen[ptr] = name
         state[name] = tensor
     model.config.architectures = [type(model).__name__]
-    model.config.torch_dtype = str(model.dtype).replace("torch.", "")
+    model.config.dtype = str(model.dtype).removeprefix("torch.")
     filename = SAFE_WEIGHTS_NAME if safe_serialization else WEIGHTS_NAME
     weights.save_file(state, folder / filename, safe_serialization)
     model.config.save_pretrained(folder)
 
 
-def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args,
-                    config: BertConfig | None = None, revision: str | None = None,
-                    cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
-                    torch_dtype=None, attn_implementation: str | None = None,
+def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike | None, *model_args,
+                    config: BertConfig | None = None, state_dict: dict[str, torch.Tensor] | None = None,
+                    revision: str | None = None, cache_dir: str | os.PathLike | None = None,
+                    local_files_only: bool = False, subfolder: str = "", dtype=None, torch_dtype=None,
+                    attn_implementation: str | None = None, ignore_mismatched_sizes: bool = False,
                     output_loading_info: bool = False, **config_overrides):
-    """Build the model class ``cls`` from a local folder, a single weights file, or a Hub repo id."""
+    """Build the model class ``cls`` from a local folder, a single weights file, a Hub repo id, or (path
+    ``None``) from ``config`` and an in-memory ``state_dict``."""
+    _refuse_meta_device()
+    if torch_dtype is not None:
+        if not _WARNED_TORCH_DTYPE:
+            _WARNED_TORCH_DTYPE.append(True)
+            logger.warning("`torch_dtype` is deprecated! Use `dtype` instead!")
+        dtype = torch_dtype if dtype is None else dtype  # both given: `dtype` wins, as in the reference
     src = pretrained_model_name_or_path
     config_overrides.pop("from_tf", None)  # the reference's switch for TF checkpoints; minibert recognises them
-    opts = {"revision": revision, "cache_dir": cache_dir, "local_files_only": local_files_only}
+    if src is None and (config is None or state_dict is None):
+        raise OSError("from_pretrained(None, ...) loads weights from memory and needs both config= (a BertConfig) "
+                      "and state_dict= (the tensors); otherwise pass a folder, a weights file or a Hub repo id")
+    opts = {"revision": revision, "cache_dir": cache_dir, "local_files_only": local_files_only,
+            "subfolder": subfolder}
     # Keywords of the model's own constructor (``add_pooling_layer=False``) go to it, not into the config.
     init_params = inspect.signature(cls.__init__).parameters
     model_kwargs = {k: config_overrides.pop(k) for k in list(config_overrides) if k in init_params}
@@ -120,13 +153,18 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *mode
     if attn_implementation is not None:
         config.attn_implementation = attn_implementation
         config.validate()
-    tf = tf_checkpoint.find(src)  # an original Google (TensorFlow) checkpoint: read without TensorFlow
-    if tf is not None:
+    tf = tf_checkpoint.find(src) if src is not None and state_dict is None else None
+    if state_dict is not None:
+        state, source = dict(state_dict), "the state_dict passed to from_pretrained"
+    elif tf is not None:  # an original Google (TensorFlow) checkpoint: read without TensorFlow
         state, files = tf.state_dict()
+        source = ", ".join(str(f) for f in files)
     else:
         weights_path = hub.resolve_weights(src, **opts)
         state, files = weights.load_state_dict(
             weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
+        source = ", ".join(str(f) for f in files)
+    dtype = as_torch_dtype(dtype, config, state)
 
     # Build without random init (the checkpoint overwrites almost everything, so it would be wasted time).
     with _random_init_skipped():
@@ -134,7 +172,8 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *mode
 
     expected = {k: v.shape for k, v in model.state_dict().items()}
     state, report = keys.map_keys(state, expected, cls.base_model_prefix)
-    keys.check_shapes(state, expected, ", ".join(str(f) for f in files))
+    report.mismatched_keys = keys.check_shapes(state, expected, source, ignore_mismatched_sizes)
+    mismatched_shapes = {k: (tuple(state.pop(k).shape), tuple(expected[k])) for k in report.mismatched_keys}
     # A key the checkpoint lacks is not missing when its tensor is shared with one it has (the tied decoder).
     params = model.state_dict()
     loaded = {(t.data_ptr(), t.shape, t.dtype) for k, t in params.items() if k in state}
@@ -142,20 +181,27 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *mode
                            if (params[k].data_ptr(), params[k].shape, params[k].dtype) not in loaded
                            and not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_missing)]
     # Initialise first, then load: a module only partly in the checkpoint keeps the tensors it has.
-    model._init_missing(report.missing_keys)
+    model._init_missing(report.missing_keys + report.mismatched_keys)
     model.load_state_dict({k: v for k, v in state.items() if k in expected}, strict=False)
     report.unexpected_keys = [k for k in report.unexpected_keys
                               if not any(re.search(p, k) for p in cls._keys_to_ignore_on_load_unexpected)]
+    where = src if src is not None else "the given state_dict"
     if report.missing_keys:
         logger.warning("Some weights of %s were not initialized from the checkpoint at %s and are newly "
                        "initialized: %s. Train the model before using it for predictions.",
-                       cls.__name__, src, report.missing_keys)
+                       cls.__name__, where, report.missing_keys)
+    if mismatched_shapes:
+        logger.warning("Some weights of %s were not initialized from the checkpoint at %s and are newly "
+                       "initialized because the shapes did not match:\n%s\nTrain the model before using it for "
+                       "predictions.", cls.__name__, where,
+                       "\n".join(f"- {k}: found shape {a} in the checkpoint and {b} in the model instantiated"
+                                 for k, (a, b) in mismatched_shapes.items()))
     if report.unexpected_keys:
         logger.warning("Some weights of the checkpoint at %s were not used when initializing %s: %s "
                        "(expected when the checkpoint has heads this model does not).",
-                       src, cls.__name__, report.unexpected_keys)
-    dtype = as_torch_dtype(torch_dtype, config)
+                       where, cls.__name__, report.unexpected_keys)
     if dtype is not None:
         model = model.to(dtype)
+    config.dtype = model.dtype  # as the reference: the config says what the loaded weights are
     model.eval()  # like the reference: loaded models start in inference mode
     return (model, report.as_dict()) if output_loading_info else model

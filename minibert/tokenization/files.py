@@ -70,9 +70,11 @@ class FilesMixin:
         cache_dir=None,
         revision=None,
         local_files_only: bool = False,
+        subfolder: str = "",
         **kwargs,
     ):
-        """Load from a folder, a ``vocab.txt`` path, or a Hub repo id; ``kwargs`` override the saved settings.
+        """Load from a folder (or its ``subfolder``), a ``vocab.txt`` path, or a Hub repo id; ``kwargs`` override
+        the saved settings.
 
         An original Google checkpoint (its folder, prefix or ``.index``) reads the folder's ``vocab.txt``,
         lower-casing as the release's name says (``uncased_…`` / ``cased_…``) unless ``do_lower_case`` is given.
@@ -87,6 +89,7 @@ class FilesMixin:
                 cache_dir=cache_dir,
                 local_files_only=local_files_only,
                 required=required,
+                subfolder=subfolder,
             )
 
         from minibert.loading import tf_checkpoint
