@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # tokenization: text -> token ids
     "BertTokenizer": "minibert.tokenization",
+    "AddedToken": "minibert.tokenization",
     "BasicTokenizer": "minibert.tokenization",
     "WordpieceTokenizer": "minibert.tokenization",
     "BatchEncoding": "minibert.tokenization",
@@ -59,6 +60,24 @@ _EXPORTS = {
     "QuestionAnsweringModelOutput": "minibert.outputs",
     # one-line task pipelines (minibert/pipelines/)
     "pipeline": "minibert.pipelines",
+    # the Auto classes, for BERT checkpoints (minibert/auto.py)
+    "AutoConfig": "minibert.auto",
+    "AutoTokenizer": "minibert.auto",
+    "AutoModel": "minibert.auto",
+    "AutoModelForPreTraining": "minibert.auto",
+    "AutoModelForMaskedLM": "minibert.auto",
+    "AutoModelForNextSentencePrediction": "minibert.auto",
+    "AutoModelForSequenceClassification": "minibert.auto",
+    "AutoModelForMultipleChoice": "minibert.auto",
+    "AutoModelForTokenClassification": "minibert.auto",
+    "AutoModelForQuestionAnswering": "minibert.auto",
+    # learning-rate schedules under the reference's names (minibert/training/schedules.py)
+    "get_constant_schedule": "minibert.training.schedules",
+    "get_constant_schedule_with_warmup": "minibert.training.schedules",
+    "get_linear_schedule_with_warmup": "minibert.training.schedules",
+    "get_cosine_schedule_with_warmup": "minibert.training.schedules",
+    "get_cosine_with_hard_restarts_schedule_with_warmup": "minibert.training.schedules",
+    "get_polynomial_decay_schedule_with_warmup": "minibert.training.schedules",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

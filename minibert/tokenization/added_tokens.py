@@ -46,6 +46,25 @@ class AddedToken:
         return asdict(self)
 
 
+TOKEN_FIELDS = ("content", "single_word", "lstrip", "rstrip", "normalized", "special")
+
+
+def is_token(value: object) -> bool:
+    """An ``AddedToken``, ours or any object with the same fields (``tokenizers.AddedToken``, the reference's)."""
+    return isinstance(value, AddedToken) or all(hasattr(value, f) for f in TOKEN_FIELDS)
+
+
+def as_token(value: object) -> str | AddedToken:
+    """``value`` as a str or as our ``AddedToken``: another library's token is copied field by field (so it is
+    never changed behind its owner's back), anything else is a ``TypeError`` that says what is expected."""
+    if isinstance(value, (str, AddedToken)):
+        return value
+    if is_token(value):
+        return AddedToken(**{f: getattr(value, f) for f in TOKEN_FIELDS})
+    raise TypeError(f"token {value!r} is a {type(value).__module__}.{type(value).__name__}; expected a str or an "
+                    f"AddedToken (any object with the fields {', '.join(TOKEN_FIELDS)})")
+
+
 # A segment of text: (start, end, id of the added token, or None for ordinary text to tokenize). Only with
 # single_word tokens, ordinary text read across stripped whitespace comes as (start, end, None, parts): the
 # [start, end) parts to read joined.

@@ -17,11 +17,12 @@ dict. After warm-up, tokenizing is mostly ``str.split`` plus dictionary lookups.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Iterable
 
-from minibert.tokenization.added_tokens import AddedToken
+from minibert.tokenization.added_tokens import AddedToken, as_token
 from minibert.tokenization.basic import BasicTokenizer
 from minibert.tokenization.encoding import EncodingMixin
 from minibert.tokenization.files import FilesMixin
@@ -96,7 +97,30 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
         added_tokens_decoder: dict[int, AddedToken] | None = None,
         padding_side: str | None = None,
         truncation_side: str | None = None,
+        **kwargs,
     ):
+        # Every argument is kept in ``init_kwargs`` and written back by ``save_pretrained``, including keywords
+        # minibert does not use (``verbose``, a library's own settings), as the reference does. A keyword named
+        # like a method (``encode=...``) would shadow it when the file is read back: refused, as there.
+        for key in kwargs:
+            if callable(getattr(self, key, None)):
+                raise AttributeError(f"{key} conflicts with the method {key} in {type(self).__name__}")
+        self.init_inputs: tuple = ()
+        self.init_kwargs = copy.deepcopy(dict(
+            do_lower_case=do_lower_case, do_basic_tokenize=do_basic_tokenize, never_split=never_split,
+            unk_token=unk_token, sep_token=sep_token, pad_token=pad_token, cls_token=cls_token, mask_token=mask_token,
+            tokenize_chinese_chars=tokenize_chinese_chars, strip_accents=strip_accents,
+            clean_up_tokenization_spaces=clean_up_tokenization_spaces,
+            **{k: v for k, v in (("model_max_length", model_max_length), ("padding_side", padding_side),
+                                 ("truncation_side", truncation_side),
+                                 ("additional_special_tokens", additional_special_tokens),
+                                 ("added_tokens_decoder", added_tokens_decoder)) if v is not None},
+            **kwargs))
+        self.verbose = bool(kwargs.get("verbose", False))
+        self.name_or_path = str(kwargs.get("name_or_path", ""))
+        for name in ("bos_token", "eos_token"):  # BERT has neither, but a config may set them
+            if kwargs.get(name) is not None:
+                setattr(self, name, str(as_token(kwargs[name])))
         self.vocab = load_vocab(vocab_file)
         if str(unk_token) not in self.vocab:
             raise ValueError(f"the vocabulary {str(vocab_file)!r} has no unknown token {str(unk_token)!r}")
@@ -118,6 +142,12 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
             self.add_special_tokens({"additional_special_tokens": list(additional_special_tokens)})
 
     # -- sizes and lookups ------------------------------------------------------------------------
+    @property
+    def is_fast(self) -> bool:
+        """bool: False. This is the pure-Python tokenizer, like the reference's ``BertTokenizer`` (the Rust one is
+        ``BertTokenizerFast``); they give the same tokens."""
+        return False
+
     @property
     def do_lower_case(self) -> bool:
         """bool: whether text is lowercased (only meaningful with the BasicTokenizer, as in the reference)."""

@@ -23,7 +23,11 @@ CONFIG_FILE = "tokenizer_config.json"
 SPECIAL_TOKENS_FILE = "special_tokens_map.json"
 ADDED_TOKENS_FILE = "added_tokens.json"
 
-# Constructor arguments a config file may set; anything else in it (tokenizer_class, name_or_path, ...) is ignored.
+# Keys of tokenizer_config.json that are facts about the file, not constructor arguments. Every other key goes
+# to the constructor: ours below are used, the rest (a library's own settings) kept in init_kwargs and saved back.
+_FILE_KEYS = ("tokenizer_class", "added_tokens_decoder", "name_or_path", "auto_map", "processor_class",
+              "tokenizer_file", "vocab_file", "init_inputs")
+# The constructor arguments minibert uses.
 _INIT_KEYS = (
     "do_lower_case",
     "do_basic_tokenize",
@@ -40,6 +44,8 @@ _INIT_KEYS = (
     "additional_special_tokens",
     "padding_side",
     "truncation_side",
+    "bos_token",
+    "eos_token",
 )
 
 
@@ -104,7 +110,8 @@ class FilesMixin:
         if tf is not None and not config and tf_checkpoint.lower_case_from_name(tf.folder) is not None:
             # Google's folders carry no tokenizer settings; the release's name says whether it lower-cases
             config["do_lower_case"] = tf_checkpoint.lower_case_from_name(tf.folder)
-        settings = {key: _token_text(config[key]) for key in _INIT_KEYS if key in config}
+        settings = {key: _token_text(value) if key in _INIT_KEYS else value
+                    for key, value in config.items() if key not in _FILE_KEYS}
         settings.update(
             {k: _token_text(v) for k, v in _read_json(find(SPECIAL_TOKENS_FILE)).items() if k in _INIT_KEYS}
         )
@@ -142,6 +149,10 @@ class FilesMixin:
             **self.special_tokens_map,
             "added_tokens_decoder": {str(i): t.to_dict() for i, t in self.added_tokens_decoder.items()},
         }
+        # Keywords minibert does not use, given to the constructor or read from a config file: kept, as the
+        # reference keeps them, so that another library reading this folder finds its settings again.
+        config.update({k: v for k, v in self.init_kwargs.items() if k not in config and k not in _INIT_KEYS
+                       and k not in _FILE_KEYS and k not in ("additional_special_tokens",)})
         config_path = folder / CONFIG_FILE
         config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         special_path = folder / SPECIAL_TOKENS_FILE

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from minibert.tokenization.added_tokens import AddedToken, AddedTokenMatcher
+from minibert.tokenization.added_tokens import AddedToken, AddedTokenMatcher, as_token, is_token
 
 SPECIAL_TOKEN_NAMES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 
@@ -20,8 +20,12 @@ def _make_id_property(name: str) -> property:
         token = getattr(self, name)
         return None if token is None else self.convert_tokens_to_ids(token)
 
-    getter.__doc__ = f"int | None: the id of ``{name}``."
-    return property(getter)
+    def setter(self, index: int | None) -> None:
+        # As the reference: the token becomes whatever the vocabulary holds at that id (None unsets it).
+        setattr(self, name, None if index is None else self.convert_ids_to_tokens(index))
+
+    getter.__doc__ = f"int | None: the id of ``{name}`` (settable: ``tokenizer.{name}_id = 5``)."
+    return property(getter, setter)
 
 
 class SpecialTokensMixin:
@@ -41,7 +45,8 @@ class SpecialTokensMixin:
         self._added: AddedTokenMatcher = AddedTokenMatcher()
         self._added_decoder: dict[int, AddedToken] = {}
         for index, token in sorted((added_tokens or {}).items()):
-            self._register(token, index)
+            token = as_token(token)
+            self._register(AddedToken(token, special=True) if isinstance(token, str) else token, index)
         self._add([t for t in self.all_special_tokens if t not in self._added.tokens], special=True)
 
     # -- attributes -------------------------------------------------------------------------------
@@ -52,6 +57,15 @@ class SpecialTokensMixin:
     pad_token_id = _make_id_property("pad_token")
     cls_token_id = _make_id_property("cls_token")
     mask_token_id = _make_id_property("mask_token")
+
+    @property
+    def additional_special_tokens_ids(self) -> list[int]:
+        """list[int]: the ids of ``additional_special_tokens`` (settable, like the single ids)."""
+        return self.convert_tokens_to_ids(list(self.additional_special_tokens))
+
+    @additional_special_tokens_ids.setter
+    def additional_special_tokens_ids(self, ids: Iterable[int]) -> None:
+        self.additional_special_tokens = [self.convert_ids_to_tokens(i) for i in ids]
 
     @property
     def special_tokens_map(self) -> dict[str, str | list[str]]:
@@ -91,20 +105,30 @@ class SpecialTokensMixin:
         self, new_tokens: str | AddedToken | Iterable[str | AddedToken], special_tokens: bool = False
     ) -> int:
         """Add tokens that will never be split; returns how many were new to the vocabulary (``int``)."""
-        if isinstance(new_tokens, (str, AddedToken)):
+        if isinstance(new_tokens, str) or is_token(new_tokens):
             new_tokens = [new_tokens]
         return self._add(list(new_tokens), special=special_tokens)
 
-    def add_special_tokens(self, special_tokens_dict: dict[str, str | AddedToken | list]) -> int:
+    def add_special_tokens(self, special_tokens_dict: dict[str, str | AddedToken | list],
+                           replace_additional_special_tokens: bool = True) -> int:
         """Set special tokens, e.g. ``{"cls_token": "<s>", "additional_special_tokens": ["<x>"]}``.
 
-        Returns the number of tokens that were new to the vocabulary (``int``).
+        ``additional_special_tokens`` replaces the current list (``replace_additional_special_tokens=True``, the
+        reference's default) or extends it (False); replaced tokens stay in the vocabulary and are still never
+        split, only no longer listed. Returns the number of tokens that were new to the vocabulary (``int``).
         """
         added: list[str | AddedToken] = []
         for name, value in special_tokens_dict.items():
             if name == "additional_special_tokens":
-                values = [str(v) for v in value]
-                self.additional_special_tokens = list(dict.fromkeys(self.additional_special_tokens + values))
+                value = [as_token(v) for v in value]
+                new = [str(v) for v in value]
+                if not replace_additional_special_tokens:
+                    new = [t for t in new if t not in self.additional_special_tokens]
+                    value = [v for v in value if str(v) in new]
+                if replace_additional_special_tokens and new:
+                    self.additional_special_tokens = list(dict.fromkeys(new))
+                else:
+                    self.additional_special_tokens = list(dict.fromkeys(self.additional_special_tokens + new))
                 added += list(value)
             elif name in SPECIAL_TOKEN_NAMES:
                 setattr(self, name, str(value))
@@ -118,8 +142,7 @@ class SpecialTokensMixin:
         next_id = len(full_vocab)
         count = 0
         for token in tokens:
-            if not isinstance(token, (str, AddedToken)):
-                raise TypeError(f"token {token!r} is not a str or AddedToken but a {type(token).__name__}")
+            token = as_token(token)  # a str, or an AddedToken (also the reference's, copied into ours)
             if str(token) == "" or (isinstance(token, str) and token in self._added.tokens):
                 continue
             if isinstance(token, str):

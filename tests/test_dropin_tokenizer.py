@@ -1,0 +1,103 @@
+"""The tokenizer's construction and special-token API as the reference's: unknown keywords kept in
+``init_kwargs`` and saved, ``is_fast`` / ``init_inputs``, settable special-token ids,
+``add_special_tokens(..., replace_additional_special_tokens=...)``, and the reference's own ``AddedToken``
+objects accepted. Each call is made on both libraries.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import tokenizers
+import transformers
+
+import minibert
+
+TEXT = "Hello <a> world <b>, and <c> then <d>!"
+
+
+def both(vocab_file, **kwargs):
+    return minibert.BertTokenizer(str(vocab_file), **kwargs), transformers.BertTokenizer(str(vocab_file), **kwargs)
+
+
+def test_unknown_keywords_are_kept_saved_and_read_back(vocab_file, tmp_path):
+    ours, theirs = both(vocab_file, some_unknown_kwarg=5, verbose=False)
+    assert ours.init_kwargs == theirs.init_kwargs
+    assert ours.init_kwargs["some_unknown_kwarg"] == 5 and ours.verbose is theirs.verbose is False
+    assert ours.is_fast is theirs.is_fast is False and ours.init_inputs == theirs.init_inputs == ()
+    for tok, name in ((ours, "ours"), (theirs, "theirs")):
+        tok.save_pretrained(tmp_path / name)
+        saved = json.loads((tmp_path / name / "tokenizer_config.json").read_text())
+        assert saved["some_unknown_kwarg"] == 5 and saved["verbose"] is False, name
+    # each library reads the other's folder and keeps the keyword
+    for lib, name in ((minibert, "theirs"), (transformers, "ours"), (minibert, "ours")):
+        again = lib.BertTokenizer.from_pretrained(tmp_path / name)
+        assert again.init_kwargs["some_unknown_kwarg"] == 5, (lib.__name__, name)
+        assert again("Hello world")["input_ids"] == theirs("Hello world")["input_ids"]
+
+
+def test_a_keyword_named_like_a_method_is_refused_as_by_the_reference(vocab_file):
+    messages = []
+    for lib in (minibert, transformers):
+        with pytest.raises(AttributeError) as err:
+            lib.BertTokenizer(str(vocab_file), encode=3)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] == "encode conflicts with the method encode in BertTokenizer"
+
+
+def test_special_token_ids_are_settable(vocab_file, tmp_path):
+    ours, theirs = both(vocab_file)
+    for tok in (ours, theirs):
+        tok.bos_token_id = 5
+        tok.eos_token = "[SEP]"
+        tok.add_special_tokens({"additional_special_tokens": ["<a>", "<b>"]})
+    assert ours.bos_token == theirs.bos_token == "[unused4]" and ours.bos_token_id == theirs.bos_token_id == 5
+    assert ours.eos_token_id == theirs.eos_token_id == 102
+    assert ours.additional_special_tokens_ids == theirs.additional_special_tokens_ids == [30522, 30523]
+    for tok in (ours, theirs):
+        tok.additional_special_tokens_ids = [100, 101]
+        tok.mask_token_id = None
+    assert ours.additional_special_tokens == theirs.additional_special_tokens == ["[UNK]", "[CLS]"]
+    assert ours.mask_token is theirs.mask_token is None
+    for tok, name in ((ours, "ours"), (theirs, "theirs")):
+        tok.save_pretrained(tmp_path / name)
+    for name in ("ours", "theirs"):
+        assert minibert.BertTokenizer.from_pretrained(tmp_path / name).bos_token == "[unused4]", name
+        assert transformers.BertTokenizer.from_pretrained(tmp_path / name).bos_token == "[unused4]", name
+
+
+@pytest.mark.parametrize("replace", [True, False, None])
+def test_add_special_tokens_replace_or_extend(vocab_file, replace):
+    ours, theirs = both(vocab_file)
+    kwargs = {} if replace is None else {"replace_additional_special_tokens": replace}
+    for step in (["<a>", "<b>"], ["<c>", "<a>"], ["<d>"]):
+        counts = [tok.add_special_tokens({"additional_special_tokens": step}, **kwargs) for tok in (ours, theirs)]
+        assert counts[0] == counts[1], step
+        assert ours.additional_special_tokens == theirs.additional_special_tokens, step
+        assert ours.additional_special_tokens_ids == theirs.additional_special_tokens_ids, step
+        assert ours.tokenize(TEXT) == theirs.tokenize(TEXT), step  # replaced tokens still are never split
+        assert ours(TEXT)["input_ids"] == theirs(TEXT)["input_ids"]
+        assert ours.decode(ours(TEXT)["input_ids"], skip_special_tokens=True) == \
+            theirs.decode(theirs(TEXT)["input_ids"], skip_special_tokens=True), step
+
+
+def test_added_token_is_exported_and_the_reference_token_is_accepted(vocab_file):
+    assert minibert.AddedToken is minibert.tokenization.AddedToken
+    ours, theirs = both(vocab_file)
+    for tok in (ours, theirs):
+        assert tok.add_tokens(tokenizers.AddedToken("<x>", lstrip=True)) == 1
+        assert tok.add_tokens([tokenizers.AddedToken("<y>", rstrip=True), "<z>"]) == 2
+        tok.add_special_tokens({"cls_token": tokenizers.AddedToken("<cls>", special=True),
+                                "additional_special_tokens": [tokenizers.AddedToken("<w>", single_word=True)]})
+    text = "a   <x>  b <y>   c<w> <w> d <z> <cls>"
+    assert ours.tokenize(text) == theirs.tokenize(text)
+    assert ours(text)["input_ids"] == theirs(text)["input_ids"]
+    assert ours.cls_token == theirs.cls_token == "<cls>"
+    assert {i: str(t) for i, t in ours.added_tokens_decoder.items()} == \
+        {i: str(t) for i, t in theirs.added_tokens_decoder.items()}
+    original = tokenizers.AddedToken("<v>")
+    ours.add_tokens(original, special_tokens=True)
+    assert original.special is False  # copied, not changed behind its owner's back
+    with pytest.raises(TypeError, match="is a builtins.int; expected a str or an AddedToken"):
+        ours.add_tokens([3])
