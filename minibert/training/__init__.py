@@ -4,3 +4,17 @@ data.py (read text/JSONL/CSV, pad batches) -> masking.py (MLM targets) / nsp.py 
 optim.py (AdamW parameter groups) -> schedules.py (warm-up and decay) -> trainer.py (the loop, with
 checkpoint.py for crash-safe resume and distributed.py for torchrun) -> metrics.py (evaluation).
 """
+
+from minibert.training.schedules import (  # the reference's names, importable from here
+    get_constant_schedule,
+    get_constant_schedule_with_warmup,
+    get_cosine_schedule_with_warmup,
+    get_cosine_with_hard_restarts_schedule_with_warmup,
+    get_linear_schedule_with_warmup,
+    get_polynomial_decay_schedule_with_warmup,
+    get_scheduler,
+)
+
+__all__ = ["get_constant_schedule", "get_constant_schedule_with_warmup", "get_cosine_schedule_with_warmup",
+           "get_cosine_with_hard_restarts_schedule_with_warmup", "get_linear_schedule_with_warmup",
+           "get_polynomial_decay_schedule_with_warmup", "get_scheduler"]

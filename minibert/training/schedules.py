@@ -113,3 +113,48 @@ def get_scheduler(
             raise ValueError(f"polynomial schedule: lr_end ({lr_end}) must be below the optimizer's lr ({lr_init})")
         fn = functools.partial(_polynomial, **steps, lr_init=lr_init, lr_end=lr_end, power=power)
     return LambdaLR(optimizer, fn, last_epoch=last_epoch)
+
+
+# The reference's function for each schedule, with its signature: fine-tuning code calls them by name.
+def get_constant_schedule(optimizer: Optimizer, last_epoch: int = -1) -> LambdaLR:
+    """The optimizer's learning rate at every step."""
+    return get_scheduler("constant", optimizer, last_epoch=last_epoch)
+
+
+def get_constant_schedule_with_warmup(optimizer: Optimizer, num_warmup_steps: int, last_epoch: int = -1) -> LambdaLR:
+    """0 -> lr linearly over ``num_warmup_steps``, then constant."""
+    return get_scheduler("constant_with_warmup", optimizer, num_warmup_steps, last_epoch=last_epoch)
+
+
+def get_linear_schedule_with_warmup(optimizer: Optimizer, num_warmup_steps: int, num_training_steps: int,
+                                    last_epoch: int = -1) -> LambdaLR:
+    """BERT's schedule: 0 -> lr over ``num_warmup_steps``, then linearly to 0 at ``num_training_steps``."""
+    return get_scheduler("linear", optimizer, num_warmup_steps, num_training_steps, last_epoch=last_epoch)
+
+
+def get_cosine_schedule_with_warmup(optimizer: Optimizer, num_warmup_steps: int, num_training_steps: int,
+                                    num_cycles: float = 0.5, last_epoch: int = -1) -> LambdaLR:
+    """Warm-up, then a cosine from lr to 0 (``num_cycles`` periods; 0.5 = one half-period)."""
+    return get_scheduler("cosine", optimizer, num_warmup_steps, num_training_steps, num_cycles=num_cycles,
+                         last_epoch=last_epoch)
+
+
+def get_cosine_with_hard_restarts_schedule_with_warmup(optimizer: Optimizer, num_warmup_steps: int,
+                                                       num_training_steps: int, num_cycles: int = 1,
+                                                       last_epoch: int = -1) -> LambdaLR:
+    """Warm-up, then ``num_cycles`` cosine decays from lr to 0, each restarting at lr."""
+    return get_scheduler("cosine_with_restarts", optimizer, num_warmup_steps, num_training_steps,
+                         num_cycles=num_cycles, last_epoch=last_epoch)
+
+
+def get_polynomial_decay_schedule_with_warmup(optimizer: Optimizer, num_warmup_steps: int, num_training_steps: int,
+                                              lr_end: float = 1e-7, power: float = 1.0,
+                                              last_epoch: int = -1) -> LambdaLR:
+    """Warm-up, then (1 - progress)^power from the optimizer's lr down to ``lr_end``."""
+    return get_scheduler("polynomial", optimizer, num_warmup_steps, num_training_steps, lr_end=lr_end, power=power,
+                         last_epoch=last_epoch)
+
+
+SCHEDULE_FUNCTIONS = ("get_constant_schedule", "get_constant_schedule_with_warmup", "get_linear_schedule_with_warmup",
+                      "get_cosine_schedule_with_warmup", "get_cosine_with_hard_restarts_schedule_with_warmup",
+                      "get_polynomial_decay_schedule_with_warmup")
