@@ -22,6 +22,7 @@
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
 # environment variable MINIBERT_DEVICE=cpu (or cuda) before starting Jupyter, or edit the line below.
 %matplotlib inline
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -29,6 +30,9 @@ from pathlib import Path
 import torch
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm's note about Jupyter widgets
+# The checkpoints keep their pre-training heads; loading the bare encoder notes them as "not used" on stderr
+# (explained in notebook 01). Only that note is hidden: missing weights are still reported.
+logging.getLogger("minibert").addFilter(lambda record: "were not used" not in record.getMessage())
 
 DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
 # The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
