@@ -77,3 +77,22 @@ def test_sigkill_mid_save_leaves_previous_checkpoint_intact(tmp_path):
     leftovers = [p.name for p in folder.iterdir() if p.name not in ("config.json", "model.safetensors")]
     # The half-written temporary file may remain (it is hidden and never read); nothing else may appear.
     assert all(name.startswith(".model.safetensors.") and name.endswith(".tmp") for name in leftovers), leftovers
+
+
+def test_atomic_writes_keep_ordinary_file_permissions(tmp_path):
+    """The temporary file is private (0o600); the saved file must not be: new files get 0o666 less the umask,
+    a replaced file keeps its own mode."""
+    from minibert.loading.atomic import atomic_write_bytes
+
+    umask = os.umask(0o022)
+    try:
+        new = tmp_path / "new.bin"
+        atomic_write_bytes(new, b"x")
+        assert new.stat().st_mode & 0o777 == 0o644
+        shared = tmp_path / "shared.bin"
+        shared.write_bytes(b"old")
+        shared.chmod(0o640)
+        atomic_write_bytes(shared, b"new")
+        assert shared.read_bytes() == b"new" and shared.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)

@@ -27,6 +27,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _final_mode(path: Path) -> int:
+    """The permissions the file should end with: those of the file it replaces, else what ``open`` would
+    give a new file (0o666 less the umask). mkstemp makes its file 0o600, private to the writer, and the
+    rename would keep that: a saved checkpoint or page would be unreadable to everyone else."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only portable way to read the umask is to set it and put it back
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` to produce the file, then move it into place atomically."""
     path = Path(path)
@@ -35,6 +47,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, _final_mode(path))
         with open(tmp, "rb+") as f:  # make sure the bytes are on disk before the rename makes them visible
             os.fsync(f.fileno())
         os.replace(tmp, path)
