@@ -34,6 +34,10 @@ _EXPORTS = {
     "BertPooler": "minibert.pooler",
     "BertPreTrainedModel": "minibert.pretrained",
     "BertModel": "minibert.model",
+    # the decoder's key/value cache and greedy decoding
+    "DynamicCache": "minibert.cache",
+    "EncoderDecoderCache": "minibert.cache",
+    "greedy_generate": "minibert.generation",
     # task heads (minibert/heads/)
     "BertPredictionHeadTransform": "minibert.heads.lm_head",
     "BertLMPredictionHead": "minibert.heads.lm_head",
@@ -47,6 +51,7 @@ _EXPORTS = {
     "BertForMultipleChoice": "minibert.heads.multiple_choice",
     "BertForTokenClassification": "minibert.heads.token_classification",
     "BertForQuestionAnswering": "minibert.heads.question_answering",
+    "BertLMHeadModel": "minibert.heads.causal_lm",
     # outputs
     "ModelOutput": "minibert.outputs",
     "BaseModelOutput": "minibert.outputs",
@@ -58,6 +63,9 @@ _EXPORTS = {
     "MultipleChoiceModelOutput": "minibert.outputs",
     "TokenClassifierOutput": "minibert.outputs",
     "QuestionAnsweringModelOutput": "minibert.outputs",
+    "BaseModelOutputWithPastAndCrossAttentions": "minibert.outputs",
+    "BaseModelOutputWithPoolingAndCrossAttentions": "minibert.outputs",
+    "CausalLMOutputWithCrossAttentions": "minibert.outputs",
     # one-line task pipelines (minibert/pipelines/)
     "pipeline": "minibert.pipelines",
     # the Auto classes, for BERT checkpoints (minibert/auto.py)

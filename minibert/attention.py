@@ -5,9 +5,15 @@ Scaled dot-product attention (Vaswani et al., 2017, "Attention Is All You Need",
 $$\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\left(\frac{Q K^\top}{\sqrt{d}} + M\right) V$$
 
 with Q, K, V linear projections of the same hidden states (hence *self*-attention), d the per-head size
-and M the additive padding mask (minibert/masks.py). The √d keeps the dot products' variance near 1 as d
+and M the additive mask (minibert/masks.py): padding for an encoder, padding and the future for a decoder.
+The √d keeps the dot products' variance near 1 as d
 grows, so the softmax does not saturate. H heads each attend in their own d = C / H dimensional
 subspace; their outputs are concatenated back to C and mixed by one more linear layer (`BertSelfOutput`).
+
+The same module serves a decoder in two more ways (Vaswani et al., §3.2.3): as *cross*-attention, the queries
+come from the decoder and K, V from the encoder's output, so each target token reads the source sentence;
+and with a key/value cache (minibert/cache.py), K and V of tokens decoded earlier are kept, not recomputed,
+and the new queries attend over them too. Only where K and V come from changes; the formula is the same.
 
 Two ways to compute it, chosen by ``config.attn_implementation``:
 * ``"eager"`` writes the formula out, step by step: the lesson, and the only path that can return the
@@ -32,12 +38,15 @@ from minibert.unpadding import padding_layout
 class BertSelfAttention(nn.Module):
     """Q/K/V projections, per-head attention, heads merged back.
 
-    Input (B, T, C) hidden states and an additive mask broadcastable to (B, H, T, T); output the context
-    vectors (B, T, H·d) and, on the eager path, the attention probabilities (B, H, T, T).
+    Input (B, T, C) hidden states and an additive mask broadcastable to (B, H, T, T_k); output the context
+    vectors (B, T, H·d) and, on the eager path, the attention probabilities (B, H, T, T_k). T_k = T for an
+    encoder; T_past + T with a cache; the encoder's length S for cross-attention.
     """
 
-    def __init__(self, config: BertConfig):
+    def __init__(self, config: BertConfig, layer_idx: int | None = None, is_cross_attention: bool = False):
         super().__init__()
+        self.layer_idx = layer_idx  # which entry of a key/value cache is this layer's
+        self.is_cross_attention = is_cross_attention  # K, V from encoder_hidden_states instead
         self.num_attention_heads = config.num_attention_heads  # H (shrinks when heads are pruned)
         self.attention_head_size = config.hidden_size // config.num_attention_heads  # d
         self.all_head_size = self.num_attention_heads * self.attention_head_size  # H·d
@@ -46,7 +55,8 @@ class BertSelfAttention(nn.Module):
         self.value = nn.Linear(config.hidden_size, self.all_head_size)
         self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
         self.attn_implementation = config.attn_implementation
-        self.position_embedding_type = config.position_embedding_type
+        # Cross-attention has no relative positions: query i and encoder token j are not in one sequence.
+        self.position_embedding_type = "absolute" if is_cross_attention else config.position_embedding_type
         if self.position_embedding_type != "absolute":
             # Relative positions (Shaw et al., 2018; Huang et al., 2020, "Improve Transformer Models with
             # Better Relative Position Embeddings", method 3/4): one learned d-vector per distance
@@ -66,16 +76,43 @@ class BertSelfAttention(nn.Module):
         B, H, T, d = x.shape
         return x.transpose(1, 2).reshape(B, T, H * d)
 
+    def keys_and_values(self, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None,
+                        past_key_values, pad) -> tuple[torch.Tensor, torch.Tensor]:
+        """K and V, each (B, H, T_k, d): projected from this step's input, joined to what the cache kept.
+
+        ``pad`` re-pads unpadded rows (minibert/unpadding.py; an encoder-only path) and is the identity otherwise.
+        """
+        if self.is_cross_attention:
+            cross = getattr(past_key_values, "cross_attention_cache", None)
+            if cross is not None and past_key_values.is_updated.get(self.layer_idx):
+                # The encoder states do not change while decoding: their K and V were computed at the first step.
+                return cross[self.layer_idx]
+            k = self.split_heads(self.key(encoder_hidden_states))  # (B, H, S, d)
+            v = self.split_heads(self.value(encoder_hidden_states))
+            if cross is not None:
+                cross.update(k, v, self.layer_idx)
+                past_key_values.is_updated[self.layer_idx] = True
+            return k, v
+        k = self.split_heads(pad(self.key(hidden_states)))  # (B, H, T, d)
+        v = self.split_heads(pad(self.value(hidden_states)))
+        if past_key_values is not None:
+            # Append this step's K, V to the earlier tokens' (the cache grows in place): (B, H, T_past + T, d).
+            cache = getattr(past_key_values, "self_attention_cache", past_key_values)
+            k, v = cache.update(k, v, self.layer_idx)
+        return k, v
+
     def relative_position_scores(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-        """Extra scores from the distance between query i and key j, (B, H, T, T)."""
-        T, P = q.shape[2], self.max_position_embeddings
-        if T > P:
+        """Extra scores from the distance between query i and key j, (B, H, T, T_k)."""
+        T, T_k, P = q.shape[2], k.shape[2], self.max_position_embeddings
+        if T_k > P:
             # The table holds distances -(P-1) .. P-1 only; a longer sequence would index past it.
-            raise ValueError(f"sequence length {T} is longer than max_position_embeddings={P}: relative position "
+            raise ValueError(f"sequence length {T_k} is longer than max_position_embeddings={P}: relative position "
                              f"embeddings cover distances up to {P - 1} only; truncate the input to {P} tokens")
-        pos = torch.arange(T, device=q.device)
-        distance = pos[:, None] - pos[None, :]  # (T, T): i - j
-        r = self.distance_embedding(distance + self.max_position_embeddings - 1).to(q.dtype)  # (T, T, d)
+        # With a cache the T queries are the *last* T of the T_k positions: query i stands at T_k - T + i.
+        pos_q = torch.arange(T_k - T, T_k, device=q.device)
+        pos_k = torch.arange(T_k, device=q.device)
+        distance = pos_q[:, None] - pos_k[None, :]  # (T, T_k): i - j
+        r = self.distance_embedding(distance + self.max_position_embeddings - 1).to(q.dtype)  # (T, T_k, d)
         # relative_key: the query looks at "how far away": q_i · r_ij.
         scores = torch.einsum("bhid,ijd->bhij", q, r)
         if self.position_embedding_type == "relative_key_query":
@@ -86,9 +123,11 @@ class BertSelfAttention(nn.Module):
     def forward(
         self,
         hidden_states: torch.Tensor,  # (B, T, C)
-        attention_mask: torch.Tensor | None = None,  # additive, broadcastable to (B, H, T, T)
-        head_mask: torch.Tensor | None = None,  # (1, H, 1, 1) or broadcastable to (B, H, T, T)
+        attention_mask: torch.Tensor | None = None,  # additive, broadcastable to (B, H, T, T_k)
+        head_mask: torch.Tensor | None = None,  # (1, H, 1, 1) or broadcastable to (B, H, T, T_k)
         output_attentions: bool = False,
+        encoder_hidden_states: torch.Tensor | None = None,  # (B, S, C), cross-attention only
+        past_key_values=None,  # a cache (minibert/cache.py), updated in place
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         # With unpadded inputs (minibert/unpadding.py) hidden states come as (1, N, C) real rows: pad puts the
         # projected rows back in their (B, T) places for attention, unpad takes the context rows out again.
@@ -102,8 +141,7 @@ class BertSelfAttention(nn.Module):
             raise ValueError(f"head_mask gives {head_mask.shape[1]} heads but this layer has "
                              f"{self.num_attention_heads} (pruned heads are gone: mask only the remaining ones)")
         q = self.split_heads(pad(self.query(hidden_states)))  # (B, H, T, d)
-        k = self.split_heads(pad(self.key(hidden_states)))  # (B, H, T, d)
-        v = self.split_heads(pad(self.value(hidden_states)))  # (B, H, T, d)
+        k, v = self.keys_and_values(hidden_states, encoder_hidden_states, past_key_values, pad)  # (B, H, T_k, d)
 
         needs_eager = output_attentions or head_mask is not None or self.position_embedding_type != "absolute"
         if self.attn_implementation == "sdpa" and not needs_eager:
@@ -112,17 +150,17 @@ class BertSelfAttention(nn.Module):
                 q, k, v, attn_mask=attention_mask, dropout_p=self.dropout.p if self.training else 0.0)
             return unpad(self.merge_heads(context)), None
 
-        scores = torch.matmul(q, k.transpose(-1, -2))  # (B, H, T, T): how much query i matches key j
+        scores = torch.matmul(q, k.transpose(-1, -2))  # (B, H, T, T_k): how much query i matches key j
         if self.position_embedding_type != "absolute":
             scores = scores + self.relative_position_scores(q, k)  # added before the scaling
         scores = scores / math.sqrt(self.attention_head_size)
         if attention_mask is not None:
-            scores = scores + attention_mask  # padding keys get the dtype's minimum
+            scores = scores + attention_mask  # padding (and, in a decoder, future) keys get the dtype's minimum
             if scores.dtype == torch.float16:
                 # fp16 tops out at 65504: a negative score plus min(fp16) overflows to -inf, and a row of
                 # -inf is NaN after softmax. Clamp back to the finite minimum (bf16/fp32 have the range).
                 scores = scores.clamp(min=torch.finfo(scores.dtype).min)
-        probs = torch.softmax(scores, dim=-1)  # (B, H, T, T), each row sums to 1
+        probs = torch.softmax(scores, dim=-1)  # (B, H, T, T_k), each row sums to 1
         # Dropout on the probabilities drops whole keys at random for a query (as in the Transformer).
         probs = self.dropout(probs)
         if head_mask is not None:
@@ -150,14 +188,14 @@ class BertSelfOutput(nn.Module):
 
 
 class BertAttention(nn.Module):
-    """Self-attention plus its output sublayer, and head pruning.
+    """Self-attention (or cross-attention) plus its output sublayer, and head pruning.
 
-    (B, T, C) → ((B, T, C), probabilities (B, H, T, T) or None).
+    (B, T, C) → ((B, T, C), probabilities (B, H, T, T_k) or None).
     """
 
-    def __init__(self, config: BertConfig):
+    def __init__(self, config: BertConfig, layer_idx: int | None = None, is_cross_attention: bool = False):
         super().__init__()
-        self.self = BertSelfAttention(config)
+        self.self = BertSelfAttention(config, layer_idx, is_cross_attention)
         self.output = BertSelfOutput(config)
         self.pruned_heads: set[int] = set()  # in the *original* numbering, across repeated calls
 
@@ -176,6 +214,8 @@ class BertAttention(nn.Module):
         attn.all_head_size = attn.num_attention_heads * attn.attention_head_size
         self.pruned_heads |= heads
 
-    def forward(self, hidden_states, attention_mask=None, head_mask=None, output_attentions=False):
-        context, probs = self.self(hidden_states, attention_mask, head_mask, output_attentions)
+    def forward(self, hidden_states, attention_mask=None, head_mask=None, output_attentions=False,
+                encoder_hidden_states=None, past_key_values=None):
+        context, probs = self.self(hidden_states, attention_mask, head_mask, output_attentions,
+                                   encoder_hidden_states, past_key_values)
         return self.output(context, hidden_states), probs

@@ -165,9 +165,12 @@ class BertConfig:
         if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
             raise ValueError(f"BertConfig.pad_token_id ({self.pad_token_id}) must be in [0, vocab_size="
                              f"{self.vocab_size})")
-        if self.is_decoder or self.add_cross_attention:
-            raise ValueError("minibert implements BERT as an encoder: is_decoder and add_cross_attention must "
-                             "be false")
+        for name in ("is_decoder", "add_cross_attention"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"BertConfig.{name} must be true or false, got {getattr(self, name)!r}")
+        if self.unpad_inputs and self.is_decoder:
+            raise ValueError("BertConfig.unpad_inputs is for encoders: a decoder (is_decoder=True) keeps the padded "
+                             "path, which its causal mask, cross-attention and cache work on")
         if self.estimated_parameters() > MAX_PARAMETERS:
             raise ValueError(f"this config describes about {self.estimated_parameters():.3g} parameters, more "
                              f"than the {MAX_PARAMETERS:.0e} minibert accepts: a corrupted config.json?")
@@ -201,7 +204,7 @@ class BertConfig:
         """Rough parameter count, computed before anything is allocated."""
         h, i = self.hidden_size, self.intermediate_size
         embeddings = (self.vocab_size + self.max_position_embeddings + self.type_vocab_size) * h
-        layer = 4 * h * h + 2 * h * i
+        layer = 4 * h * h + 2 * h * i + (4 * h * h if self.add_cross_attention else 0)
         return embeddings + self.num_hidden_layers * layer + h * h
 
     # ----------------------------------------------------------------------------------------------

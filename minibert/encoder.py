@@ -23,6 +23,10 @@ Two measured refinements (benchmarks/results/advanced.md):
   and recomputes the rest (attention scores, softmax, dropout, GELU, LayerNorm), which is cheap in FLOPs
   but large in memory, the (B, H, T, T) attention maps above all. Pass it as
   ``model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"context_fn": selective_recompute})``.
+
+A key/value cache (minibert/cache.py) and checkpointing do not mix: the recomputation would append each
+layer's keys and values to the cache a second time. In training with checkpointing on, BertModel turns
+``use_cache`` off, as the reference does.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from torch.utils.checkpoint import checkpoint, create_selective_checkpoint_conte
 
 from minibert.config import BertConfig
 from minibert.layer import BertLayer
-from minibert.outputs import BaseModelOutput
+from minibert.outputs import BaseModelOutputWithPastAndCrossAttentions
 
 # The linear layers' GEMMs: aten.addmm (with bias) and aten.mm, what nn.Linear dispatches to.
 _SAVED_BY_SELECTIVE_RECOMPUTE = [torch.ops.aten.addmm.default, torch.ops.aten.mm.default]
@@ -45,12 +49,15 @@ def selective_recompute():
 
 
 class BertEncoder(nn.Module):
-    """(B, T, C) embeddings → (B, T, C) contextual vectors, optionally every layer's output and attention."""
+    """(B, T, C) embeddings → (B, T, C) contextual vectors, optionally every layer's output and attention.
+
+    In a decoder with cross-attention, every layer also reads ``encoder_hidden_states`` (B, S, C).
+    """
 
     def __init__(self, config: BertConfig):
         super().__init__()
         self.config = config
-        self.layer = nn.ModuleList([BertLayer(config) for _ in range(config.num_hidden_layers)])
+        self.layer = nn.ModuleList([BertLayer(config, layer_idx=i) for i in range(config.num_hidden_layers)])
         self.gradient_checkpointing = False
         self.checkpoint_kwargs = {"use_reentrant": False}  # set by BertPreTrainedModel.gradient_checkpointing_enable
 
@@ -61,20 +68,31 @@ class BertEncoder(nn.Module):
         head_mask: list | None = None,  # one (1, H, 1, 1) mask or None per layer
         output_attentions: bool = False,
         output_hidden_states: bool = False,
-    ) -> BaseModelOutput:
+        encoder_hidden_states: torch.Tensor | None = None,  # (B, S, C): what cross-attention reads
+        encoder_attention_mask: torch.Tensor | None = None,  # additive, broadcastable to (B, H, T, S)
+        past_key_values=None,  # a cache (minibert/cache.py): each layer appends its keys and values
+    ) -> BaseModelOutputWithPastAndCrossAttentions:
         all_hidden_states = (hidden_states,) if output_hidden_states else None  # entry 0: the embeddings
         all_attentions = () if output_attentions else None
+        cross = encoder_hidden_states is not None
+        all_cross_attentions = () if output_attentions and cross else None
         last = len(self.layer) - 1
         for i, layer in enumerate(self.layer):
             layer_head_mask = head_mask[i] if head_mask is not None else None
+            args = (hidden_states, attention_mask, layer_head_mask, output_attentions)
+            if cross:
+                args += (encoder_hidden_states, encoder_attention_mask)
             if self.gradient_checkpointing and self.training and i < last:  # the last layer: see the docstring
-                hidden_states, probs = checkpoint(layer, hidden_states, attention_mask, layer_head_mask,
-                                                  output_attentions, **self.checkpoint_kwargs)
+                outputs = checkpoint(layer, *args, **self.checkpoint_kwargs)  # no cache here (see the docstring)
             else:
-                hidden_states, probs = layer(hidden_states, attention_mask, layer_head_mask, output_attentions)
+                outputs = layer(*args, past_key_values=past_key_values)
+            hidden_states = outputs[0]
             if output_hidden_states:
                 all_hidden_states += (hidden_states,)
             if output_attentions:
-                all_attentions += (probs,)
-        return BaseModelOutput(last_hidden_state=hidden_states, hidden_states=all_hidden_states,
-                               attentions=all_attentions)
+                all_attentions += (outputs[1],)
+                if cross:
+                    all_cross_attentions += (outputs[2],)
+        return BaseModelOutputWithPastAndCrossAttentions(
+            last_hidden_state=hidden_states, past_key_values=past_key_values, hidden_states=all_hidden_states,
+            attentions=all_attentions, cross_attentions=all_cross_attentions)

@@ -10,6 +10,20 @@ huge negative number to their scores before the softmax: exp(score + min) underf
 The most negative *finite* value rather than -inf: a row with no real key at all (an all-padding
 sequence) then gets equal scores everywhere and a uniform softmax instead of NaN (-inf - -inf). And not
 the -1e4 of older code: -1e4 is not small enough in fp32 to silence large scores, and it differs per dtype.
+
+A decoder (``config.is_decoder``) also hides the future: token i may read tokens 0..i only, so that what
+it predicts (token i + 1) is not in its input. Combined with padding (· = allowed, x = masked), for the
+batch row [a b c PAD]:
+
+    bidirectional (encoder)      causal (decoder)
+        a b c P                      a b c P
+    a   · · · x                  a   · x x x
+    b   · · · x                  b   · · x x
+    c   · · · x                  c   · · · x
+    P   · · · x                  P   · · · x
+
+With a cache of T_past earlier tokens, the T new queries stand at positions T_past .. T_past + T - 1 and the
+mask is (T, T_past + T): every kept token is in the past of every new one.
 """
 
 from __future__ import annotations
@@ -31,6 +45,21 @@ def extended_attention_mask(attention_mask: torch.Tensor, dtype: torch.dtype) ->
                          f"got shape {tuple(attention_mask.shape)}")
     mask = mask.to(dtype)
     return (1.0 - mask) * torch.finfo(dtype).min
+
+
+def causal_attention_mask(attention_mask: torch.Tensor | None, batch_size: int, seq_len: int, past_len: int,
+                          dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """A decoder's self-attention mask: padding mask (B, T_past + T) or None → additive (B, 1, T, T_past + T).
+
+    Query i (at position T_past + i) may attend to key j when j <= T_past + i and key j is not padding.
+    """
+    keys = torch.arange(past_len + seq_len, device=device)
+    queries = keys[past_len:]
+    visible = keys[None, :] <= queries[:, None]  # (T, T_k): the lower triangle, shifted right by T_past
+    visible = visible.expand(batch_size, -1, -1)  # (B, T, T_k)
+    if attention_mask is not None:
+        visible = visible & attention_mask[:, None, :].bool()  # and not padding
+    return extended_attention_mask(visible, dtype)
 
 
 def expand_head_mask(head_mask: torch.Tensor | None, num_layers: int, dtype: torch.dtype) -> list:

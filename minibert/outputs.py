@@ -61,16 +61,33 @@ class BaseModelOutput(ModelOutput):
 
 
 @dataclass
+class BaseModelOutputWithPastAndCrossAttentions(ModelOutput):
+    """`BertEncoder` output: `BaseModelOutput`'s fields, plus a decoder's cache (minibert/cache.py) and its
+    cross-attention probabilities L × (B, H, T, S). Both are None in an encoder, so its keys do not change."""
+
+    last_hidden_state: torch.Tensor | None = None
+    past_key_values: Any = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+    attentions: tuple[torch.Tensor, ...] | None = None
+    cross_attentions: tuple[torch.Tensor, ...] | None = None
+
+
+@dataclass
 class BaseModelOutputWithPooling(ModelOutput):
-    """`BertModel` output: the encoder's, plus pooler_output (B, C) (None with ``add_pooling_layer=False``)."""
+    """`BertModel` output: the encoder's, plus pooler_output (B, C) (None with ``add_pooling_layer=False``).
+
+    A decoder also fills ``past_key_values`` (its cache) and, with cross-attention, ``cross_attentions``.
+    """
 
     last_hidden_state: torch.Tensor | None = None
     pooler_output: torch.Tensor | None = None
     hidden_states: tuple[torch.Tensor, ...] | None = None
+    past_key_values: Any = None
     attentions: tuple[torch.Tensor, ...] | None = None
+    cross_attentions: tuple[torch.Tensor, ...] | None = None
 
 
-# The reference's name for the same thing (it also has always-None cache and cross-attention fields).
+# The reference's name for the same thing.
 BaseModelOutputWithPoolingAndCrossAttentions = BaseModelOutputWithPooling
 
 
@@ -144,3 +161,16 @@ class QuestionAnsweringModelOutput(ModelOutput):
     end_logits: torch.Tensor | None = None
     hidden_states: tuple[torch.Tensor, ...] | None = None
     attentions: tuple[torch.Tensor, ...] | None = None
+
+
+@dataclass
+class CausalLMOutputWithCrossAttentions(ModelOutput):
+    """`BertLMHeadModel` output. loss (scalar, next-token); logits (B, T, V); past_key_values (the cache);
+    hidden_states, attentions, cross_attentions as in `BaseModelOutputWithPooling`."""
+
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    past_key_values: Any = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+    attentions: tuple[torch.Tensor, ...] | None = None
+    cross_attentions: tuple[torch.Tensor, ...] | None = None

@@ -33,11 +33,11 @@ to gather back (``unpad``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
-from minibert.outputs import BaseModelOutput
+from minibert.outputs import BaseModelOutputWithPastAndCrossAttentions
 
 
 @dataclass
@@ -100,11 +100,11 @@ class UnpaddedBatch:
         """This batch carrying the additive mask: what the encoder passes to every layer as its mask."""
         return UnpaddedBatch(self.indices, self.batch_size, self.seq_len, attention_mask)
 
-    def scatter_outputs(self, out: BaseModelOutput) -> BaseModelOutput:
+    def scatter_outputs(self, out: BaseModelOutputWithPastAndCrossAttentions
+                        ) -> BaseModelOutputWithPastAndCrossAttentions:
         """The encoder's (1, N, C) last state and hidden states → (B, T, C), zeros at the padding."""
         hidden = None if out.hidden_states is None else tuple(self.pad(h) for h in out.hidden_states)
-        return BaseModelOutput(last_hidden_state=self.pad(out.last_hidden_state), hidden_states=hidden,
-                               attentions=out.attentions)
+        return replace(out, last_hidden_state=self.pad(out.last_hidden_state), hidden_states=hidden)
 
 
 def padding_layout(attention_mask):

@@ -19,8 +19,12 @@ def _check_int_range(name: str, t: torch.Tensor, upper: int, what: str) -> None:
 
 
 def check_model_inputs(config: BertConfig, input_ids, attention_mask, token_type_ids, position_ids,
-                       inputs_embeds) -> tuple[int, int]:
-    """Validate the forward arguments of a BERT model; return the batch size B and sequence length T."""
+                       inputs_embeds, past_length: int = 0) -> tuple[int, int]:
+    """Validate the forward arguments of a BERT model; return the batch size B and sequence length T.
+
+    ``past_length``: tokens a decoder's cache already holds; the new ones come after them, and the attention
+    mask covers both, (B, past_length + T).
+    """
     if (input_ids is None) == (inputs_embeds is None):
         raise ValueError("pass exactly one of input_ids or inputs_embeds (got "
                          f"{'both' if input_ids is not None else 'neither'})")
@@ -39,7 +43,11 @@ def check_model_inputs(config: BertConfig, input_ids, attention_mask, token_type
     B, T = shape
     if B == 0 or T == 0:
         raise ValueError(f"empty input: shape {shape}; need at least one sequence of at least one token")
-    if position_ids is None and config.position_embedding_type == "absolute" and T > config.max_position_embeddings:
+    if position_ids is None and config.position_embedding_type == "absolute" and (
+            past_length + T > config.max_position_embeddings):
+        if past_length:
+            raise ValueError(f"{past_length} cached tokens + {T} new ones exceed max_position_embeddings="
+                             f"{config.max_position_embeddings}: the model has no position beyond that")
         raise ValueError(f"sequence length {T} exceeds max_position_embeddings={config.max_position_embeddings}; "
                          "truncate the input (tokenizer truncation=True)")
     if position_ids is not None:
@@ -55,12 +63,30 @@ def check_model_inputs(config: BertConfig, input_ids, attention_mask, token_type
     if attention_mask is not None:
         if not isinstance(attention_mask, torch.Tensor):
             raise TypeError(f"attention_mask must be a torch.Tensor, got {type(attention_mask).__name__}")
-        ok = (attention_mask.dim() == 2 and tuple(attention_mask.shape) == shape) or (
-            attention_mask.dim() == 3 and tuple(attention_mask.shape) == (B, T, T))
+        T_k = past_length + T  # keys: the cached tokens, then the new ones
+        ok = (attention_mask.dim() == 2 and tuple(attention_mask.shape) == (B, T_k)) or (
+            attention_mask.dim() == 3 and tuple(attention_mask.shape) == (B, T, T_k))
         if not ok:
+            cached = f" ({past_length} cached + {T} new tokens)" if past_length else ""
             raise ValueError(f"attention_mask shape {tuple(attention_mask.shape)} does not match input shape "
-                             f"{shape}; expected {shape} or {(B, T, T)}")
+                             f"{shape}{cached}; expected {(B, T_k)} or {(B, T, T_k)}")
         if attention_mask.dtype.is_floating_point and attention_mask.numel():
             if not bool(((attention_mask == 0) | (attention_mask == 1)).all()):
                 raise ValueError("attention_mask must hold only 0 (padding) and 1 (real token); got other values")
     return B, T
+
+
+def check_encoder_inputs(config: BertConfig, B: int, T: int, encoder_hidden_states, encoder_attention_mask) -> None:
+    """What cross-attention reads: ``encoder_hidden_states`` (B, S, C) and a mask (B, S) or (B, T, S)."""
+    if not isinstance(encoder_hidden_states, torch.Tensor) or encoder_hidden_states.dim() != 3 or (
+            encoder_hidden_states.shape[0] != B or encoder_hidden_states.shape[2] != config.hidden_size):
+        got = tuple(encoder_hidden_states.shape) if isinstance(encoder_hidden_states, torch.Tensor) else type(
+            encoder_hidden_states).__name__
+        raise ValueError(f"encoder_hidden_states must have shape (batch={B}, encoder_seq, hidden_size="
+                         f"{config.hidden_size}), got {got}")
+    if encoder_attention_mask is not None:
+        S = encoder_hidden_states.shape[1]
+        if tuple(encoder_attention_mask.shape) not in ((B, S), (B, T, S)):
+            raise ValueError(f"encoder_attention_mask shape {tuple(encoder_attention_mask.shape)} does not match "
+                             f"encoder_hidden_states {tuple(encoder_hidden_states.shape)}; expected {(B, S)} or "
+                             f"{(B, T, S)}")
