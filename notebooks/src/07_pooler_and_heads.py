@@ -7,7 +7,9 @@
 #   pre-training (MLM + NSP), masked LM, next-sentence prediction, sequence classification, multiple choice,
 #   token classification, question answering;
 # * why the masked-LM decoder shares its weight with the word embeddings;
-# * that a head saved by minibert is read by `transformers` and gives the same logits.
+# * that a head saved by minibert is read by `transformers` and gives the same logits;
+# * how the same block becomes a decoder: the causal mask, cross-attention, the key/value cache and greedy
+#   generation (`BertLMHeadModel`).
 #
 # BERT's recipe (Devlin et al., 2019, §3 and Figure 4): pre-train one encoder, then put a *small* task-specific
 # layer on top and fine-tune everything. Almost all parameters live in the shared encoder; a head is one or two
@@ -236,4 +238,108 @@ if transformers is not None:
 # %% [markdown]
 # **What to remember.** The pooler is tanh(dense(h_CLS)); every head is a thin layer over the shared encoder,
 # reading `[CLS]` for sequence tasks or every token for token tasks; the MLM decoder reuses the input embeddings.
-# Next, notebook 08: putting real, trained weights into these modules.
+
+# %% [markdown]
+# ## The same block, as a decoder
+#
+# Everything so far was an *encoder*: every token reads every other, left and right. A Transformer *decoder*
+# (Vaswani et al., 2017, §3.1) is the same `BertLayer` with one change and one addition:
+# * **a causal mask**: token i may attend to tokens 0..i only (`config.is_decoder=True`). Then position i's
+#   vector knows nothing of token i + 1, and can honestly be asked to predict it: a left-to-right language model;
+# * **cross-attention** (`config.add_cross_attention=True`): a third sublayer between attention and feed-forward,
+#   whose queries are the decoder's tokens and whose keys and values are an encoder's output. This is how
+#   `EncoderDecoderModel` builds bert2bert (Rothe et al., 2020) from two BERT checkpoints.
+#
+# `BertLMHeadModel` is that decoder with the masked-LM head on top; the weights and their names are the encoder's
+# (plus `crossattention.*`). Below, the two masks for one padded row `[a b c PAD]` (white = may attend), and a
+# decoder's attention probabilities: nothing above the diagonal.
+
+# %%
+import matplotlib.pyplot as plt
+
+from minibert import BertLMHeadModel
+from minibert.masks import causal_attention_mask, extended_attention_mask
+
+pad_mask = torch.tensor([[1, 1, 1, 0]])  # (1, 4): three real tokens, one padding
+bidirectional = extended_attention_mask(pad_mask, torch.float32).expand(1, 1, 4, 4)  # (1, 1, T, T) additive
+causal = causal_attention_mask(pad_mask, 1, 4, 0, torch.float32, torch.device("cpu"))  # (1, 1, T, T) additive
+
+torch.manual_seed(0)
+decoder_lm = BertLMHeadModel(BertConfig(**cfg, is_decoder=True, attn_implementation="eager")).to(DEVICE).eval()
+with torch.no_grad():
+    dec_ids = ids.to(DEVICE)  # (B, T)
+    probs = decoder_lm(dec_ids, output_attentions=True).attentions[0][0, 0]  # layer 0, row 0, head 0: (T, T)
+assert probs.triu(1).abs().max() == 0  # no query attends to a later key
+
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+labels = ["a", "b", "c", "PAD"]
+for ax, m, title in ((axes[0], bidirectional, "encoder: bidirectional"), (axes[1], causal, "decoder: causal")):
+    ax.imshow((m[0, 0] == 0).float(), cmap="gray", vmin=0, vmax=1)
+    ax.set_title(title)
+    ax.set_xticks(range(4), labels)
+    ax.set_yticks(range(4), labels)
+    ax.set_xlabel("key (attended to)")
+axes[0].set_ylabel("query")
+axes[2].imshow(probs.cpu(), cmap="viridis", vmin=0, vmax=1)
+axes[2].set_title(f"decoder attention, head 0 (T={T})")
+axes[2].set_xlabel("key")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# What the mask buys, measured: change the *last* token. In the encoder every position's vector changes; in the
+# decoder only the last one does, because no earlier position could see it. And the language-model loss is the
+# masked-LM cross-entropy with the labels shifted by one: position t is scored on token t + 1.
+
+# %%
+import torch.nn.functional as F
+
+encoder_lm = minibert.BertForMaskedLM(BertConfig(**cfg)).to(DEVICE).eval()
+encoder_lm.load_state_dict(decoder_lm.state_dict())  # the very same weights: only the mask differs
+changed = dec_ids.clone()
+changed[:, -1] = (changed[:, -1] + 1) % 100
+with torch.no_grad():
+    for name, m in (("encoder", encoder_lm), ("decoder", decoder_lm)):
+        delta = (m(dec_ids).logits - m(changed).logits).abs().amax(dim=(0, 2))  # (T,): per position
+        print(f"{name}: logits changed at positions {delta.gt(1e-6).nonzero().flatten().tolist()}")
+    assert (decoder_lm(dec_ids).logits - decoder_lm(changed).logits)[:, :-1].abs().max() == 0
+
+    out = decoder_lm(dec_ids, labels=dec_ids)
+    by_hand = F.cross_entropy(out.logits[:, :-1].reshape(-1, cfg["vocab_size"]), dec_ids[:, 1:].reshape(-1))
+print(f"next-token loss {out.loss.item():.4f} = cross-entropy(logits[:, :-1], ids[:, 1:]) {by_hand.item():.4f}")
+assert torch.allclose(out.loss, by_hand)
+
+# %% [markdown]
+# ## Decoding with a key/value cache
+#
+# To generate, the decoder predicts the next token, appends it, and runs again. Because of the causal mask the
+# earlier tokens' keys and values never change, so the model keeps them (`past_key_values`, minibert/cache.py)
+# and each later step feeds only the newest token. `generate` decodes greedily (the most likely token each
+# step); the reference's `generate(do_sample=False)` gives the same tokens. Our tiny random model writes random
+# tokens, of course: a decoder must be *trained* to predict the next token.
+
+# %%
+with torch.no_grad():
+    full = decoder_lm(dec_ids, use_cache=False).logits  # (B, T, V), every position at once
+    step = decoder_lm(dec_ids[:, :5])  # the prompt: 5 tokens, cache returned
+    cache = step.past_key_values
+    print("cache after the prompt:", len(cache), "layers, keys", tuple(cache[0][0].shape), "(B, H, T_kept, d)")
+    for t in range(5, T):  # then one token at a time, reading the cache
+        step = decoder_lm(dec_ids[:, t:t + 1], past_key_values=cache)
+        assert torch.allclose(step.logits[:, 0], full[:, t], atol=1e-5)
+print("one token at a time with the cache = all at once without it; cache now holds", cache.get_seq_length())
+
+generated = decoder_lm.generate(dec_ids[:, :4], max_new_tokens=6)  # (B, 4 + 6)
+print("greedy continuation:", generated[:, 4:].tolist())
+if transformers is not None:
+    with tempfile.TemporaryDirectory() as tmp:
+        decoder_lm.save_pretrained(tmp)
+        ref = transformers.BertLMHeadModel.from_pretrained(tmp).to(DEVICE).eval()
+        theirs = ref.generate(dec_ids[:, :4], max_new_tokens=6, do_sample=False)
+    print("transformers' generate(do_sample=False):", theirs[:, 4:].tolist())
+    assert theirs.tolist() == generated.tolist()
+
+# %% [markdown]
+# **What to remember about the decoder.** Same block, same weights: a causal mask turns the encoder into a
+# left-to-right language model, a cross-attention sublayer lets it read an encoder, and the cache makes each
+# generated token cost one token's work. Next, notebook 08: putting real, trained weights into these modules.
