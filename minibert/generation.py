@@ -62,7 +62,8 @@ def greedy_generate(model, input_ids: torch.Tensor, attention_mask: torch.Tensor
         attention_mask = torch.cat([attention_mask, attention_mask.new_ones(B, 1)], dim=1)
         if token_type_ids is not None:
             token_type_ids = torch.cat([token_type_ids, token_type_ids[:, -1:]], dim=1)  # same segment as before
-        cache, step_ids = (out.past_key_values, next_tokens[:, None]) if use_cache else (None, tokens)
+        cache = out.past_key_values  # None without a cache (use_cache=False, or a model that is no decoder)
+        step_ids = tokens if cache is None else next_tokens[:, None]
         if eos is not None:
             unfinished &= ~torch.isin(next_tokens, eos)
             if not unfinished.any():

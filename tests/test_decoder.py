@@ -284,10 +284,13 @@ def test_encoder_checkpoint_warm_starts_a_decoder(tmp_path):
     torch.manual_seed(6)
     transformers.BertModel(transformers.BertConfig(**TINY)).save_pretrained(tmp_path / "enc")
     kw = dict(is_decoder=True, add_cross_attention=True, output_loading_info=True)
-    _, ours = minibert.BertLMHeadModel.from_pretrained(tmp_path / "enc", **kw)
+    model, ours = minibert.BertLMHeadModel.from_pretrained(tmp_path / "enc", **kw)
     _, theirs = transformers.BertLMHeadModel.from_pretrained(tmp_path / "enc", **kw)
     assert sorted(ours["missing_keys"]) == sorted(theirs["missing_keys"])
     assert any("crossattention" in k for k in ours["missing_keys"])
+    cross = model.bert.encoder.layer[0].crossattention  # new weights are initialised like any new layer
+    assert abs(cross.self.query.weight.std().item() - TINY.get("initializer_range", 0.02)) < 0.005
+    assert cross.self.query.bias.abs().max() == 0 and bool((cross.output.LayerNorm.weight == 1).all())
 
 
 def test_decoder_with_gradient_checkpointing(tmp_path):
@@ -324,6 +327,8 @@ def test_clear_errors_and_warnings(tmp_path, caplog):
         ours(ids, labels=ids[:, :-1])
     with pytest.raises(ValueError, match="outside"):
         ours(ids, labels=ids + 200)
+    with pytest.raises(ValueError, match="unpad_inputs is for encoders"):
+        minibert.BertConfig(**TINY, is_decoder=True, unpad_inputs=True)
     with caplog.at_level(logging.WARNING, logger="minibert"):
         minibert.BertLMHeadModel(minibert.BertConfig(**TINY))
     assert "is_decoder=True" in caplog.text
