@@ -8,6 +8,7 @@ Every runner takes (model config, settings) and returns (rows, goals, raw data).
 
 from __future__ import annotations
 
+import os
 import statistics
 from pathlib import Path
 
@@ -189,15 +190,17 @@ def row6(cfg, st):
 
 
 def row7(cfg, st):
-    if not torch.cuda.is_available():
+    # MINIBERT_BENCH_DEVICE=cpu: the GPU script's dry run takes this code path on the CPU (benchmarks/gpu_run.py).
+    device = os.environ.get("MINIBERT_BENCH_DEVICE", "cuda")
+    if device == "cuda" and not torch.cuda.is_available():
         note = "skipped: no CUDA device on this machine (torch.cuda.is_available() is False)"
         return [{"row": 7, "name": "CUDA bf16 forward / train step", "skipped": True, "note": note}], [], None
-    name = torch.cuda.get_device_name(0)
-    peak = st["gpu_peak_tflops"] or bench_model.gpu_peak_tflops(name)
+    name = torch.cuda.get_device_name(0) if device == "cuda" else "cpu (dry run)"
+    peak = (st["gpu_peak_tflops"] or bench_model.gpu_peak_tflops(name)) if device == "cuda" else None
     B, T = (4, 64) if st["quick"] else (32, 512)
     rows, raw = [], []
     for what, impls in (("forward", ("eager", "sdpa")), ("train_step", ("sdpa",))):
-        r, m = _model_rows(7, what, cfg, st, False, impls, B, T, "cuda", torch.bfloat16)
+        r, m = _model_rows(7, what, cfg, st, False, impls, B, T, device, torch.bfloat16)
         for row, meas in zip(r, m):
             t = meas["times"]  # on the GPU the wall clock is the measure: the CPU only queues kernels
             row.update(table_row(7, row["name"], t["minibert"]["wall"], t["reference"]["wall"], clock="wall",
