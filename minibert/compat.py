@@ -246,3 +246,51 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
                   f", torch {meta.get('torch_version', '?')})")
     return Report(model=str(name_or_path), reference=source, device=str(device), dtype=str(torch_dtype).split(".")[-1],
                   tolerance=tolerance, rows=compare(model, ours, theirs, tolerance), notes=notes, ok_load=ok_load)
+
+
+# The batch every checkpoint's stored outputs are computed on (scripts/make_reference_checkpoints.py): row 0 is
+# the walkthrough's sentence, row 1 a pair, row 2 short, and a last row of padding only.
+REFERENCE_TEXTS = ["The quick brown fox jumps over the lazy dog.", ("Where is the cat?", "It sleeps on the mat."),
+                   "Hello world!"]
+
+
+@torch.no_grad()
+def reference_outputs_for(name_or_path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """The reference's outputs on the standard batch, under the names of ``reference_outputs.safetensors``.
+
+    Read from that file when the checkpoint folder has one; else computed now by ``transformers`` (eager
+    attention, fp32) on the same weights and on the standard batch tokenized with the checkpoint's vocabulary.
+    Keys: ``inputs.*`` (B, T), ``hidden_states.{i}``, ``attentions.{i}``, ``last_hidden_state``,
+    ``pooler_output`` (when the checkpoint has a pooler) and ``modules.<name>``.
+    """
+    if os.path.isdir(name_or_path) and (stored := load_stored_reference(name_or_path)) is not None:
+        return stored[0]
+    lib = reference_library()
+    if lib is None:
+        raise FileNotFoundError(f"{name_or_path} has no {REFERENCE_FILE} and transformers is not installed to "
+                                "compute the reference's outputs: install the dev extra")
+    from minibert.tokenization import BertTokenizer
+
+    tokenizer = BertTokenizer.from_pretrained(name_or_path)
+    rows = [tokenizer(*t) if isinstance(t, tuple) else tokenizer(t) for t in REFERENCE_TEXTS]
+    T = max(len(r["input_ids"]) for r in rows)
+    batch = {k: torch.zeros(len(rows) + 1, T, dtype=torch.long) for k in ("input_ids", "attention_mask",
+                                                                          "token_type_ids")}
+    for b, r in enumerate(rows):
+        for k in batch:
+            batch[k][b, :len(r["input_ids"])] = torch.tensor(r[k])
+    quiet = lib.logging.get_verbosity()
+    lib.logging.set_verbosity_error()  # a checkpoint's unused task-head weights are expected here
+    try:
+        model = lib.BertModel.from_pretrained(name_or_path, attn_implementation="eager").eval()
+    finally:
+        lib.logging.set_verbosity(quiet)
+    out = model(**batch, output_hidden_states=True, output_attentions=True)
+    tensors = {f"inputs.{k}": v for k, v in batch.items()}
+    tensors.update({f"hidden_states.{i}": h for i, h in enumerate(out.hidden_states)})
+    tensors.update({f"attentions.{i}": a for i, a in enumerate(out.attentions)})
+    tensors["last_hidden_state"] = out.last_hidden_state
+    if out.pooler_output is not None:
+        tensors["pooler_output"] = out.pooler_output
+    tensors.update({f"modules.{k}": v for k, v in capture(model, batch).items() if not k.endswith(".probs")})
+    return tensors

@@ -84,9 +84,6 @@ def _default() -> ResolvedModel:
     if (SHIPPED / "config.json").is_file():
         return ResolvedModel(str(SHIPPED), f"the project's own pre-trained BERT ({HUB_MODEL} unavailable: "
                              f"{why_not}; set MINIBERT_MODEL to choose another)", True)
-    if (CHECKPOINTS / "tiny-bert" / "config.json").is_file():  # until the trained checkpoint is committed
-        return ResolvedModel(str(CHECKPOINTS / "tiny-bert"), f"{HUB_MODEL} unavailable ({why_not}) and the "
-                             f"project's trained checkpoint {SHIPPED.name} is not built yet", False)
     raise FileNotFoundError(f"no default model: {HUB_MODEL} is unavailable ({why_not}) and {SHIPPED} is not "
                             "there (it ships with the source repository; install from a clone with "
                             "`pip install -e .`). Set MINIBERT_MODEL=FOLDER_OR_HUB_ID or pass a model")

@@ -9,9 +9,12 @@
 # * what "minibert computes what the reference computes" means in numbers: the same weights and the same
 #   token ids give outputs that differ by less than 1e-5 from `transformers.BertModel`.
 #
-# The checkpoint is `checkpoints/tiny-bert`, a 2-layer BERT with hidden size 32 and **random** weights, saved by
-# `transformers` itself: small enough to run anywhere in a second, real enough to test every code path. (Its
-# outputs mean nothing; notebook 08 loads real, trained weights.)
+# **Which model.** Every notebook picks its model by one rule (`minibert/defaults.py`) and prints which, why, and
+# whether its weights are trained: `MINIBERT_MODEL` if you set it (a folder or a Hub id, e.g.
+# `MINIBERT_MODEL=/path/to/all-MiniLM-L6-v2 jupyter lab`); else the Hub's `bert-base-uncased`, downloaded once
+# when the Hub is reachable (or found in your Hugging Face cache; `HF_HUB_OFFLINE=1` skips the network); else
+# `checkpoints/minibert-pydocs`, a small BERT this project pre-trained on the Python documentation, shipped in
+# the repository, so everything runs offline. (`checkpoints/tiny-bert` has random weights: it tests arithmetic.)
 #
 # Modules: `minibert/model.py`, `minibert.tokenization`,
 # `minibert/loading/pretrained_io.py` (loading). Next: notebook 02, the tokenizer.
@@ -32,7 +35,13 @@ DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available
 # The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
 ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
 assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
-TINY = ROOT / "checkpoints" / "tiny-bert"
+TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the arithmetic only
+# The model the lesson runs on (minibert/defaults.py): MINIBERT_MODEL if set, else the Hub's bert-base-uncased
+# (from the local cache, or downloaded once when the Hub is reachable), else the small BERT this project
+# pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
+from minibert.defaults import resolve_model
+
+MODEL = resolve_model().name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -45,10 +54,10 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 # %%
 from minibert import BertModel, BertTokenizer
 
-tokenizer = BertTokenizer.from_pretrained(TINY)
+tokenizer = BertTokenizer.from_pretrained(MODEL)
 # The checkpoint was saved from BertForPreTraining: the warning lists its pre-training heads (cls.*), which the
 # bare encoder has no place for. Loaded models start in eval mode: dropout is off.
-model = BertModel.from_pretrained(TINY).to(DEVICE)
+model = BertModel.from_pretrained(MODEL).to(DEVICE)
 config = model.config
 print(f"{config.num_hidden_layers} layers, hidden size {config.hidden_size}, {config.num_attention_heads} heads, "
       f"vocabulary {config.vocab_size}: {model.num_parameters():,} parameters")
@@ -125,9 +134,9 @@ plt.show()
 # works without it too. The stored batch begins with our sentence.
 
 # %%
-from safetensors.torch import load_file
+from minibert.compat import reference_outputs_for
 
-stored = load_file(TINY / "reference_outputs.safetensors")
+stored = reference_outputs_for(MODEL)  # the stored file next to the weights, or transformers now
 n = int(stored["inputs.attention_mask"][0].sum())  # row 0 is our sentence, padded to the batch length
 assert stored["inputs.input_ids"][0, :n].tolist() == inputs["input_ids"][0].tolist(), "the tokenizer differs"
 diff = (out.last_hidden_state[0].cpu() - stored["last_hidden_state"][0, :n]).abs().max().item()
@@ -141,7 +150,7 @@ except ImportError:
     print("transformers is not installed: compared with the stored outputs only")
 if transformers is not None:
     transformers.logging.set_verbosity_error()  # it would list the checkpoint's unused pre-training heads
-    reference = transformers.BertModel.from_pretrained(TINY).to(DEVICE).eval()
+    reference = transformers.BertModel.from_pretrained(MODEL).to(DEVICE).eval()
     with torch.no_grad():
         ref = reference(**inputs)
     for name in ("last_hidden_state", "pooler_output"):

@@ -37,7 +37,13 @@ DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available
 # The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
 ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
 assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
-TINY = ROOT / "checkpoints" / "tiny-bert"
+TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the arithmetic only
+# The model the lesson runs on (minibert/defaults.py): MINIBERT_MODEL if set, else the Hub's bert-base-uncased
+# (from the local cache, or downloaded once when the Hub is reachable), else the small BERT this project
+# pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
+from minibert.defaults import resolve_model
+
+MODEL = resolve_model().name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -50,8 +56,8 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 # %%
 from minibert import BertModel, BertTokenizer
 
-tokenizer = BertTokenizer.from_pretrained(TINY)
-model = BertModel.from_pretrained(TINY).to(DEVICE)
+tokenizer = BertTokenizer.from_pretrained(MODEL)
+model = BertModel.from_pretrained(MODEL).to(DEVICE)
 emb = model.embeddings
 C = model.config.hidden_size
 for name in ("word_embeddings", "position_embeddings", "token_type_embeddings"):
@@ -144,9 +150,9 @@ print("after  LayerNorm: per-token std", module_out.std(-1, unbiased=False)[0, :
 # stored batch (`hidden_states.0`).
 
 # %%
-from safetensors.torch import load_file
+from minibert.compat import reference_outputs_for
 
-stored = load_file(TINY / "reference_outputs.safetensors")
+stored = reference_outputs_for(MODEL)  # the stored file next to the weights, or transformers now
 with torch.no_grad():
     ours = emb(stored["inputs.input_ids"].to(DEVICE), stored["inputs.token_type_ids"].to(DEVICE))
 diff = (ours.cpu() - stored["hidden_states.0"]).abs().max().item()
@@ -191,7 +197,8 @@ def cosine_matrix(table):  # (P, C) -> (P, P)
     return unit @ unit.T
 
 
-tables = {"tiny-bert (random)": emb.position_embeddings.weight.detach().cpu()}
+random_positions = BertModel.from_pretrained(TINY).embeddings.position_embeddings.weight  # untrained, for contrast
+tables = {"tiny-bert (random)": random_positions.detach().cpu()}
 official = os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT")
 if official and (Path(official) / "model.safetensors").is_file():
     with safe_open(str(Path(official) / "model.safetensors"), framework="pt") as f:

@@ -38,7 +38,13 @@ DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available
 # The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
 ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
 assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
-TINY = ROOT / "checkpoints" / "tiny-bert"
+TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the arithmetic only
+# The model the lesson runs on (minibert/defaults.py): MINIBERT_MODEL if set, else the Hub's bert-base-uncased
+# (from the local cache, or downloaded once when the Hub is reachable), else the small BERT this project
+# pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
+from minibert.defaults import resolve_model
+
+MODEL = resolve_model().name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -55,8 +61,8 @@ import math
 from minibert import BertModel, BertTokenizer
 from minibert.masks import extended_attention_mask
 
-tokenizer = BertTokenizer.from_pretrained(TINY)
-model = BertModel.from_pretrained(TINY, attn_implementation="eager").to(DEVICE)
+tokenizer = BertTokenizer.from_pretrained(MODEL)
+model = BertModel.from_pretrained(MODEL, attn_implementation="eager").to(DEVICE)
 batch = tokenizer(["The quick brown fox jumps over the lazy dog.", "Hello world!"], padding=True,
                   return_tensors="pt").to(DEVICE)
 with torch.no_grad():
@@ -294,9 +300,9 @@ else:
 # is uniform, not NaN: the reason for "most negative finite" instead of -∞, see `minibert/masks.py`).
 
 # %%
-from safetensors.torch import load_file
+from minibert.compat import reference_outputs_for
 
-stored = load_file(TINY / "reference_outputs.safetensors")
+stored = reference_outputs_for(MODEL)  # the stored file next to the weights, or transformers now
 inputs = {k.removeprefix("inputs."): v.to(DEVICE) for k, v in stored.items() if k.startswith("inputs.")}
 with torch.no_grad():
     ours = model(**inputs, output_attentions=True).attentions
@@ -317,7 +323,7 @@ assert inputs["attention_mask"][3].sum() == 0 and torch.allclose(ours[0][3].cpu(
 # %%
 import time
 
-sdpa = BertModel.from_pretrained(TINY, attn_implementation="sdpa").to(DEVICE)
+sdpa = BertModel.from_pretrained(MODEL, attn_implementation="sdpa").to(DEVICE)
 with torch.no_grad():
     a = model(**batch).last_hidden_state
     b = sdpa(**batch).last_hidden_state

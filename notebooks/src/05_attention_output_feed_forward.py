@@ -37,7 +37,13 @@ DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available
 # The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
 ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
 assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
-TINY = ROOT / "checkpoints" / "tiny-bert"
+TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the arithmetic only
+# The model the lesson runs on (minibert/defaults.py): MINIBERT_MODEL if set, else the Hub's bert-base-uncased
+# (from the local cache, or downloaded once when the Hub is reachable), else the small BERT this project
+# pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
+from minibert.defaults import resolve_model
+
+MODEL = resolve_model().name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -49,14 +55,13 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 # layer 0 with forward hooks.
 
 # %%
-from safetensors.torch import load_file
-
 from minibert import BertModel
+from minibert.compat import reference_outputs_for
 from minibert.masks import extended_attention_mask
 
-model = BertModel.from_pretrained(TINY).to(DEVICE)
+model = BertModel.from_pretrained(MODEL).to(DEVICE)
 layer = model.encoder.layer[0]
-stored = load_file(TINY / "reference_outputs.safetensors")
+stored = reference_outputs_for(MODEL)  # the stored file next to the weights, or transformers now
 inputs = {k.removeprefix("inputs."): v.to(DEVICE) for k, v in stored.items() if k.startswith("inputs.")}
 
 seen = {}

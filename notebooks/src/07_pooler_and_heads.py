@@ -39,7 +39,13 @@ DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available
 # The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
 ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
 assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
-TINY = ROOT / "checkpoints" / "tiny-bert"
+TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the arithmetic only
+# The model the lesson runs on (minibert/defaults.py): MINIBERT_MODEL if set, else the Hub's bert-base-uncased
+# (from the local cache, or downloaded once when the Hub is reachable), else the small BERT this project
+# pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
+from minibert.defaults import resolve_model
+
+MODEL = resolve_model().name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -69,8 +75,8 @@ grade("pooler", my_pooler)
 # %%
 from minibert import BertModel, BertTokenizer
 
-tokenizer = BertTokenizer.from_pretrained(TINY)
-model = BertModel.from_pretrained(TINY).to(DEVICE)
+tokenizer = BertTokenizer.from_pretrained(MODEL)
+model = BertModel.from_pretrained(MODEL).to(DEVICE)
 batch = tokenizer(["Where is the cat?", "Hello world!"], padding=True, return_tensors="pt").to(DEVICE)
 with torch.no_grad():
     out = model(**batch)

@@ -36,7 +36,13 @@ DEVICE = os.environ.get("MINIBERT_DEVICE") or ("cuda" if torch.cuda.is_available
 # The repository root: the first folder from here upwards that holds checkpoints/tiny-bert.
 ROOT = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "checkpoints" / "tiny-bert").is_dir()), None)
 assert ROOT is not None, "start Jupyter inside the minibert repository: checkpoints/tiny-bert was not found"
-TINY = ROOT / "checkpoints" / "tiny-bert"
+TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the arithmetic only
+# The model the lesson runs on (minibert/defaults.py): MINIBERT_MODEL if set, else the Hub's bert-base-uncased
+# (from the local cache, or downloaded once when the Hub is reachable), else the small BERT this project
+# pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
+from minibert.defaults import resolve_model
+
+MODEL = resolve_model().name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -47,9 +53,9 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 # %%
 from minibert import BertModel, BertTokenizer
 
-tokenizer = BertTokenizer.from_pretrained(TINY)
-model = BertModel.from_pretrained(TINY, attn_implementation="eager").to(DEVICE)
-pruned = BertModel.from_pretrained(TINY, attn_implementation="eager").to(DEVICE)
+tokenizer = BertTokenizer.from_pretrained(MODEL)
+model = BertModel.from_pretrained(MODEL, attn_implementation="eager").to(DEVICE)
+pruned = BertModel.from_pretrained(MODEL, attn_implementation="eager").to(DEVICE)
 H, d, C = model.config.num_attention_heads, model.config.hidden_size // model.config.num_attention_heads, model.config.hidden_size
 to_prune = {0: [1, 2], 1: [0]}
 pruned.prune_heads(to_prune)
@@ -82,7 +88,7 @@ assert removed == 3 * per_head
 # %%
 batch = tokenizer(["The quick brown fox jumps over the lazy dog.", "Hello world!"], padding=True,
                   return_tensors="pt").to(DEVICE)
-head_mask = torch.ones(2, H, device=DEVICE)
+head_mask = torch.ones(model.config.num_hidden_layers, H, device=DEVICE)
 for layer, heads in to_prune.items():
     head_mask[layer, heads] = 0
 with torch.no_grad():
@@ -148,7 +154,7 @@ def sweep(m, enc, seed=0):
 
 sentences = ["The quick brown fox jumps over the lazy dog.", "Where is the cat? It sleeps on the mat.",
              "Paris is the capital of France.", "Shares dropped on Wall Street today."]
-models = {"tiny-bert (random weights)": (model, tokenizer)}
+models = {f"{Path(MODEL).name} (the default model)": (model, tokenizer)}
 official = os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT")
 if official:
     models["all-MiniLM-L6-v2 (trained)"] = (BertModel.from_pretrained(official, attn_implementation="eager").to(DEVICE),

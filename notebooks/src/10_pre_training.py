@@ -239,10 +239,93 @@ for text in ["the cat eats [MASK] in the kitchen .", "the cow eats [MASK] in the
         assert top[0] in FOODS  # it knows what follows "eats"
 
 # %% [markdown]
-# After 300 steps it has learned the grammar of the toy world (a food follows "eats") but not yet which animal eats
-# which food: that needs attention from the blank to the animal's word, which takes longer to form. Raise
-# `max_steps` to a few thousand and watch the second plateau of the loss curve fall.
+# ## What it learned, kind by kind
+#
+# The loss averages over every kind of blank. Split the blanks by what filling them needs. A **structure word**
+# ("eats" in "the cat [MASK] fish ...") needs only the sentence's shape. The animal's **food** or **sound**, or the
+# **animal** that a food belongs to, needs one particular other word of the sentence: the context-dependent part,
+# which the model can only get by attending from the blank to that word. Sentences of each kind built from the
+# generator's tables (the toy world is so small that most of them also occur in the training text: this measures
+# what the model learned, not how it generalises), one blank each, scored by the model's top-1:
+
+# %%
+import sys
+
+sys.path.insert(0, str(ROOT / "examples"))
+import make_demo_data as demo  # the generator of the corpus: ANIMALS = {animal: (food, place, sound)}
+
+PROBES = {
+    "structure word": [(f"the {a} [MASK] {f} in the {p} .", "eats") for a, (f, p, s) in demo.ANIMALS.items()],
+    "food, given the animal": [(f"the {a} eats [MASK] in the {p} .", f) for a, (f, p, s) in demo.ANIMALS.items()]
+    + [(f"{n} gives [MASK] to the {a} once .", f) for n in demo.NAMES[:3] for a, (f, p, s) in demo.ANIMALS.items()],
+    "sound, given the animal": [(f"in the {p} the {a} [MASK] today .", s) for a, (f, p, s) in demo.ANIMALS.items()],
+    "animal, given its food": [(f"{n} gives {f} to the [MASK] here .", a) for n in demo.NAMES[:3]
+                               for a, (f, p, s) in demo.ANIMALS.items()],
+}
+
+
+def accuracy_by_kind(m) -> dict[str, float]:
+    m.eval()
+    result = {}
+    for kind, cases in PROBES.items():
+        enc = tokenizer([t for t, _ in cases], padding=True, return_tensors="pt").to(m.device)
+        with torch.no_grad():
+            logits = m(**enc).logits  # (N, T, V)
+        blanks = enc["input_ids"] == tokenizer.mask_token_id  # one per row
+        guesses = tokenizer.convert_ids_to_tokens(logits[blanks].argmax(-1).tolist())
+        result[kind] = sum(g == answer for g, (_, answer) in zip(guesses, cases)) / len(cases)
+    return result
+
+
+after_300 = accuracy_by_kind(model)
+for kind, acc in after_300.items():
+    print(f"after 300 steps: {kind:<24} top-1 {acc:.0%}")
+
+# %% [markdown]
+# After 300 steps it knows the grammar of the toy world (the structure words) but guesses the same food for every
+# animal: one in six right, chance. The context-dependent part takes longer. The same model, trained three times
+# as long (1,000 steps, about half a minute of CPU time), with the curve of its loss:
+
+# %%
+torch.manual_seed(0)
+longer = BertForMaskedLM(config)
+long_dir = tempfile.mkdtemp()
+args = TrainingArguments(output_dir=long_dir, max_steps=1000, batch_size=32, lr=2e-3, warmup_steps=100,
+                         device=DEVICE, progress=False)
+long_result = Trainer(longer, args, train_ds, Collator(tokenizer.pad_token_id), eval_ds).train(resume=False)
+long_log = [json.loads(line) for line in open(f"{long_dir}/log.jsonl")]
+after_long = accuracy_by_kind(longer)
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
+ax1.plot([r["step"] for r in long_log if "loss" in r], [r["loss"] for r in long_log if "loss" in r], lw=0.8,
+         label="1,000-step run")
+ax1.plot(steps, losses, lw=0.8, label="300-step run (above)")
+ax1.set(xlabel="optimizer step", ylabel="masked-LM loss (nats)", yscale="log", title="training loss")
+ax1.legend()
+kinds = list(PROBES)
+x = torch.arange(len(kinds))
+ax2.bar(x - 0.2, [after_300[k] for k in kinds], 0.4, label="after 300 steps")
+ax2.bar(x + 0.2, [after_long[k] for k in kinds], 0.4, label="after 1,000 steps")
+ax2.axhline(1 / len(demo.ANIMALS), color="gray", ls="--", label="chance among the 6")
+ax2.set_xticks(x, [k.replace(", ", ",\n") for k in kinds], fontsize=8)
+ax2.set(ylabel="top-1 accuracy", ylim=(0, 1.05), title="by kind of blank")
+ax2.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+for kind in kinds:
+    print(f"{kind:<24} {after_300[kind]:>4.0%} → {after_long[kind]:>4.0%}")
+context = [k for k in kinds if k != "structure word"]
+gain = sum(after_long[k] for k in context) / len(context)
+assert gain > 0.4 and all(after_300[k] < 0.3 for k in context)  # chance is 1/6: the longer run uses the context
+
+# %% [markdown]
+# Most blanks that need the context are now filled right (not all: more steps take it to 100 %, about 2,000 here).
+# The second fall of the loss is the moment the model starts to use the context: the blank's vector now carries
+# which animal the sentence is about, through attention. Real text needs the same, on a far larger scale:
+# `checkpoints/minibert-pydocs`, the project's own small BERT (`scripts/pretrain_pydocs.py`), was trained the same
+# way on the Python documentation; its model card gives its held-out accuracy by kind of word and its curve.
 #
 # **What to remember.** Pre-training needs no labels: MLM hides 15% of the tokens (80/10/10) and scores only those;
-# NSP pairs are cut from documents, half with a random B. The loss falls well below guessing, and the model fills
-# blanks with what the corpus taught it. Next, notebook 11: fine-tuning for a task.
+# NSP pairs are cut from documents, half with a random B. The loss falls below guessing as soon as the model
+# learns the frequent words; using the context comes later, and takes most of the training. Next, notebook 11:
+# fine-tuning for a task.

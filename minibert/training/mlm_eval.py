@@ -1,0 +1,69 @@
+"""How well does a masked-LM fill blanks? Held-out masked-token accuracy, against a frequency baseline.
+
+    sequences ─hide ~15 % of the non-special tokens behind [MASK] (seeded)─► model ─► top-k ids per blank
+
+Every chosen position becomes ``[MASK]`` (no 80/10/10 here: that is a training device), all blanks of a
+sequence are filled in one forward pass, as in pre-training, and a prediction is right when its top-1 (or
+any of its top-k) ids is the hidden token. The baseline is the best context-free guess: always the most
+frequent token(s) of the training text. A model above it has learned something from the context.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Blanks:
+    """The hidden tokens and the model's guesses: ``labels`` (N,), ``topk`` (N, k) ids, best first."""
+
+    labels: torch.Tensor
+    topk: torch.Tensor
+
+    def accuracy(self, k: int = 1, where: torch.Tensor | None = None) -> float:
+        """Share of blanks (or of those selected by the bool mask ``where`` (N,)) whose top-k holds the label."""
+        hit = (self.topk[:, :k] == self.labels[:, None]).any(-1)
+        hit = hit if where is None else hit[where]
+        return float(hit.float().mean()) if hit.numel() else float("nan")
+
+
+@torch.no_grad()
+def fill_blanks(model, sequences: list[list[int]], *, mask_token_id: int, special_ids: set[int],
+                probability: float = 0.15, seed: int = 0, k: int = 5, batch_size: int = 32) -> Blanks:
+    """Hide ``probability`` of each sequence's non-special tokens (at least one), predict them, keep the top-k.
+
+    ``sequences``: token ids with their [CLS]/[SEP]; ``model``: a BertForMaskedLM (logits (B, T, V)).
+    """
+    g = torch.Generator().manual_seed(seed)
+    model.eval()
+    device = next(model.parameters()).device
+    labels, topk = [], []
+    for start in range(0, len(sequences), batch_size):
+        rows = sequences[start:start + batch_size]
+        T = max(len(r) for r in rows)
+        ids = torch.zeros(len(rows), T, dtype=torch.long)
+        attention = torch.zeros_like(ids)
+        chosen = torch.zeros(len(rows), T, dtype=torch.bool)
+        for b, row in enumerate(rows):
+            ids[b, :len(row)], attention[b, :len(row)] = torch.tensor(row), 1
+            candidates = torch.tensor([i for i, t in enumerate(row) if t not in special_ids])
+            n = max(1, round(probability * len(candidates)))
+            chosen[b, candidates[torch.randperm(len(candidates), generator=g)[:n]]] = True
+        masked = ids.masked_fill(chosen, mask_token_id)
+        logits = model(input_ids=masked.to(device), attention_mask=attention.to(device)).logits  # (B, T, V)
+        labels.append(ids[chosen])
+        topk.append(logits[chosen.to(device)].topk(k, dim=-1).indices.cpu())  # (n, k)
+    return Blanks(torch.cat(labels), torch.cat(topk))
+
+
+def frequency_baseline(train_sequences: list[list[int]], labels: torch.Tensor, special_ids: set[int],
+                       k: int = 5) -> dict[str, float]:
+    """Top-1 / top-k accuracy of always guessing the training text's most frequent token(s)."""
+    counts = Counter(t for row in train_sequences for t in row if t not in special_ids)
+    common = torch.tensor([t for t, _ in counts.most_common(k)])
+    return {"top1": float((labels == common[0]).float().mean()),
+            f"top{k}": float((labels[:, None] == common[None]).any(-1).float().mean()),
+            "most_frequent_ids": common.tolist()}
