@@ -98,7 +98,8 @@ def test_a_hanging_hub_costs_only_the_timeout(offline_world, monkeypatch):
     monkeypatch.setattr(huggingface_hub.HfApi, "model_info", lambda *a, **k: time.sleep(30))
     start = time.monotonic()
     chosen = defaults.resolve_model(verbose=False)
-    assert time.monotonic() - start < 3 and "did not answer" in chosen.reason
+    # 0.2 s of timeout against a Hub that would take 30 s: 15 s leaves room for a busy machine and still tells.
+    assert time.monotonic() - start < 15 and "did not answer" in chosen.reason
 
 
 def test_reachable_hub_downloads_bert_base_once(offline_world, monkeypatch):

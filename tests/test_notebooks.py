@@ -20,8 +20,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-CELL_TIMEOUT_S = 180  # per cell; every notebook takes well under a minute on 2 CPU cores
-NOTEBOOK_BUDGET_S = 180  # the whole notebook, kernel start included
+# Guards against a hang, not timings: a notebook takes well under a minute on an idle 2-core machine, but a wall
+# clock on a busy one can stretch that several times over, and a test must not fail for that.
+CELL_TIMEOUT_S = 600  # per cell
+NOTEBOOK_BUDGET_S = 900  # the whole notebook, kernel start included
 
 
 def test_the_course_has_twelve_numbered_notebooks():

@@ -94,20 +94,23 @@ def test_crc32c_lanes_equal_the_byte_by_byte_definition(n):
 
 
 def test_opening_reads_the_index_only(tmp_path):
-    """A 1.3 GB data file (sparse: no disk used) opens and lists in well under a second, without reading it."""
+    """A 1.3 GB data file (sparse: no disk used) opens and lists without reading it: a few MB allocated at most.
+
+    Time is bounded in CPU seconds, generously: a wall-clock bound would fail on a loaded machine, and what the
+    bound is for is catching a reader that walks the data file (seconds of CPU for 1.3 GB), not timing it."""
     folder = tmp_path / "big"
     shutil.copytree(PRETRAIN, folder)
     data = folder / "bert_model.ckpt.data-00000-of-00001"
     with open(data, "r+b") as handle:
         handle.truncate(1_300_000_000)
     tracemalloc.start()
-    start = time.perf_counter()
+    start = time.process_time()
     bundle = TensorBundle(folder / "bert_model.ckpt")
     shapes = {name: entry.shape for name, entry in bundle.entries.items()}
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert len(shapes) == 139 and elapsed < 1.0 and peak < 5_000_000, (elapsed, peak)
+    assert len(shapes) == 139 and elapsed < 5.0 and peak < 5_000_000, (elapsed, peak)
     assert torch.equal(torch.from_numpy(np.array(bundle.read("bert/pooler/dense/kernel"))),
                        tf_values(PRETRAIN)["bert/pooler/dense/kernel"])
 

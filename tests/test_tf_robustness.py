@@ -38,17 +38,20 @@ def copy(folder: Path, tmp_path: Path) -> Path:
 
 
 def fails_fast(fn, error, match: str):
-    """``fn()`` raises ``error`` matching ``match`` in under a second, allocating under 10 MB on the way (the
-    reader only; through ``from_pretrained`` the first call also imports the model code, seconds under tracemalloc)."""
+    """``fn()`` raises ``error`` matching ``match`` quickly, allocating under 10 MB on the way (the reader only;
+    through ``from_pretrained`` the first call also imports the model code, seconds under tracemalloc).
+
+    "Quickly" is CPU time, with room: these errors take milliseconds (docs/robustness.md), and the bound is
+    there to catch a reader that loops or walks a file, which a loaded machine's wall clock would blur."""
     tracemalloc.start()
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         with pytest.raises(error, match=match) as caught:
             fn()
     finally:
-        elapsed, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+        elapsed, peak = time.process_time() - start, tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    assert elapsed < 1.0 and peak < 10_000_000, (elapsed, peak)
+    assert elapsed < 5.0 and peak < 10_000_000, (elapsed, peak)
     return caught.value
 
 
@@ -192,7 +195,7 @@ DATA_BLOCK = data_block_size(BASE)
 def test_fuzzed_index_never_crashes_or_hangs(tmp_path_factory, edits, resealed, cut):
     """Random byte edits (with the data block's checksum recomputed half the time, so the parser behind it is
     reached), optionally a truncation: opening and reading every tensor either works or raises BundleError /
-    FileNotFoundError, within a second."""
+    FileNotFoundError, in bounded CPU time."""
     folder = tmp_path_factory.mktemp("fuzz")
     for f in SQUAD.glob("model.ckpt-12.data-*"):
         shutil.copy(f, folder / f.name)
@@ -202,7 +205,7 @@ def test_fuzzed_index_never_crashes_or_hangs(tmp_path_factory, edits, resealed, 
     if resealed:  # make the data block's checksum match its (edited) contents
         reseal(raw, DATA_BLOCK)
     (folder / "model.ckpt-12.index").write_bytes(bytes(raw[:cut]))
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a hang shows in it, a busy machine hardly does
     try:
         bundle = TensorBundle(folder / "model.ckpt-12")
         for name in bundle.entries:
@@ -212,7 +215,7 @@ def test_fuzzed_index_never_crashes_or_hangs(tmp_path_factory, edits, resealed, 
                 pass
     except (BundleError, FileNotFoundError):
         pass
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 5.0
 
 
 def test_fuzz_reaches_the_parser(tmp_path):
