@@ -72,6 +72,7 @@ _EXPORTS = {
     "AutoConfig": "minibert.auto",
     "AutoTokenizer": "minibert.auto",
     "AutoModel": "minibert.auto",
+    "AutoModelForCausalLM": "minibert.auto",
     "AutoModelForPreTraining": "minibert.auto",
     "AutoModelForMaskedLM": "minibert.auto",
     "AutoModelForNextSentencePrediction": "minibert.auto",

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from minibert.config import BertConfig
 
-# Auto class -> the minibert class it builds. (The decoder, AutoModelForCausalLM -> BertLMHeadModel, is not here:
-# minibert has no BertLMHeadModel yet.)
+# Auto class -> the minibert class it builds.
 AUTO_MODELS = {
     "AutoModel": "BertModel",
+    "AutoModelForCausalLM": "BertLMHeadModel",  # the decoder: config.is_decoder=True for a causal mask
     "AutoModelForPreTraining": "BertForPreTraining",
     "AutoModelForMaskedLM": "BertForMaskedLM",
     "AutoModelForNextSentencePrediction": "BertForNextSentencePrediction",
@@ -141,6 +141,7 @@ def _auto_class(name: str) -> type:
 
 
 AutoModel = _auto_class("AutoModel")
+AutoModelForCausalLM = _auto_class("AutoModelForCausalLM")
 AutoModelForPreTraining = _auto_class("AutoModelForPreTraining")
 AutoModelForMaskedLM = _auto_class("AutoModelForMaskedLM")
 AutoModelForNextSentencePrediction = _auto_class("AutoModelForNextSentencePrediction")

@@ -35,7 +35,7 @@ def test_each_auto_class_builds_the_bert_class_the_reference_builds(checkpoint, 
     theirs = getattr(transformers, auto_name).from_pretrained(checkpoint, attn_implementation="eager")
     assert type(ours).__name__ == type(theirs).__name__ == AUTO_MODELS[auto_name]
     assert type(ours) is getattr(minibert, AUTO_MODELS[auto_name])
-    if auto_name in ("AutoModel", "AutoModelForPreTraining", "AutoModelForMaskedLM",
+    if auto_name in ("AutoModel", "AutoModelForPreTraining", "AutoModelForMaskedLM", "AutoModelForCausalLM",
                      "AutoModelForNextSentencePrediction"):  # everything comes from the checkpoint
         with torch.no_grad():
             a, b = ours(input_ids=IDS, attention_mask=MASK), theirs(input_ids=IDS, attention_mask=MASK)
