@@ -45,6 +45,7 @@ class BertSelfAttention(nn.Module):
 
     def __init__(self, config: BertConfig, layer_idx: int | None = None, is_cross_attention: bool = False):
         super().__init__()
+        config.check_head_size()  # as in the reference: a self-attention built on its own refuses it too
         self.layer_idx = layer_idx  # which entry of a key/value cache is this layer's
         self.is_cross_attention = is_cross_attention  # K, V from encoder_hidden_states instead
         self.num_attention_heads = config.num_attention_heads  # H (shrinks when heads are pruned)

@@ -109,10 +109,14 @@ def test_padding_without_attention_mask_warns_once_per_model():
 
 
 def test_head_size_is_refused_when_the_model_is_built():
-    for lib in (minibert, transformers):
+    from transformers.models.bert import modeling_bert
+
+    for lib, attention in ((minibert, minibert.BertSelfAttention), (transformers, modeling_bert.BertSelfAttention)):
         config = lib.BertConfig(hidden_size=37, num_attention_heads=12)  # accepted: only a model needs the split
         with pytest.raises(ValueError, match="37.*multiple of.*12|multiple of.*37.*12"):
             lib.BertModel(config)
+        with pytest.raises(ValueError, match="37.*multiple of.*12|multiple of.*37.*12"):
+            attention(config)  # the module on its own, where the reference checks
     config = minibert.BertConfig(**{**TINY, "hidden_size": 30})
     with pytest.raises(ValueError, match=r"hidden_size \(30\) must be a multiple of num_attention_heads \(4\)"):
         minibert.BertForMaskedLM(config)
