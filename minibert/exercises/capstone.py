@@ -84,7 +84,10 @@ def use_learner_functions(model, fn: dict) -> None:
 
 
 def self_attention(fn):
-    def forward(self, hidden_states, attention_mask=None, head_mask=None, output_attentions=False):
+    def forward(self, hidden_states, attention_mask=None, head_mask=None, output_attentions=False,
+                encoder_hidden_states=None, past_key_values=None):
+        if encoder_hidden_states is not None or past_key_values is not None:  # the exercises build an encoder
+            raise ValueError("the capstone model is an encoder: no cross-attention, no key/value cache")
         H = self.num_attention_heads
         q, k, v = (fn["split_heads"](linear(hidden_states), H) for linear in (self.query, self.key, self.value))
         context, probs = fn["attention"](q, k, v, attention_mask, head_mask)  # (B, H, T, d), (B, H, T, T)
