@@ -219,7 +219,7 @@ def main() -> int:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "device": device,
-        "shared_machine_note": "measured on a shared 2-core machine (several engineers working in parallel): "
+        "shared_machine_note": "measured on a shared 2-core machine (other jobs running at the same time): "
                                "timings are noisy; medians with min/max of the repeats are given",
         "note": args.note,
         "memory_method": ("CUDA: torch.cuda.max_memory_allocated - memory_allocated before the run"
