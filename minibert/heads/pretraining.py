@@ -73,11 +73,11 @@ class BertForPreTraining(BertPreTrainedModel):
 
         loss = None
         if labels is not None and next_sentence_label is not None:  # the reference needs both, too
-            check_class_labels("labels", labels, V, sequence.shape[:2].numel(), f"vocab_size is {V}")
+            if not masked_positions_only:  # else masked_lm_at_labels has checked the labels and made mlm_loss
+                check_class_labels("labels", labels, V, sequence.shape[:2].numel(), f"vocab_size is {V}")
+                mlm_loss = F.cross_entropy(prediction_logits.view(-1, V), labels.view(-1))  # -100 ignored
             check_class_labels("next_sentence_label", next_sentence_label, 2, sequence.shape[0],
                                "0 = is next, 1 = random")
-            if not masked_positions_only:
-                mlm_loss = F.cross_entropy(prediction_logits.view(-1, V), labels.view(-1))  # -100 ignored
             nsp_loss = F.cross_entropy(seq_relationship_logits.view(-1, 2), next_sentence_label.view(-1))
             loss = mlm_loss + nsp_loss
 
