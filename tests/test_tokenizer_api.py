@@ -93,6 +93,29 @@ def test_batch_encoding_behaves_like_a_dict_with_attributes(tok):
     assert tok.encode("hello world") == [101, 7592, 2088, 102]
 
 
+def test_save_pretrained_keeps_the_old_files_whole_when_the_disk_fills(vocab_file, tmp_path, monkeypatch):
+    # A crash while the vocabulary is being written must not leave a truncated vocab.txt: that file would still
+    # load, and silently map text to other ids.
+    import os
+
+    BertTokenizer(vocab_file).save_pretrained(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    bigger = BertTokenizer(vocab_file)
+    bigger.add_tokens(["<new>"])  # a different vocab.txt, so a half-written one would be noticed
+    real_fsync = os.fsync
+
+    def disk_full(fd):
+        os.ftruncate(fd, 10)  # half the bytes reached the disk
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        bigger.save_pretrained(tmp_path)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after == before, "a file was changed, or a temporary file was left behind"
+
+
 def test_save_and_load_round_trip_and_reference_reads_our_files(vocab_file, tmp_path):
     tok = BertTokenizer(vocab_file, do_lower_case=False, model_max_length=128)
     tok.add_tokens(["<new>"])

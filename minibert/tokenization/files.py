@@ -125,7 +125,13 @@ class FilesMixin:
         return cls(vocab, added_tokens_decoder=added or None, **settings)
 
     def save_pretrained(self, save_directory: str | os.PathLike) -> tuple[str, ...]:
-        """Write ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json``; returns their paths."""
+        """Write ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json``; returns their paths.
+
+        Each file is written atomically (minibert/loading/atomic.py): a crash mid-save leaves the folder's previous
+        files whole, never a truncated vocabulary that would silently map text to other ids.
+        """
+        from minibert.loading.atomic import atomic_write_bytes
+
         folder = Path(save_directory)
         if folder.is_file():
             raise ValueError(f"{folder} is a file; save_pretrained needs a directory")
@@ -134,7 +140,7 @@ class FilesMixin:
         if [index for _, index in ordered] != list(range(len(ordered))):
             raise ValueError("the vocabulary ids are not 0..n-1 without gaps, so vocab.txt cannot represent them")
         vocab_path = folder / VOCAB_FILE
-        vocab_path.write_text("".join(token + "\n" for token, _ in ordered), encoding="utf-8")
+        atomic_write_bytes(vocab_path, "".join(token + "\n" for token, _ in ordered).encode("utf-8"))
         config = {
             "tokenizer_class": "BertTokenizer",
             "do_lower_case": self.basic_tokenizer.do_lower_case,
@@ -154,9 +160,8 @@ class FilesMixin:
         config.update({k: v for k, v in self.init_kwargs.items() if k not in config and k not in _INIT_KEYS
                        and k not in _FILE_KEYS and k not in ("additional_special_tokens",)})
         config_path = folder / CONFIG_FILE
-        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        atomic_write_bytes(config_path, (json.dumps(config, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         special_path = folder / SPECIAL_TOKENS_FILE
-        special_path.write_text(
-            json.dumps(self.special_tokens_map, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        atomic_write_bytes(special_path,
+                           (json.dumps(self.special_tokens_map, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         return str(config_path), str(special_path), str(vocab_path)
