@@ -97,6 +97,28 @@ def test_lm_head_outputs_loss_and_gradients(tmp_path, attn, cross, padding):
         assert_close(ga[name], gb[name], f"grad {name}")
 
 
+@pytest.mark.parametrize("attn", ATTN)
+def test_masked_lm_reads_encoder_states_as_the_reference(tmp_path, attn):
+    # BertForMaskedLM takes encoder_hidden_states / encoder_attention_mask (7th and 8th arguments, as there):
+    # with add_cross_attention its layers read them; the MLM loss and every gradient match.
+    ours, theirs = pair(tmp_path, name="BertForMaskedLM", attn=attn, cross=True)
+    inputs = {**batch("right"), **encoder_states()}
+    labels = inputs["input_ids"].masked_fill(inputs["attention_mask"] == 0, -100)
+    a = ours(**inputs, labels=labels, output_attentions=True)
+    b = theirs(**inputs, labels=labels, output_attentions=True)
+    assert_close(a.logits, b.logits, "logits")
+    assert_close(a.loss, b.loss, "loss")
+    assert_close(a.attentions, b.attentions, "attentions")
+    plain = ours(**batch("right"), labels=labels)  # the encoder states are read, not ignored
+    assert (plain.logits - a.logits).abs().max() > 1e-3
+    a.loss.backward()
+    b.loss.backward()
+    ga, gb = grads(ours), grads(theirs)
+    assert ga.keys() == gb.keys() and any("crossattention" in n for n in ga)
+    for name in ga:
+        assert_close(ga[name], gb[name], f"grad {name}")
+
+
 @pytest.mark.parametrize("cross", [False, True], ids=["decoder-only", "cross-attention"])
 def test_attentions_and_cross_attentions(tmp_path, cross):
     ours, theirs = pair(tmp_path, attn="sdpa", cross=cross)  # output_attentions takes the eager path on both

@@ -54,6 +54,8 @@ class BertForMaskedLM(BertPreTrainedModel):
         position_ids: torch.Tensor | None = None,  # (B, T)
         head_mask: torch.Tensor | None = None,  # (H,) or (L, H)
         inputs_embeds: torch.Tensor | None = None,  # (B, T, C)
+        encoder_hidden_states: torch.Tensor | None = None,  # (B, S, C), with config.add_cross_attention
+        encoder_attention_mask: torch.Tensor | None = None,  # (B, S): 1 = real encoder token
         *,
         labels: torch.Tensor | None = None,  # (B, T) int64: original token id at masked positions, -100 elsewhere
         output_attentions: bool | None = None,
@@ -63,6 +65,7 @@ class BertForMaskedLM(BertPreTrainedModel):
     ):
         return_dict = self.config.use_return_dict if return_dict is None else return_dict
         outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+                            encoder_hidden_states, encoder_attention_mask, use_cache=False,
                             output_attentions=output_attentions, output_hidden_states=output_hidden_states,
                             return_dict=True)
         sequence = outputs.last_hidden_state  # (B, T, C)
