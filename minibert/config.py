@@ -78,7 +78,8 @@ class BertConfig:
     ``scaled_dot_product_attention``) or ``"eager"`` (the explicit softmax(QKᵀ/√d + mask) of the lesson).
 
     ``unpad_inputs`` (minibert's own, default ``False``): compute on the real tokens only when the attention
-    mask has padding (minibert/unpadding.py). Outputs at real positions stay those of the padded path; padded
+    mask has padding (minibert/unpadding.py). Outputs at real positions stay those of the padded path, and so
+    does ``pooler_output`` (position 0 is always computed, left padding included); other padded
     positions of ``last_hidden_state`` and ``hidden_states`` are then zero, so a loss that reads padded
     positions changes: ``BertForQuestionAnswering``'s softmax runs over all T positions (padding included),
     and token-level labels at padding must be -100. Written to ``config.json`` only when on, so default

@@ -49,6 +49,8 @@ class BertModel(BertPreTrainedModel):
     With ``config.unpad_inputs`` and padding in the (B, T) mask, only real tokens are computed: the padded
     positions of ``last_hidden_state`` and ``hidden_states`` are zero (the reference's numbers there mean
     nothing), and a padded *query*'s attention row differs; every value at a real position is the padded path's.
+    Position 0 is computed in every row, padding or not, since the pooler reads it (left padding), and so is
+    every position of a row with no real token: ``pooler_output`` is the padded path's for every row.
     """
 
     def __init__(self, config: BertConfig, add_pooling_layer: bool = True):

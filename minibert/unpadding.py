@@ -26,6 +26,12 @@ tests/test_unpadding.py holds every output to 1e-6, and with torch 2.13's fp32 C
 and on both attention paths, the outputs at real positions were measured bitwise equal (docs/performance.md).
 Weight gradients are sums over rows, taken over N rows instead of B·T: equal within 1e-6, not bitwise.
 
+Two kinds of padded position are computed all the same, because an output reads them (``rows_to_compute``):
+position 0 of every row, which the pooler reads whatever it holds (with left padding it is [PAD], and the
+padded path's pooler_output, like the reference's, is a function of that position's hidden state), and every
+position of a row with no real token at all (there every key is masked, so softmax spreads its weight evenly
+over all T positions and reads every one of their values). The other padded positions are zero.
+
 The rows are kept as a batch of one sequence, (1, N, C) (the "packed" layout), so that every module still sees
 (batch, sequence, C) and reads as before; only ``BertSelfAttention`` asks this module to re-pad (``pad``) and
 to gather back (``unpad``).
@@ -119,6 +125,21 @@ def _same(x: torch.Tensor) -> torch.Tensor:
     return x
 
 
+def rows_to_compute(attention_mask: torch.Tensor) -> torch.Tensor:
+    """(B, T) 0/1 mask → (B, T) bool: the positions the unpadded path computes.
+
+    The real tokens; position 0 of every row, real or not; every position of a row without a real token.
+    Computing a padded position changes nothing for the others: attention still masks it as a key (the
+    additive mask comes from ``attention_mask`` itself), so it only gives that position its own padded-path
+    output, which the pooler (position 0) or an all-masked softmax (an empty row) would otherwise miss.
+    """
+    real = attention_mask != 0
+    keep = real.clone()
+    keep[:, 0] = True  # the pooler's input: left padding puts [PAD] there, and its output still counts
+    keep[~real.any(dim=1)] = True  # no real token: softmax over all-masked keys is uniform over every position
+    return keep
+
+
 def unpadded_batch(config, attention_mask: torch.Tensor | None) -> UnpaddedBatch | None:
     """An ``UnpaddedBatch`` when ``config.unpad_inputs`` is on and the (B, T) mask has padding, else None.
 
@@ -126,6 +147,7 @@ def unpadded_batch(config, attention_mask: torch.Tensor | None) -> UnpaddedBatch
     """
     if not getattr(config, "unpad_inputs", False) or attention_mask is None or attention_mask.dim() != 2:
         return None
-    if bool(attention_mask.all()):
+    keep = rows_to_compute(attention_mask)
+    if bool(keep.all()):
         return None  # nothing to remove
-    return UnpaddedBatch.from_mask(attention_mask)
+    return UnpaddedBatch.from_mask(keep)

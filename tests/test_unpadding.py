@@ -249,16 +249,34 @@ def test_inputs_embeds_position_ids_and_chunking():
     assert diff(real(a.last_hidden_state, mask), real(b.last_hidden_state, mask)) <= ATOL
 
 
-def test_left_padding_fully_padded_rows_and_fallbacks():
-    model = make()
-    inputs = batch()
-    mask = inputs["attention_mask"].flip(1)  # left padding: real tokens at the end
+def left_padded(inputs):
+    """The batch with its padding moved to the front of each row (ids and mask flipped together)."""
+    return {k: v.flip(-1) for k, v in inputs.items()}
+
+
+@pytest.mark.parametrize("impl", ["eager", "sdpa"])
+def test_left_padding_fully_padded_rows_and_fallbacks(impl):
+    """The pooler reads position 0 whatever it holds: with left padding that is [PAD], so the unpadded path
+    computes it too (and every position of a row without a real token), and pooler_output is the padded
+    path's for every row. The padded positions nothing reads stay zero."""
+    model = make(impl=impl)
+    inputs = left_padded(batch())
+    mask = inputs["attention_mask"].clone()
     mask[2] = 0  # a row with no token at all
+    inputs["attention_mask"] = mask
+    assert (mask[:, 0] == 0).sum() == 3  # three rows start with padding
     with torch.no_grad():
-        a = run(model, False, input_ids=inputs["input_ids"], attention_mask=mask)
-        b = run(model, True, input_ids=inputs["input_ids"], attention_mask=mask)
+        a = run(model, False, **inputs, output_hidden_states=True)
+        b = run(model, True, **inputs, output_hidden_states=True)
     assert diff(real(a.last_hidden_state, mask), real(b.last_hidden_state, mask)) <= ATOL
-    assert torch.isfinite(b.last_hidden_state).all() and torch.count_nonzero(b.last_hidden_state[2]) == 0
+    assert diff(a.pooler_output, b.pooler_output) <= ATOL
+    computed = mask.bool().clone()
+    computed[:, 0] = True
+    computed[2] = True
+    for h_pad, h_unpad in zip(a.hidden_states, b.hidden_states):
+        assert diff(real(h_pad, computed), real(h_unpad, computed)) <= ATOL  # position 0, the empty row whole
+        assert torch.count_nonzero(h_unpad[~computed]) == 0
+    assert torch.isfinite(b.last_hidden_state).all()
     # No padding, no mask, or a 3-D mask: the padded path itself, bit for bit.
     full = torch.ones_like(mask)
     pairs = torch.ones(4, 12, 12, dtype=torch.long).tril()
@@ -267,3 +285,42 @@ def test_left_padding_fully_padded_rows_and_fallbacks():
             x = run(model, False, input_ids=inputs["input_ids"], **extra).last_hidden_state
             y = run(model, True, input_ids=inputs["input_ids"], **extra).last_hidden_state
             assert torch.equal(x, y)
+
+
+@pytest.mark.parametrize("impl", ["eager", "sdpa"])
+@pytest.mark.parametrize("name", ["BertForSequenceClassification", "BertForNextSentencePrediction"])
+def test_left_padding_pooler_heads_equal_the_reference(name, impl):
+    """A head on the pooler, left-padded batch, ``unpad_inputs`` on: logits, loss and every gradient are the
+    reference's (the same weights in transformers, padded) and minibert's padded path's."""
+    import transformers
+
+    num_labels = 2 if name == "BertForNextSentencePrediction" else 3
+    torch.manual_seed(0)
+    theirs = getattr(transformers, name)(transformers.BertConfig(**TINY, num_labels=num_labels,
+                                                                 attn_implementation=impl))
+    g = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * 0.05)
+    ours = getattr(minibert, name)(BertConfig(**TINY, num_labels=num_labels, attn_implementation=impl))
+    ours.load_state_dict(theirs.state_dict(), strict=False)
+    inputs = left_padded(batch())
+    labels = torch.tensor([0, 1, 1, 0])
+    results = []
+    for model, unpad in ((theirs, None), (ours, False), (ours, True)):
+        model.train()  # dropout is 0 in TINY
+        if unpad is not None:
+            model.config.unpad_inputs = unpad
+        model.zero_grad(set_to_none=True)
+        out = model(**inputs, labels=labels, return_dict=True)
+        out.loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        results.append((out.logits.detach(), out.loss.detach(), grads))
+    (ref_logits, ref_loss, ref_grads), (pad_logits, pad_loss, pad_grads), (logits, loss, grads) = results
+    assert diff(logits, pad_logits) <= ATOL and diff(loss, pad_loss) <= ATOL
+    assert diff(logits, ref_logits) <= 1e-5 and diff(loss, ref_loss) <= 1e-5  # the reference's tolerance
+    assert grads.keys() == pad_grads.keys()
+    worst = max((diff(grads[k], pad_grads[k]), k) for k in grads)
+    assert worst[0] <= ATOL, f"gradient of {worst[1]} differs from the padded path by {worst[0]:.3g}"
+    worst = max((diff(grads[k], ref_grads[k]), k) for k in grads if k in ref_grads)
+    assert worst[0] <= 1e-5, f"gradient of {worst[1]} differs from the reference by {worst[0]:.3g}"
