@@ -77,6 +77,27 @@ def test_accumulating_two_halves_equals_one_batch(tmp_path, task):
     assert loss_full == pytest.approx(loss_acc, abs=1e-6)
 
 
+def test_stop_at_step_then_resume_equals_one_run(tmp_path):
+    # A time-budgeted run: stop at step 4 of a 10-step plan, then go on. The schedule is the 10-step one
+    # throughout, and the two runs together are bit for bit the uninterrupted run.
+    data = MaskedLMDataset(mlm_examples(), mask_token_id=3, vocab_size=40, mlm_probability=0.3)
+    common = dict(batch_size=4, warmup_steps=2)
+    whole, whole_losses = _train(tmp_path / "whole", BertForMaskedLM, data, steps=10, **common)
+    part, _ = _train(tmp_path / "part", BertForMaskedLM, data, steps=10, stop_at_step=4, **common)
+    log = [json.loads(ln) for ln in (tmp_path / "part" / "log.jsonl").read_text().splitlines()]
+    whole_log = [json.loads(ln) for ln in (tmp_path / "whole" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1, 2, 3, 4]
+    assert [r["lr"] for r in log] == [r["lr"] for r in whole_log[:4]]  # the 10-step schedule, not a 4-step one
+    assert (tmp_path / "part" / "checkpoint.pt").is_file() and (tmp_path / "part" / "model.safetensors").is_file()
+    assert any(not torch.equal(p, q) for p, q in zip(part.parameters(), whole.parameters()))
+    resumed, losses = _train(tmp_path / "part", BertForMaskedLM, data, steps=10, **common)  # the same folder
+    assert losses == whole_losses
+    for (name, p), q in zip(whole.named_parameters(), resumed.parameters()):
+        assert torch.equal(p, q), name
+    with pytest.raises(ValueError, match="stop_at_step must be in 1..max_steps=10, got 11"):
+        TrainingArguments(output_dir=str(tmp_path), max_steps=10, stop_at_step=11).validate()
+
+
 def test_gradient_clipping(tmp_path):
     torch.manual_seed(0)
     model = BertForSequenceClassification(_config(num_labels=2))

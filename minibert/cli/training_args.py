@@ -9,6 +9,8 @@ def add_training_arguments(parser: argparse.ArgumentParser, *, steps: int, batch
     g = parser.add_argument_group("training")
     g.add_argument("--output", required=True, help="folder for the model, log.jsonl and checkpoint.pt")
     g.add_argument("--steps", type=int, default=steps, help=f"optimizer steps (default {steps})")
+    g.add_argument("--stop-at", type=int, default=None, metavar="STEP",
+                   help="end this run at STEP (saved; run again without it to go on), the schedule still --steps long")
     g.add_argument("--batch-size", type=int, default=batch_size, help="examples per process per micro-batch")
     g.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimizer step")
     g.add_argument("--lr", type=float, default=lr, help=f"peak learning rate (default {lr})")
@@ -31,7 +33,7 @@ def training_arguments(args):
 
     warmup = args.warmup_steps if args.warmup_steps is not None else args.steps // 10
     return TrainingArguments(
-        output_dir=args.output, max_steps=args.steps, batch_size=args.batch_size, grad_accum_steps=args.grad_accum,
+        output_dir=args.output, max_steps=args.steps, stop_at_step=args.stop_at, batch_size=args.batch_size, grad_accum_steps=args.grad_accum,
         lr=args.lr, weight_decay=args.weight_decay, scheduler=args.scheduler, warmup_steps=warmup,
         max_grad_norm=args.max_grad_norm, precision=args.precision, eval_every=args.eval_every,
         save_every=args.save_every, seed=args.seed, progress=not args.no_progress)

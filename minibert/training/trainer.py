@@ -38,7 +38,8 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 @dataclass
 class TrainingArguments:
     output_dir: str
-    max_steps: int                      # optimizer steps
+    max_steps: int                      # optimizer steps (the learning-rate schedule is planned for these)
+    stop_at_step: int | None = None     # end this run there (saved, resumable), the schedule still planned for max_steps
     batch_size: int = 8                 # examples per process per micro-batch
     grad_accum_steps: int = 1
     lr: float = 5e-5
@@ -57,6 +58,8 @@ class TrainingArguments:
         for name in ("max_steps", "batch_size", "grad_accum_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.stop_at_step is not None and not 1 <= self.stop_at_step <= self.max_steps:
+            raise ValueError(f"stop_at_step must be in 1..max_steps={self.max_steps}, got {self.stop_at_step}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
 
@@ -123,7 +126,10 @@ class Trainer:
         bar = tqdm(total=args.max_steps, initial=self.step, disable=not (args.progress and self.dist.is_main))
         self.ddp.train()
         micro_batches, last = [], {}
-        while self.step < args.max_steps:
+        # A run may stop before the plan ends (a time budget): the schedule is still max_steps long, so a later
+        # run resumed from the checkpoint continues exactly as one uninterrupted run would.
+        end = args.max_steps if args.stop_at_step is None else args.stop_at_step
+        while self.step < end:
             for batch in self._epoch_batches():
                 self.batch_in_epoch += 1
                 micro_batches.append(batch)
@@ -132,11 +138,13 @@ class Trainer:
                     micro_batches = []
                     bar.update(1)
                     bar.set_postfix(loss=f"{last['loss']:.4f}", lr=f"{last['lr']:.2e}")
-                    if self.step >= args.max_steps:
+                    if self.step >= end:
                         break
             else:  # the epoch ran out
                 self.epoch, self.batch_in_epoch = self.epoch + 1, 0
         bar.close()
+        if end < args.max_steps and not (args.save_every and self.step % args.save_every == 0):
+            self._save_checkpoint()  # stopped early: keep what resuming needs (before evaluating, as every save)
         last.update(self.evaluate())
         if self.dist.is_main:
             self._save_model()
