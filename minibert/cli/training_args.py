@@ -33,7 +33,8 @@ def training_arguments(args):
 
     warmup = args.warmup_steps if args.warmup_steps is not None else args.steps // 10
     return TrainingArguments(
-        output_dir=args.output, max_steps=args.steps, stop_at_step=args.stop_at, batch_size=args.batch_size, grad_accum_steps=args.grad_accum,
+        output_dir=args.output, max_steps=args.steps, stop_at_step=args.stop_at, batch_size=args.batch_size,
+        grad_accum_steps=args.grad_accum,
         lr=args.lr, weight_decay=args.weight_decay, scheduler=args.scheduler, warmup_steps=warmup,
         max_grad_norm=args.max_grad_norm, precision=args.precision, eval_every=args.eval_every,
         save_every=args.save_every, seed=args.seed, progress=not args.no_progress)

@@ -39,7 +39,7 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 class TrainingArguments:
     output_dir: str
     max_steps: int                      # optimizer steps (the learning-rate schedule is planned for these)
-    stop_at_step: int | None = None     # end this run there (saved, resumable), the schedule still planned for max_steps
+    stop_at_step: int | None = None     # end this run there (saved, resumable); the schedule stays max_steps long
     batch_size: int = 8                 # examples per process per micro-batch
     grad_accum_steps: int = 1
     lr: float = 5e-5
