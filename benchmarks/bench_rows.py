@@ -62,18 +62,30 @@ def row1(cfg, st):
     return rows, ratio_goals(rows), raw
 
 
-def _unpadded_rows(row, cfg, st, inputs, label, goal_ratio=None):
+def gpu_run_device(default: str) -> str:
+    """MINIBERT_BENCH_DEVICE, set by the GPU run (benchmarks/gpu_run.py): "cuda", or "cpu" in its dry run,
+    which takes the GPU rows' code paths on the CPU. Unset, rows 8 and 9 run on the CPU, row 7 on CUDA."""
+    return os.environ.get("MINIBERT_BENCH_DEVICE", default)
+
+
+def _unpadded_rows(row, cfg, st, inputs, label, goal_ratio=None, device="cpu", dtype=torch.float32,
+                   repeats=None, warmup=None):
+    # On the CPU the goals are judged on CPU time; on CUDA only the wall clock around synchronized work means
+    # anything (the CPU merely queues kernels).
+    clock = "cpu" if device == "cpu" else "wall"
     rows, raw = [], []
     for impl in ("eager", "sdpa"):
-        m = bench_unpad.unpadded_pair(cfg, impl, inputs, st["repeats"], st["warmup"])
+        m = bench_unpad.unpadded_pair(cfg, impl, inputs, repeats or st["repeats"], st["warmup"] if warmup is None
+                                      else warmup, device, dtype)
         t = m["times"]
         note = (f"real tokens {m['real_token_share']:.0%} of the padded batch (the padding-free limit of the ratio); "
                 f"unpadded outputs at real positions {'bitwise equal to' if m['bitwise'] else 'within'} the padded "
                 f"path's (max |Δ| {m['max_abs_diff']:.1e}); minibert padded / reference "
-                f"{statistics.median(a / b for a, b in zip(t['minibert padded']['cpu'], t['reference']['cpu'])):.2f}")
-        rows.append(table_row(row, f"forward {impl} {label}, minibert unpadded", t["minibert"]["cpu"],
-                              t["reference"]["cpu"], goal=goal_ratio, wall=(t["minibert"]["wall"],
-                                                                            t["reference"]["wall"]), note=note))
+                f"{statistics.median(a / b for a, b in zip(t['minibert padded'][clock], t['reference'][clock])):.2f}")
+        where = "" if (device, dtype) == ("cpu", torch.float32) else f" {m['dtype']} {device}"
+        rows.append(table_row(row, f"forward {impl} {label}{where}, minibert unpadded", t["minibert"][clock],
+                              t["reference"][clock], clock=clock, goal=goal_ratio, note=note,
+                              wall=(t["minibert"]["wall"], t["reference"]["wall"])))
         raw.append(m)
     return rows, raw
 
@@ -89,14 +101,26 @@ def row2(cfg, st):
 def row8(cfg, st):
     B, low, high = (4, 4, 32) if st["quick"] else (16, 16, 128)
     inputs = bench_unpad.ragged_inputs(cfg, B, low, high)
-    rows, raw = _unpadded_rows(8, cfg, st, inputs, f"{B} texts, lengths uniform in {low}–{high}",
-                               goal_ratio=GOAL_UNPADDED)
+    device = gpu_run_device("cpu")
+    # The GPU run adds bf16 (how a GPU serves BERT) to fp32, and times more calls: each is milliseconds there,
+    # so 3 warm-up rounds and 20 timed ones of 3 calls per dtype and attention cost seconds (20 × 3 × 2 × 2).
+    gpu = "MINIBERT_BENCH_DEVICE" in os.environ
+    dtypes = (torch.float32, torch.bfloat16) if gpu else (torch.float32,)
+    repeats, warmup = (max(st["repeats"], 20), max(st["warmup"], 3)) if device == "cuda" else (None, None)
+    rows, raw, kernels = [], [], {}
     H = cfg["num_attention_heads"]
-    kernels = bench_unpad.attention_kernels(B, H, cfg["hidden_size"] // H, low, high, st["repeats"])
-    described = "; ".join(f"{name} {k['cpu_ms']:.1f} ms (max |Δ| {k['max_abs_diff']:.1e}"
-                          f"{', bitwise' if k['bitwise'] else ''})" if "cpu_ms" in k else f"{name}: {k['error']}"
-                          for name, k in kernels.items() if isinstance(k, dict))
-    rows[-1]["note"] += f". Attention alone, one layer, CPU time: {described}"
+    for dtype in dtypes:
+        r, m = _unpadded_rows(8, cfg, st, inputs, f"{B} texts, lengths uniform in {low}–{high}",
+                              goal_ratio=GOAL_UNPADDED, device=device, dtype=dtype, repeats=repeats, warmup=warmup)
+        k = bench_unpad.attention_kernels(B, H, cfg["hidden_size"] // H, low, high, repeats or st["repeats"],
+                                          device, dtype)
+        described = "; ".join(f"{name} {x['ms']:.2f} ms (max |Δ| {x['max_abs_diff']:.1e}"
+                              f"{', bitwise' if x['bitwise'] else ''})" if "ms" in x else f"{name}: {x['error']}"
+                              for name, x in k.items() if isinstance(x, dict))
+        r[-1]["note"] += f". Attention alone, one layer, {k['clock']} time: {described}"
+        rows += r
+        raw += m
+        kernels[str(dtype).replace("torch.", "")] = k
     return rows, ratio_goals(rows), {"runs": raw, "attention_kernels": kernels}
 
 
@@ -110,22 +134,28 @@ def row9(cfg, st):
     except ImportError:
         note = "skipped: sentence-transformers is not installed (pip install -e '.[bench]')"
         return [{"row": 9, "name": "corpus embedding", "skipped": True, "note": note}], [], None
-    data = bench_unpad.corpus_embedding(checkpoint, st["corpus_texts"], st["repeats"], st["out"])
-    t, w = data["times"], data["padding_waste"]
-    label = f"embed {data['texts']} docstring texts, all-MiniLM-L6-v2, batch 32"
-    note = (f"{data['tokens']} tokens, median {data['median_tokens']:.0f}, max {data['max_tokens']}; padding at "
+    device = gpu_run_device("cpu")
+    data = bench_unpad.corpus_embedding(checkpoint, st["corpus_texts"], st["repeats"], st["out"], device=device,
+                                        warmup=1 if device == "cuda" else 0)
+    t, w, clock = data["times"], data["padding_waste"], data["clock"]
+    where = "" if device == "cpu" else f", {device}"
+    label = f"embed {data['texts']} docstring texts, all-MiniLM-L6-v2, batch 32{where}"
+    modules = data["sentence_modules"]
+    note = (f"{data['tokens']} tokens, median {data['median_tokens']:.0f}, max {data['max_tokens']} "
+            f"({data['truncated_texts']} texts cut at max_seq_length {modules['max_seq_length']}); padding at "
             f"batch 32: {w['input order']:.0%} in input order, {w['sorted by length']:.0%} sorted, 0 % unpadded "
-            f"({data['figure']}); max |Δ| of the vectors vs sentence-transformers: "
-            + ", ".join(f"{k} {v:.1e}" for k, v in data["max_abs_diff_vs_st"].items())
-            + "; first (cold-cache) call CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in data["cold_cpu"].items()))
-    rows = [table_row(9, f"{label}: minibert embed vs sentence-transformers encode", t["minibert"]["cpu"],
-                      t["sentence-transformers"]["cpu"], goal=GOAL_UNPADDED, note=note,
+            f"({data['figure']}); reference pipeline pooled as the checkpoint's modules say ({modules['pooling']}"
+            f"{', normalized' if modules['normalize'] else ''}); max |Δ| between the vectors: "
+            + ", ".join(f"{k} {v:.1e}" for k, v in data["max_abs_diff"].items())
+            + f"; first (cold-cache) call, {clock} s: " + ", ".join(f"{k} {v:.2f}" for k, v in data["cold"].items()))
+    rows = [table_row(9, f"{label}: minibert embed vs sentence-transformers encode", t["minibert"][clock],
+                      t["sentence-transformers"][clock], clock=clock, goal=GOAL_UNPADDED, note=note,
                       wall=(t["minibert"]["wall"], t["sentence-transformers"]["wall"])),
-            table_row(9, f"{label}: minibert embed vs reference pipeline('feature-extraction')", t["minibert"]["cpu"],
-                      t["reference pipeline"]["cpu"], wall=(t["minibert"]["wall"], t["reference pipeline"]["wall"]))]
-    goals = ratio_goals(rows) + [goal("row 9: identical vectors (max |Δ| ≤ 1e-5 vs sentence-transformers)",
-                                      f"{data['max_abs_diff_vs_st']['minibert']:.1e}",
-                                      data["max_abs_diff_vs_st"]["minibert"] <= 1e-5)]
+            table_row(9, f"{label}: minibert embed vs reference pipeline('feature-extraction')", t["minibert"][clock],
+                      t["reference pipeline"][clock], clock=clock,
+                      wall=(t["minibert"]["wall"], t["reference pipeline"]["wall"]))]
+    goals = ratio_goals(rows) + [goal(f"row 9{where}: identical vectors, {pair} (max |Δ| ≤ 1e-5)", f"{d:.1e}",
+                                      d <= 1e-5) for pair, d in data["max_abs_diff"].items()]
     return rows, goals, data
 
 

@@ -9,14 +9,21 @@ are bitwise the padded path's.
 
 Row 9: corpus embedding with all-MiniLM-L6-v2 on real, varied texts (benchmarks/corpus.py, the standard
 library's docstrings): minibert ``pipeline("sentence-similarity").embed`` vs sentence-transformers ``encode``
-vs the reference ``pipeline("feature-extraction")`` + mean pooling, all at batch 32, with the largest
-difference between the vectors. Timed in CPU time, each call from text to vectors (tokenizing included), the
-three alternating. Also the padding waste of that corpus at batch 32 (input order, sorted, unpadded) and
+vs the reference ``pipeline("feature-extraction")`` followed by what the checkpoint's sentence-transformers
+modules say (truncation to ``max_seq_length``, the pooling mode, ``Normalize``), all at batch 32, with the
+largest difference between each pair of vectors. Timed each call from text to vectors (tokenizing included),
+the three alternating. Also the padding waste of that corpus at batch 32 (input order, sorted, unpadded) and
 its figure.
+
+Both rows run on the CPU (CPU time, one thread) or, for the GPU run (benchmarks/gpu_run.py), on CUDA: there
+the CPU only queues kernels, so each call is timed by the wall clock around synchronized work
+(``torch.cuda.synchronize`` before the clock starts and before it stops), after warm-up calls, with TF32 off
+so that float32 means float32.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -39,9 +46,20 @@ def ragged_inputs(cfg: dict, B: int, low: int, high: int, seed: int = 3) -> dict
     return {"input_ids": ids, "attention_mask": mask}
 
 
-def unpadded_pair(cfg: dict, impl: str, inputs: dict, repeats: int, warmup: int) -> dict:
+def sync_for(device: str):
+    """What to call before reading a clock: on CUDA, wait for the queued kernels; on the CPU, nothing."""
+    if device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False  # float32 rows stay float32 (TF32 rounds to 10 bits)
+        torch.backends.cudnn.allow_tf32 = False
+        return torch.cuda.synchronize
+    return lambda: None
+
+
+def unpadded_pair(cfg: dict, impl: str, inputs: dict, repeats: int, warmup: int, device: str = "cpu",
+                  dtype: torch.dtype = torch.float32) -> dict:
     """minibert unpadded vs padded vs the reference on one padded batch; bitwise check of the outputs."""
-    ours, theirs = bench_model.model_pair("model", cfg, impl, "cpu", torch.float32, train=False)
+    ours, theirs = bench_model.model_pair("model", cfg, impl, device, dtype, train=False)
+    inputs = {k: v.to(device) for k, v in inputs.items()}
     B = inputs["input_ids"].shape[0]
     mask = inputs["attention_mask"].bool()
     with torch.inference_mode():
@@ -56,22 +74,28 @@ def unpadded_pair(cfg: dict, impl: str, inputs: dict, repeats: int, warmup: int)
 
     fns = {"minibert": bench_model.forward_fn(ours, inputs), "minibert padded": ours_padded,
            "reference": bench_model.forward_fn(theirs, inputs)}
-    times = bench_model.interleaved(fns, repeats, warmup, lambda: None)
+    times = bench_model.interleaved(fns, repeats, warmup, sync_for(device))
+    padded, unpadded = padded.float(), unpadded.float()
     return {"times": times, "real_token_share": mask.float().mean().item(), "batch": B, "seq": mask.shape[1],
-            "impl": impl, "bitwise": torch.equal(padded[mask], unpadded[mask]),
+            "impl": impl, "device": device, "dtype": str(dtype).replace("torch.", ""),
+            "bitwise": torch.equal(padded[mask], unpadded[mask]),
             "max_abs_diff": (padded[mask] - unpadded[mask]).abs().max().item()}
 
 
-def attention_kernels(B: int = 16, H: int = 12, d: int = 64, low: int = 16, high: int = 128, repeats: int = 5) -> dict:
-    """One layer's attention on N real rows of Q/K/V, three ways: CPU ms (best of ``repeats``) and max |Δ| to re-pad."""
+def attention_kernels(B: int = 16, H: int = 12, d: int = 64, low: int = 16, high: int = 128, repeats: int = 5,
+                      device: str = "cpu", dtype: torch.dtype = torch.float32) -> dict:
+    """One layer's attention on N real rows of Q/K/V, three ways: ms (best of ``repeats``; CPU time on the CPU,
+    synchronized wall time on CUDA) and max |Δ| to re-pad."""
     g = torch.Generator().manual_seed(0)
     lengths = torch.randint(low, high + 1, (B,), generator=g)
     T, N = int(lengths.max()), int(lengths.sum())
-    mask = torch.arange(T)[None, :] < lengths[:, None]
+    mask = (torch.arange(T)[None, :] < lengths[:, None]).to(device)
     index = mask.flatten().nonzero().squeeze(1)
-    q, k, v = (torch.randn(N, H * d, generator=g) for _ in range(3))
-    additive = (~mask)[:, None, None, :].float() * torch.finfo(torch.float32).min
-    offsets = torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)])
+    q, k, v = (torch.randn(N, H * d, generator=g).to(device, dtype) for _ in range(3))
+    additive = (~mask)[:, None, None, :].to(dtype) * torch.finfo(dtype).min
+    offsets = torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)]).to(device)
+    sync = sync_for(device)
+    clock = time.process_time if device == "cpu" else time.perf_counter
 
     def repad():
         def heads(x):
@@ -92,20 +116,23 @@ def attention_kernels(B: int = 16, H: int = 12, d: int = 64, low: int = 16, high
         return torch.cat(out)
 
     base = repad()
-    result = {"batch": B, "heads": H, "head_size": d, "real_token_share": N / (B * T)}
+    result = {"batch": B, "heads": H, "head_size": d, "real_token_share": N / (B * T), "device": device,
+              "clock": "cpu" if device == "cpu" else "wall"}
     for name, fn in (("re-pad per layer", repad), ("nested (jagged) tensor", nested), ("loop over sequences",
                                                                                         per_sequence)):
         try:
-            out = fn()
-        except (RuntimeError, NotImplementedError) as err:  # an older torch without jagged SDPA on the CPU
+            out = fn()  # also the warm-up: the first call pays for kernel selection and allocation
+        except (RuntimeError, NotImplementedError) as err:  # a torch without jagged SDPA for this device
             result[name] = {"error": f"{type(err).__name__}: {err}"[:200]}
             continue
         best = []
         for _ in range(repeats):
-            c0 = time.process_time()
+            sync()
+            c0 = clock()
             fn()
-            best.append(time.process_time() - c0)
-        result[name] = {"cpu_ms": min(best) * 1e3, "max_abs_diff": (out - base).abs().max().item(),
+            sync()
+            best.append(clock() - c0)
+        result[name] = {"ms": min(best) * 1e3, "max_abs_diff": (out - base).float().abs().max().item(),
                         "bitwise": torch.equal(out, base)}
     return result
 
@@ -137,8 +164,42 @@ def waste_figure(waste: dict, lengths: list[int], path: Path) -> None:
     plt.close(fig)
 
 
-def corpus_embedding(checkpoint: str, n_texts: int, repeats: int, out_dir: Path,
-                     batch: int = 32) -> dict:
+def sentence_modules(checkpoint: str) -> dict:
+    """What a sentence-transformers folder says to do after the transformer: its modules.json (Transformer →
+    Pooling → Normalize?), the Pooling module's config.json and sentence_bert_config.json's max_seq_length.
+    Read here, for the reference pipeline, from the files themselves (minibert reads them with its own code)."""
+    root = Path(checkpoint)
+    modules = {m["type"].rsplit(".", 1)[-1]: m for m in json.loads((root / "modules.json").read_text())}
+    pooling = json.loads((root / modules["Pooling"]["path"] / "config.json").read_text())
+    modes = [key for key, on in pooling.items() if key.startswith("pooling_mode_") and on]
+    if modes not in (["pooling_mode_mean_tokens"], ["pooling_mode_cls_token"]):
+        raise ValueError(f"{checkpoint}: the benchmark pools the reference pipeline by mean or [CLS], not {modes}")
+    return {"max_seq_length": json.loads((root / "sentence_bert_config.json").read_text())["max_seq_length"],
+            "pooling": "mean" if modes == ["pooling_mode_mean_tokens"] else "cls",
+            "normalize": "Normalize" in modules}
+
+
+def reference_vectors(reference, texts: list[str], modules: dict, counts: list[int] | None = None) -> torch.Tensor:
+    """The reference ``pipeline("feature-extraction")`` on ``texts``, then the checkpoint's modules (``modules``
+    from ``sentence_modules``): sentence vectors (N, D) float32 in input order. ``counts``: each text's token
+    count after truncation, if already known (the timed benchmark counts once, outside the clock).
+
+    Truncation is sentence-transformers' max_seq_length (256 for all-MiniLM-L6-v2), not the tokenizer's
+    model_max_length (512). The pipeline takes it only inside ``tokenize_kwargs``: a ``max_length`` keyword of
+    its own would be dropped without a word, and a text over 256 tokens would be pooled over up to 512.
+    """
+    tokenize = {"truncation": True, "max_length": modules["max_seq_length"]}
+    if counts is None:
+        counts = [len(ids) for ids in reference.tokenizer(texts, **tokenize)["input_ids"]]
+    outs = reference(texts, return_tensors=True, tokenize_kwargs=tokenize)
+    # Each text's (1, T_batch, C) rows, padded to its batch's longest (right padding): pool its own tokens.
+    pooled = [out[0, :n].mean(0) if modules["pooling"] == "mean" else out[0, 0] for out, n in zip(outs, counts)]
+    vectors = torch.stack(pooled).float()
+    return F.normalize(vectors, p=2, dim=-1) if modules["normalize"] else vectors
+
+
+def corpus_embedding(checkpoint: str, n_texts: int, repeats: int, out_dir: Path, batch: int = 32,
+                     device: str = "cpu", warmup: int = 0) -> dict:
     import transformers
     from sentence_transformers import SentenceTransformer
 
@@ -148,38 +209,47 @@ def corpus_embedding(checkpoint: str, n_texts: int, repeats: int, out_dir: Path,
     import minibert
 
     texts = corpus.build(n_texts)
-    st = SentenceTransformer(checkpoint, device="cpu")
-    ours = minibert.pipeline("sentence-similarity", model=checkpoint, batch_size=batch)
-    reference = transformers.pipeline("feature-extraction", model=checkpoint, framework="pt", device="cpu",
+    st = SentenceTransformer(checkpoint, device=device)
+    ours = minibert.pipeline("sentence-similarity", model=checkpoint, batch_size=batch, device=device)
+    reference = transformers.pipeline("feature-extraction", model=checkpoint, framework="pt", device=device,
                                       batch_size=batch)
-    limit = st.max_seq_length
-    token_counts = [len(ids) for ids in reference.tokenizer(texts, truncation=True, max_length=limit)["input_ids"]]
-
-    def run_reference():
-        outs = reference(texts, return_tensors=True, truncation=True, max_length=limit)
-        # The reference pipeline hands back each text's rows (padded to its batch): mean over its own tokens.
-        vectors = [out[0, :n].mean(0) for out, n in zip(outs, token_counts)]
-        return F.normalize(torch.stack(vectors), dim=-1)
-
+    modules = sentence_modules(checkpoint)
+    if modules["max_seq_length"] != st.max_seq_length:
+        raise RuntimeError(f"sentence-transformers truncates at {st.max_seq_length}, the checkpoint's "
+                           f"sentence_bert_config.json says {modules['max_seq_length']}")
+    # The same truncation for all three (reference_vectors): sentence-transformers' max_seq_length.
+    token_counts = [len(ids) for ids in reference.tokenizer(texts, truncation=True,
+                                                            max_length=modules["max_seq_length"])["input_ids"]]
     results = {}
     fns = {"minibert": lambda: results.__setitem__("minibert", ours.embed(texts, progress=False)),
            "sentence-transformers": lambda: results.__setitem__(
                "sentence-transformers", st.encode(texts, batch_size=batch, convert_to_tensor=True)),
-           "reference pipeline": lambda: results.__setitem__("reference pipeline", run_reference())}
+           "reference pipeline": lambda: results.__setitem__("reference pipeline",
+                                                             reference_vectors(reference, texts, modules,
+                                                                               token_counts))}
+    sync = sync_for(device)
+    clock = time.process_time if device == "cpu" else time.perf_counter
     # The first call of each is timed apart: minibert's tokenizer caches each word's pieces, so its later calls
-    # on the same texts are warm; "cold" keeps that first call honest.
+    # on the same texts are warm; "cold" keeps that first call honest. On CUDA it also pays for kernel
+    # selection and the allocator's first blocks, so ``warmup`` more untimed rounds follow there.
     cold = {}
     for name, fn in fns.items():
-        c0 = time.process_time()
+        sync()
+        c0 = clock()
         fn()
-        cold[name] = time.process_time() - c0
-    times = bench_model.interleaved(fns, repeats, 0, lambda: None)  # the cold calls were the warm-up
-    base = results["sentence-transformers"].float().cpu()
-    diffs = {name: (vec.float().cpu() - base).abs().max().item() for name, vec in results.items()}
+        sync()
+        cold[name] = clock() - c0
+    times = bench_model.interleaved(fns, repeats, warmup, sync)
+    vectors = {name: vec.float().cpu() for name, vec in results.items()}
+    names = list(vectors)
+    pairs = {f"{a} vs {b}": (vectors[a] - vectors[b]).abs().max().item()
+             for i, a in enumerate(names) for b in names[i + 1:]}
     waste = padding_waste(token_counts, batch)
     figure = Path(out_dir) / "padding_waste.png"
     figure.parent.mkdir(parents=True, exist_ok=True)
     waste_figure(waste, token_counts, figure)
-    return {"times": times, "cold_cpu": cold, "texts": len(texts), "batch": batch, "max_abs_diff_vs_st": diffs,
+    return {"times": times, "cold": cold, "clock": "cpu" if device == "cpu" else "wall", "device": device,
+            "texts": len(texts), "batch": batch, "sentence_modules": modules, "max_abs_diff": pairs,
+            "truncated_texts": sum(n == modules["max_seq_length"] for n in token_counts),
             "tokens": sum(token_counts), "median_tokens": statistics.median(token_counts),
             "max_tokens": max(token_counts), "padding_waste": waste, "figure": figure.name}

@@ -1,4 +1,4 @@
-"""The GPU run as one command (benchmarks/gpu.sh): CUDA parity checks, row 7, and notebooks 01 and 04 on CUDA.
+"""The GPU run as one command (benchmarks/gpu.sh): CUDA parity checks, rows 7, 8 and 9, notebooks 01 and 04.
 
     bash benchmarks/gpu.sh               # on a machine with one CUDA GPU: results in benchmarks/results/gpu.{json,md}
     bash benchmarks/gpu.sh --dry-run     # the same steps on the CPU with a tiny model: proves the script runs
@@ -6,8 +6,19 @@
 Parity: minibert vs the reference on the same random weights, on the device, for fp32 (TF32 off), bf16 and
 fp16; eager, sdpa and sdpa unpadded; BertModel and every head; a batch with padding and one fully padded row
 (whose outputs must be finite). Tolerances follow the dtype (fp32 1e-5; bf16 and fp16 a few of their own
-steps, relative to the values' size). Row 7: ``benchmarks/run.py --rows 7`` (bf16 32 × 512 forward and training
-step, TFLOP/s and MFU). Notebooks 01 and 04 run top to bottom with ``MINIBERT_DEVICE`` set to the device.
+steps, relative to the values' size). Then ``benchmarks/run.py --rows 7,8,9`` with ``MINIBERT_BENCH_DEVICE``
+set to the device, results in benchmarks/results/gpu-bench/: row 7 (bf16 32 × 512 forward and training
+step, TFLOP/s and MFU), row 8 (bert-base forward on 16 texts of 16–128 tokens, minibert unpadded vs padded vs
+the reference, fp32 and bf16) and row 9 (all-MiniLM-L6-v2 on 3,000 docstrings at batch 32: minibert embed vs
+sentence-transformers encode vs the reference pipeline, identical vectors; it needs MINIBERT_OFFICIAL_CHECKPOINT
+and the bench extra, and is skipped with the reason without them). On CUDA every timed call is wall time
+around synchronized work, after warm-up calls. Notebooks 01 and 04 run top to bottom with ``MINIBERT_DEVICE``.
+
+Sized to stay under 8 minutes on one GPU (not yet timed on one): parity builds 144 models of bert-base's 12
+layers (a 1,000-word vocabulary) and runs each once; row 7 times 6 calls of each library per measurement;
+row 8 is 3 warm-up and 20 timed rounds of milliseconds-long calls; row 9 is 7 passes of each peer over 87 k
+tokens (the first, cold one timed apart, one more warm-up, 5 timed). Each step's seconds are written down,
+next to the 8-minute budget.
 """
 
 from __future__ import annotations
@@ -27,6 +38,8 @@ HEADS = ["BertModel", "BertForPreTraining", "BertForMaskedLM", "BertForNextSente
          "BertForSequenceClassification", "BertForMultipleChoice", "BertForTokenClassification",
          "BertForQuestionAnswering"]
 TOLERANCE = {"float32": 1e-5, "bfloat16": 3e-2, "float16": 5e-3}  # relative to max |reference output|, min 1
+BENCH_ROWS = (7, 8, 9)  # benchmarks/run.py's rows that run on the GPU
+BUDGET_S = 480  # the whole run, on one GPU
 
 
 def parity(device: str, tiny: bool) -> list[dict]:
@@ -81,6 +94,21 @@ def parity(device: str, tiny: bool) -> list[dict]:
     return results
 
 
+def benchmark_rows(device: str, out: Path, dry_run: bool) -> dict:
+    """``benchmarks/run.py --rows 7,8,9`` on ``device`` in a child process (its own thread setting, its own
+    CUDA context): its exit status, where it wrote, and its rows and goals as bench.json holds them."""
+    env = {**os.environ, "MINIBERT_BENCH_DEVICE": device}
+    cmd = [sys.executable, str(HERE / "run.py"), "--rows", ",".join(map(str, BENCH_ROWS)), "--out", str(out)]
+    done = subprocess.run(cmd + (["--quick"] if dry_run else []), env=env, capture_output=True, text=True)
+    results = out / "bench.json"
+    data = json.loads(results.read_text()) if done.returncode == 0 and results.exists() else {}
+    found = {"bench_returncode": done.returncode, "bench_results": str(out),
+             "bench_rows": data.get("rows", []), "bench_goals": data.get("goals", [])}
+    if done.returncode != 0:
+        found["_output"] = done.stdout[-2000:] + done.stderr[-2000:]
+    return found
+
+
 def notebooks(device: str, numbers=("01", "04")) -> list[dict]:
     import nbclient
     import nbformat
@@ -115,17 +143,23 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    seconds, clock = {}, time.perf_counter()
     checks = parity(device, tiny=args.dry_run)
+    seconds["parity"] = time.perf_counter() - clock
     print(f"parity: {sum(c['ok'] for c in checks)}/{len(checks)} ok", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     bench_out = args.out / ("gpu-bench" if not args.dry_run else "gpu-bench-dry-run")
-    env = {**os.environ, "MINIBERT_BENCH_DEVICE": device}
-    bench = subprocess.run([sys.executable, str(HERE / "run.py"), "--rows", "7", "--out", str(bench_out)]
-                           + (["--quick"] if args.dry_run else []), env=env, capture_output=True, text=True)
+    clock = time.perf_counter()
+    bench = benchmark_rows(device, bench_out, args.dry_run)
+    bench_output = bench.pop("_output", "")
+    seconds["rows " + ",".join(map(str, BENCH_ROWS))] = time.perf_counter() - clock
+    clock = time.perf_counter()
     lessons = notebooks(device)
+    seconds["notebooks"] = time.perf_counter() - clock
+    seconds = {k: round(v, 1) for k, v in seconds.items()}
     report = {"date": started, "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu (dry run)",
-              "torch": torch.__version__, "parity": checks, "row7_returncode": bench.returncode,
-              "row7_results": str(bench_out), "notebooks": lessons}
+              "torch": torch.__version__, "parity": checks, **bench, "notebooks": lessons, "seconds": seconds,
+              "total_seconds": round(sum(seconds.values()), 1), "budget_seconds": BUDGET_S}
     name = "gpu-dry-run" if args.dry_run else "gpu"
     (args.out / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     md = [f"# GPU run ({report['device']}, {started}, torch {report['torch']})", "",
@@ -133,14 +167,22 @@ def main(argv=None) -> int:
           "|---|---|---|---|---:|---:|---|---|"]
     md += [f"| {c['dtype']} | {c['impl']} | {c['model']} | {c['output']} | {c['max_abs_diff']:.1e} | "
            f"{c['tolerance']:.1e} | {c['finite']} | {'ok' if c['ok'] else '**FAIL**'} |" for c in checks]
-    md += ["", f"Row 7: `benchmarks/run.py --rows 7` exit {bench.returncode}, results in {bench_out}/bench.md.", ""]
-    md += [f"- notebook {n['notebook']} on {n['device']}: {'ok' if n['ok'] else 'FAILED: ' + n['error']} "
-           f"({n['seconds']} s)" for n in lessons]
+    md += ["", f"Rows {', '.join(map(str, BENCH_ROWS))}: `benchmarks/run.py --rows {','.join(map(str, BENCH_ROWS))}` "
+           f"exit {bench['bench_returncode']}, full table in {bench_out}/bench.md:", ""]
+    md += [f"- row {r['row']} {r['name']}: " + (r["note"] if r.get("skipped") else
+                                                f"ratio {r['ratio']['median']:.2f} ({r['clock']})")
+           for r in bench["bench_rows"]]
+    md += [f"- {g['goal']}: {g['measured']} ({'met' if g['met'] else '–' if g['met'] is None else 'MISSED'})"
+           for g in bench["bench_goals"]]
+    md += [""] + [f"- notebook {n['notebook']} on {n['device']}: {'ok' if n['ok'] else 'FAILED: ' + n['error']} "
+                  f"({n['seconds']} s)" for n in lessons]
+    md += ["", "Seconds per step: " + ", ".join(f"{k} {v}" for k, v in seconds.items())
+           + f"; total {report['total_seconds']} (budget {BUDGET_S})."]
     (args.out / f"{name}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
-    if bench.returncode != 0:
-        print(bench.stdout[-2000:], bench.stderr[-2000:], file=sys.stderr)
-    ok = all(c["ok"] for c in checks) and bench.returncode == 0 and all(n["ok"] for n in lessons)
+    if bench["bench_returncode"] != 0:
+        print(bench_output, file=sys.stderr)
+    ok = all(c["ok"] for c in checks) and bench["bench_returncode"] == 0 and all(n["ok"] for n in lessons)
     return 0 if ok else 1
 
 

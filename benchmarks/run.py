@@ -11,7 +11,8 @@ BertForSequenceClassification, 8 × 128; 4 gradient checkpointing off/on, seq 51
 from_pretrained of a real checkpoint + one forward); 7 on CUDA, rows 1 and 3 at 32 × 512 in bf16 with
 TFLOP/s and MFU (skipped, with a note, without a GPU); 8 a batch of 16 with lengths uniform in 16–128, minibert
 unpadded (and row 2 gains the unpadded variant); 9 corpus embedding with all-MiniLM-L6-v2 (minibert embed vs
-sentence-transformers encode vs the reference pipeline) and the padding-waste figure (benchmarks/bench_unpad.py).
+sentence-transformers encode vs the reference pipeline) and the padding-waste figure (benchmarks/bench_unpad.py);
+the GPU run (benchmarks/gpu.sh) runs rows 7, 8 and 9 on CUDA by setting MINIBERT_BENCH_DEVICE.
 Ratio = minibert / reference (time, or memory):
 below 1 minibert is faster. How each row is timed: bench_model.py, bench_startup.py, bench_wrapped.py.
 """

@@ -8,6 +8,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,3 +73,29 @@ def test_rows_option_runs_a_subset(tmp_path, monkeypatch):
     report = json.loads((tmp_path / "bench.json").read_text())
     assert report["rows_run"] == [1, 7]
     assert {r["row"] for r in report["rows"]} == {1, 7}
+
+
+def test_reference_pipeline_pooled_like_sentence_transformers(official_checkpoint):
+    """Row 9's reference peer: pipeline("feature-extraction") + the checkpoint's modules gives
+    sentence-transformers' vectors, a text longer than max_seq_length (256) included. (A max_length keyword
+    given to the pipeline itself is dropped, and such a text would be pooled over 512 tokens.)"""
+    st_lib = pytest.importorskip("sentence_transformers", reason="sentence-transformers is not installed "
+                                 "(the bench extra)")
+    import sys
+
+    import transformers
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import bench_unpad
+
+    modules = bench_unpad.sentence_modules(str(official_checkpoint))
+    assert modules == {"max_seq_length": 256, "pooling": "mean", "normalize": True}
+    reference = transformers.pipeline("feature-extraction", model=str(official_checkpoint), framework="pt",
+                                      device="cpu", batch_size=32)
+    long = " ".join(["the parser reads each line of the file and records every name it finds"] * 30)
+    texts = [long, "A short one.", "Return the sum of the two arguments, converted to float."]
+    assert len(reference.tokenizer(long)["input_ids"]) > 300
+    st = st_lib.SentenceTransformer(str(official_checkpoint), device="cpu")
+    expected = st.encode(texts, batch_size=32, convert_to_tensor=True)
+    got = bench_unpad.reference_vectors(reference, texts, modules)
+    assert (got - expected).abs().max().item() <= 1e-5

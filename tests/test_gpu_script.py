@@ -1,6 +1,8 @@
 """benchmarks/gpu.sh --dry-run: the GPU run's every step (parity in fp32/bf16/fp16 on eager, sdpa and unpadded
-for every head, row 7, notebooks 01 and 04) runs end to end on the CPU with a tiny model, so the script is
-ready for a CUDA GPU. Timings are not checked: on the CPU they mean nothing."""
+for every head, rows 7, 8 and 9, notebooks 01 and 04) runs end to end on the CPU with a tiny model and small
+sizes, so the script is ready for a CUDA GPU. Timings are not checked: on the CPU they mean nothing. Row 9
+needs the official all-MiniLM-L6-v2 and sentence-transformers (the bench extra): without them the dry run
+reports it skipped with the reason, and the second test, which requires them, skips."""
 
 from __future__ import annotations
 
@@ -25,7 +27,40 @@ def test_gpu_script_dry_run(tmp_path):
     checks = report["parity"]
     assert len(checks) == 3 * 3 * 8 and all(c["ok"] and c["finite"] for c in checks)
     assert {c["impl"] for c in checks} == {"eager", "sdpa", "sdpa unpadded"}
-    bench = json.loads((Path(report["row7_results"]) / "bench.json").read_text())
-    assert [r["row"] for r in bench["rows"]] == [7, 7, 7] and not any(r.get("skipped") for r in bench["rows"])
+    bench = json.loads((Path(report["bench_results"]) / "bench.json").read_text())
+    assert bench["rows_run"] == [7, 8, 9] and bench["rows"] == report["bench_rows"]
+    check_gpu_rows(bench["rows"])
     lessons = report["notebooks"]
     assert [n["notebook"][:2] for n in lessons] == ["01", "04"] and all(n["ok"] for n in lessons)
+    assert set(report["seconds"]) == {"parity", "rows 7,8,9", "notebooks"} and report["budget_seconds"] == 480
+
+
+def check_gpu_rows(rows, corpus_required=False):
+    """Row 7: two bf16 forwards and a training step; row 8: eager and sdpa in fp32 and bf16, each minibert
+    unpadded vs the reference; row 9: vs sentence-transformers and vs the reference pipeline, or skipped."""
+    by_row = {n: [r for r in rows if r["row"] == n] for n in (7, 8, 9)}
+    assert len(by_row[7]) == 3 and not any(r.get("skipped") for r in by_row[7])
+    names = [r["name"] for r in by_row[8]]
+    assert len(names) == 4 and sum("bfloat16" in n for n in names) == 2, names
+    assert all(r["ratio"]["median"] > 0 and "real tokens" in r["note"] for r in by_row[8])
+    if by_row[9][0].get("skipped"):
+        assert not corpus_required and by_row[9][0]["note"].startswith("skipped: "), by_row[9]
+    else:
+        assert len(by_row[9]) == 2 and all(r["ratio"]["median"] > 0 for r in by_row[9])
+
+
+@pytest.mark.slow
+def test_gpu_rows_8_9_dry_run_with_sentence_transformers(tmp_path, official_checkpoint):
+    """The rows the GPU run adds, exactly as it runs them (benchmarks/run.py with MINIBERT_BENCH_DEVICE set), with
+    row 9 required to run: the three peers' vectors agree within 1e-5, checked by the run itself."""
+    pytest.importorskip("sentence_transformers", reason="sentence-transformers is not installed (the bench extra)")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MINIBERT_BENCH_DEVICE": "cpu",
+           "MINIBERT_OFFICIAL_CHECKPOINT": str(official_checkpoint)}
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--rows", "7,8,9",
+                             "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    bench = json.loads((tmp_path / "bench.json").read_text())
+    check_gpu_rows(bench["rows"], corpus_required=True)
+    agreement = [g for g in bench["goals"] if g["goal"].startswith("row 9") and "identical vectors" in g["goal"]]
+    assert len(agreement) == 3 and all(g["met"] for g in agreement), agreement
+    assert (tmp_path / "padding_waste.png").stat().st_size > 0
