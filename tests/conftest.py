@@ -73,3 +73,14 @@ def vocab_file() -> Path:
     """The bert-base-uncased WordPiece vocabulary (30522 tokens), committed for tokenizer tests."""
     assert VOCAB_FILE.is_file(), f"missing test fixture {VOCAB_FILE}"
     return VOCAB_FILE
+
+
+@pytest.fixture
+def one_thread():
+    """torch on one thread: for tiny models, thread start-up and synchronisation cost more than they save."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

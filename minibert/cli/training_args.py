@@ -60,3 +60,47 @@ def loss_summary(output: str) -> str:
     losses = [r["loss"] for r in map(json.loads, (Path(output) / "log.jsonl").read_text().splitlines()) if "loss" in r]
     k = min(10, len(losses))
     return f"training loss {sum(losses[:k]) / k:.3f} (first {k} steps) -> {sum(losses[-k:]) / k:.3f} (last {k})"
+
+
+def train_eval_rows(args, check=None) -> tuple[list[dict], list[dict]]:
+    """The rows of ``--data``, and the held-out rows: ``--eval-data``, or ``--eval-fraction`` of ``--data``.
+
+    ``check(rows, path)``, if given, sees each file's rows in file order, before the split, so that its errors
+    can name the row as it is numbered in the file.
+    """
+    from minibert.training.data import read_records
+
+    check = check or (lambda rows, path: None)
+    rows = read_records(args.data)
+    check(rows, args.data)
+    if args.eval_data:
+        held_out = read_records(args.eval_data)
+        check(held_out, args.eval_data)
+        return rows, held_out
+    return split(rows, args.eval_fraction, args.seed)
+
+
+def fit(args, model, tokenizer, train: list[dict], held_out: list[dict] | None, metrics_fn) -> tuple[dict, bool]:
+    """Train ``model`` as the flags say, save it with its tokenizer in ``--output``, print the loss summary.
+
+    Returns the last step's record (with the ``eval_*`` metrics of the final evaluation) and whether this is
+    the main process (the one that prints and saves, under torchrun).
+    """
+    from minibert.training.data import Collator
+    from minibert.training.trainer import Trainer
+
+    trainer = Trainer(model, training_arguments(args), train, Collator(tokenizer.pad_token_id), held_out,
+                      metrics_fn=metrics_fn)
+    result = trainer.train(resume=not args.no_resume)
+    if trainer.dist.is_main:
+        tokenizer.save_pretrained(args.output)
+        print(loss_summary(args.output))
+    return result, trainer.dist.is_main
+
+
+def label_ids(names, path, column: str, what: str = "classes") -> dict[str, int]:
+    """``{name: id}`` for the sorted distinct label names (at least 2), as the reference's examples number them."""
+    names = sorted(set(names))
+    if len(names) < 2:
+        raise ValueError(f"{path}: column {column!r} needs at least 2 {what}, found {names}")
+    return {name: i for i, name in enumerate(names)}

@@ -21,7 +21,7 @@ import torch
 from minibert.heads.question_answering import BertForQuestionAnswering
 from minibert.pipelines import words as words_lib
 from minibert.pipelines.base import Pipeline, PipelineError
-from minibert.pipelines.windows import window_spans
+from minibert.pipelines.windows import question_windows
 
 MASKED = -10000.0  # logit given to tokens that cannot be in the answer: exp(-10000 - max) is exactly 0
 
@@ -93,20 +93,12 @@ class QuestionAnsweringPipeline(Pipeline):
 
     def windows(self, question: str, context: str, max_seq_len: int, stride: int) -> list[dict]:
         """``[CLS] question [SEP] context window [SEP]`` rows covering the whole context."""
-        q_ids = self.tokenizer(question, add_special_tokens=False, verbose=False)["input_ids"]
-        enc = self.tokenizer(context, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        ids, offsets = enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
-        tokens = self.tokenizer.convert_ids_to_tokens(ids)
-        words = words_lib.word_ids(tokens, [False] * len(ids))
-        budget = max_seq_len - len(q_ids) - self.tokenizer.num_special_tokens_to_add(True)
-        if len(q_ids) + len(ids) + 3 <= max_seq_len:
-            spans = [(0, len(ids))]
-        else:
-            try:
-                spans = window_spans(len(ids), budget, stride)
-            except ValueError as err:
-                raise PipelineError(f"{err} (question of {len(q_ids)} tokens, max_seq_len {max_seq_len}, "
-                                    f"doc_stride {stride})") from None
+        try:
+            q_ids, ids, offsets, spans = question_windows(self.tokenizer, question, context, max_seq_len, stride,
+                                                          names=("max_seq_len", "doc_stride"))
+        except ValueError as err:
+            raise PipelineError(str(err)) from None
+        words = words_lib.word_ids(self.tokenizer.convert_ids_to_tokens(ids), [False] * len(ids))
         rows = []
         for start, stop in spans:
             n_q = len(q_ids) + 2  # [CLS] question [SEP]

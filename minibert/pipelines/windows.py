@@ -28,3 +28,23 @@ def window_spans(n_tokens: int, budget: int, stride: int) -> list[tuple[int, int
         if stop == n_tokens:
             break
     return spans
+
+
+def question_windows(tokenizer, question: str, context: str, max_length: int, stride: int,
+                     names: tuple[str, str] = ("max_length", "stride")):
+    """``[CLS] question [SEP] window [SEP]`` rows of at most ``max_length`` tokens, for question answering.
+
+    Returns the question's ids, the context's ids and character offsets, and the ``(start, stop)`` context
+    windows. Only the context is cut (the reference's ``truncation="only_second"``); a question that leaves
+    no room for it is a ``ValueError`` that says the sizes (``names``: what the caller calls the two limits).
+    """
+    q_ids = tokenizer(question, add_special_tokens=False, verbose=False)["input_ids"]
+    enc = tokenizer(context, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    ids, offsets = enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
+    budget = max_length - len(q_ids) - tokenizer.num_special_tokens_to_add(True)
+    try:
+        spans = window_spans(len(ids), budget, stride)
+    except ValueError as err:
+        sizes = f"question of {len(q_ids)} tokens, {names[0]} {max_length}, {names[1]} {stride}"
+        raise ValueError(f"{err} ({sizes})") from None
+    return q_ids, ids, offsets, spans
