@@ -221,6 +221,32 @@ def test_adapter_sources(tmp_path):
         get_impl("softmax", "solutions")
 
 
+def test_a_learner_file_imports_its_neighbour_and_sees_its_edits(tmp_path, capsys):
+    # embeddings.py reuses the learner's own layer_norm.py, as the stub's hint suggests.
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    solution = (REPO / "minibert" / "exercises" / "solutions" / "layer_norm.py").read_text()
+    (folder / "layer_norm.py").write_text(solution)
+    (folder / "embeddings.py").write_text(
+        "import torch\n"
+        "from layer_norm import layer_norm\n\n\n"
+        "def embeddings(input_ids, token_type_ids, word_embeddings, position_embeddings, token_type_embeddings,\n"
+        "               ln_weight, ln_bias, eps):\n"
+        "    positions = torch.arange(input_ids.shape[1])\n"
+        "    x = word_embeddings[input_ids] + position_embeddings[positions] + token_type_embeddings[token_type_ids]\n"
+        "    return layer_norm(x, ln_weight, ln_bias, eps)\n")
+    assert main(["grade", "embeddings", "--impl", str(folder)]) == 0, capsys.readouterr().out
+    assert "layer_norm" not in sys.modules and str(folder) not in sys.path  # nothing left behind
+    # An edit to the neighbour alone is graded: the unbiased variance (divided by C - 1) now fails.
+    (folder / "layer_norm.py").write_text(solution.replace("keepdim=True)  # (..., 1), divided", "keepdim=True) * "
+                                                           "x.shape[-1] / (x.shape[-1] - 1)  # (..., 1), divided"))
+    stat = (folder / "layer_norm.py").stat()
+    os.utime(folder / "layer_norm.py", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    capsys.readouterr()
+    assert main(["grade", "embeddings", "--impl", str(folder)]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
 def test_snapshots_are_distinct():
     files = sorted(SNAPSHOT_DIR.glob("*.json"))
     assert sorted(f.stem for f in files) == sorted(ex.name for ex in EXERCISES)

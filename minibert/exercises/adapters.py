@@ -8,12 +8,14 @@ the same tests grade
 * a path          -- a ``.py`` file defining the functions (all of them, or the ones being graded), or a
                      folder laid out like ``stubs/`` (a copy of it: ``<folder>/<name>.py``).
 
-The source comes from the ``--impl`` option, else the environment variable ``MINIBERT_EXERCISES``,
+A learner's file may import the files beside it (``from layer_norm import layer_norm`` in embeddings.py), as
+it could when run from its own folder. The source comes from the ``--impl`` option, else the environment variable ``MINIBERT_EXERCISES``,
 else ``"stubs"``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -24,6 +26,7 @@ from minibert.exercises.catalog import BY_NAME
 
 ENV_VAR = "MINIBERT_EXERCISES"
 BUILT_IN = ("stubs", "solutions")
+_IMPL_PREFIX = "_minibert_exercise_impl_"  # sys.modules names of the learners' files, one per file version
 IN_MEMORY = "in-memory"  # functions handed over by minibert.exercises.notebook.grade (defined in a notebook)
 _in_memory: dict[str, object] = {}
 
@@ -32,17 +35,43 @@ def default_source() -> str:
     return os.environ.get(ENV_VAR) or "stubs"
 
 
+@contextlib.contextmanager
+def _beside(folder: Path):
+    """While a learner's file is imported, its folder comes first on ``sys.path``.
+
+    So one exercise can reuse another's file next to it, ``from layer_norm import layer_norm`` in
+    embeddings.py, as it would run from that folder. Such neighbours are forgotten afterwards (dropped from
+    ``sys.modules``), so that a re-grade imports them again, edits included, and another learner's folder
+    never gets this one's.
+    """
+    folder = folder.resolve()
+    before = set(sys.modules)
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        for name in set(sys.modules) - before:
+            file = getattr(sys.modules[name], "__file__", None)
+            neighbour = "." not in name and not name.startswith(_IMPL_PREFIX)
+            if neighbour and file and Path(file).resolve().parent == folder:
+                del sys.modules[name]
+
+
 def _load_file(path: Path):
-    """Import a .py file by path; imported again only when the file has changed since (edit, re-grade)."""
+    """Import a .py file by path; imported again only when it, or a .py file beside it, has changed since."""
     path = path.resolve()
-    module_name = f"_minibert_exercise_impl_{abs(hash((str(path), path.stat().st_mtime_ns)))}"
+    # The file's neighbours count: editing layer_norm.py must re-grade an embeddings.py that imports it.
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in path.parent.glob("*.py")))
+    module_name = f"{_IMPL_PREFIX}{abs(hash((str(path), stamp)))}"
     module = sys.modules.get(module_name)
     if module is None:
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         try:
-            spec.loader.exec_module(module)
+            with _beside(path.parent):
+                spec.loader.exec_module(module)
         except BaseException:
             del sys.modules[module_name]
             raise
@@ -59,7 +88,8 @@ def get_impl(name: str, source: str | None = None):
             raise AttributeError(f"no function handed over for {name!r}: call grade({name!r}, your_function)")
         return _in_memory[name]
     if source in BUILT_IN:
-        module = importlib.import_module(f"minibert.exercises.{source}.{name}")
+        with _beside(Path(__file__).parent / source):  # a stub edited in place may import its neighbours too
+            module = importlib.import_module(f"minibert.exercises.{source}.{name}")
         where = f"minibert/exercises/{source}/{name}.py"
     else:
         path = Path(source).expanduser()

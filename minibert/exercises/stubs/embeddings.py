@@ -27,6 +27,8 @@ def embeddings(input_ids: torch.Tensor, token_type_ids: torch.Tensor, word_embed
 
     Hints:
         * Indexing a ``(V, C)`` table with a ``(B, T)`` tensor of ids gives ``(B, T, C)``.
-        * You may use your ``layer_norm`` from exercise 4 or ``torch.nn.functional.layer_norm``.
+        * You may reuse your ``layer_norm`` from exercise 4: ``from layer_norm import layer_norm`` imports the
+          layer_norm.py beside this file (the grader puts this file's folder first on ``sys.path``), or use
+          ``torch.nn.functional.layer_norm``.
     """
     raise NotImplementedError("exercise embeddings: not implemented yet — replace this line with your code")
