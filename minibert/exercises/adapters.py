@@ -8,9 +8,9 @@ the same tests grade
 * a path          -- a ``.py`` file defining the functions (all of them, or the ones being graded), or a
                      folder laid out like ``stubs/`` (a copy of it: ``<folder>/<name>.py``).
 
-A learner's file may import the files beside it (``from layer_norm import layer_norm`` in embeddings.py), as
-it could when run from its own folder. The source comes from the ``--impl`` option, else the environment variable ``MINIBERT_EXERCISES``,
-else ``"stubs"``.
+The source comes from the ``--impl`` option, else the environment variable ``MINIBERT_EXERCISES``,
+else ``"stubs"``. A learner's file may import the files beside it (``from layer_norm import layer_norm`` in
+embeddings.py), as it could when run from its own folder.
 """
 
 from __future__ import annotations
