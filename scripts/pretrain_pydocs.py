@@ -191,7 +191,7 @@ def evaluate(work: Path, recipe: dict) -> dict:
     import torch
 
     from minibert import BertTokenizer, pipeline
-    from minibert.training.mlm_eval import fill_blanks, frequency_baseline
+    from minibert.training.mlm_eval import accuracy_by_kind, fill_blanks, frequency_baseline
 
     torch.set_num_threads(1)
     model, step = load_trained(work, recipe)
@@ -209,18 +209,7 @@ def evaluate(work: Path, recipe: dict) -> dict:
     train_rows = json.loads(cache.read_text())
     blanks = fill_blanks(model, held_out, mask_token_id=tokenizer.mask_token_id, special_ids=special, seed=0)
     base = frequency_baseline(train_rows, blanks.labels, special)
-    pieces = tokenizer.convert_ids_to_tokens(blanks.labels.tolist())
-    common = {t for t, _ in __import__("collections").Counter(
-        t for row in train_rows for t in row if t not in special).most_common(100)}
-    kinds = {"the 100 most frequent tokens (mostly function words)": [int(t) in common for t in blanks.labels],
-             "other whole words": [int(t) not in common and not p.startswith("##")
-                                   for t, p in zip(blanks.labels, pieces)],
-             "word pieces (##...)": [p.startswith("##") for p in pieces]}
-    per_kind = {}
-    for kind, where in kinds.items():
-        where = torch.tensor(where)
-        per_kind[kind] = {"blanks": int(where.sum()), "top1": blanks.accuracy(1, where),
-                          "top5": blanks.accuracy(5, where)}
+    per_kind = accuracy_by_kind(blanks, train_rows, tokenizer.convert_ids_to_tokens(blanks.labels.tolist()), special)
     folder = work / "eval_model"
     model.save_pretrained(folder)
     (folder / "vocab.txt").write_text((work / "vocab.txt").read_text(encoding="utf-8"), encoding="utf-8")

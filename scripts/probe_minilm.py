@@ -1,0 +1,291 @@
+"""A probe of the official all-MiniLM-L6-v2: BERT's MLM head fitted on the frozen encoder, on the Python docs.
+
+The project's own small BERT (checkpoints/minibert-pydocs) is measured by filling blanks in held-out pages of the
+Python documentation. This asks the same question of a real, well-trained encoder that was never trained to fill
+blanks (all-MiniLM-L6-v2 is distilled from a large model, then tuned for sentence similarity, and ships no MLM
+head): freeze it, fit only BERT's MLM head (minibert/probe.py) on masked segments of the same training text,
+measure on the same held-out pages, the same way (minibert/training/mlm_eval.py).
+
+    python scripts/pretrain_pydocs.py corpus && python scripts/pretrain_pydocs.py vocab    # the text (runs/pydocs)
+    OMP_NUM_THREADS=1 python scripts/probe_minilm.py --model PATH/all-MiniLM-L6-v2          # → runs/probe-minilm
+    OMP_NUM_THREADS=1 python scripts/probe_minilm.py --ship     # + the tied head → checkpoints/minilm-pydocs-mlm-head
+
+Stages, each cached in ``--output`` (a rerun skips what is there, so an interrupted run resumes at its stage):
+ids.json (the segments re-tokenized with MiniLM's vocabulary, bert-base-uncased's), features.pt (the frozen
+encoder's output at the masked positions of ``--train-segments`` sampled training segments), head-tied/ and
+head-untied/ (the fitted heads, each with eval.json), README.md (the card). Seeded throughout; one CPU thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from pretrain_pydocs import PROMPTS  # noqa: E402  (the six blanks the shipped model's card shows)
+
+SHIP = ROOT / "checkpoints" / "minilm-pydocs-mlm-head"
+# Measured on one thread: the frozen 6 x 384 encoder takes ~0.05 CPU-seconds per segment (~124 tokens), a step
+# of the tied head (128 blanks against 30,522 words, forward + backward) ~0.15 s. A pilot on 16k blanks: more steps
+# helped more than a larger learning rate (1e-2 was no better than 3e-3). These sizes keep the run near 20 minutes.
+RECIPE = dict(train_segments=8000, epochs=2, batch_size=128, lr=3e-3, weight_decay=0.01, warmup=0.05, seed=0,
+              max_length=512)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Clock:
+    """CPU seconds of this process per stage (a shared machine's wall clock says little)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.seconds = json.loads(path.read_text()) if path.is_file() else {}
+
+    def add(self, stage: str, start: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.process_time() - start
+        self.path.write_text(json.dumps(self.seconds, indent=2) + "\n")
+
+
+def tokenize(text: Path, out: Path, tokenizer, max_length: int) -> dict:
+    """Every segment of train_packed.txt / heldout_packed.txt as MiniLM's ids, with [CLS] and [SEP]."""
+    if not out.is_file():
+        ids = {}
+        for name in ("train", "heldout"):
+            lines = [ln for ln in (text / f"{name}_packed.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
+            ids[name] = tokenizer(lines, truncation=True, max_length=max_length)["input_ids"]
+            log(f"{name}: {len(lines)} segments, {sum(map(len, ids[name])):,} tokens")
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(ids))
+        os.replace(tmp, out)
+    return json.loads(out.read_text())
+
+
+def features(encoder, train_ids: list[list[int]], tokenizer, out: Path, recipe: dict):
+    """The frozen encoder's features at the masked positions of a seeded sample of training segments."""
+    import torch
+
+    from minibert.probe import masked_features
+
+    if not out.is_file():
+        g = torch.Generator().manual_seed(recipe["seed"])
+        sample = torch.randperm(len(train_ids), generator=g)[:recipe["train_segments"]].tolist()
+        rows = sorted((train_ids[i] for i in sample), key=len)  # similar lengths together: little padding
+        x, y = masked_features(encoder, rows, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer),
+                               special_ids=set(tokenizer.all_special_ids), seed=recipe["seed"])
+        torch.save({"features": x, "labels": y, "segments": len(rows), "of": len(train_ids)}, out.with_suffix(".tmp"))
+        os.replace(out.with_suffix(".tmp"), out)
+    return torch.load(out)
+
+
+def fit(args, cached: dict, tie: bool, folder: Path, recipe: dict) -> None:
+    from minibert.probe import fit_head, probe_model, save_head
+
+    model = probe_model(args.model, tie=tie, seed=recipe["seed"])
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    log(f"fitting the {'tied' if tie else 'untied'} head: {trainable:,} trainable numbers, "
+        f"{len(cached['labels']):,} masked positions x {recipe['epochs']} epochs")
+    losses = fit_head(model, cached["features"], cached["labels"], epochs=recipe["epochs"],
+                      batch_size=recipe["batch_size"], lr=recipe["lr"], weight_decay=recipe["weight_decay"],
+                      warmup=recipe["warmup"], seed=recipe["seed"],
+                      log=lambda step, steps, loss: log(f"  step {step}/{steps}: loss {loss:.3f}"))
+    curve = [{"step": i + 50, "loss": sum(losses[i:i + 50]) / len(losses[i:i + 50])} for i in range(0, len(losses), 50)]
+    save_head(model, folder, {"encoder": args.encoder_name, "recipe": recipe, "trainable_parameters": trainable,
+                              "masked_positions": len(cached["labels"]), "train_segments": cached["segments"],
+                              "train_segments_total": cached["of"],
+                              "steps": len(losses), "curve": curve})
+
+
+def evaluate(args, folder: Path, ids: dict, tokenizer) -> dict:
+    """The shipped model's measure: every held-out segment, 15 % blanks (seed 0), top-1/top-5, by kind, prompts."""
+    from minibert import pipeline
+    from minibert.probe import load_probe
+    from minibert.training.mlm_eval import accuracy_by_kind, fill_blanks, frequency_baseline
+
+    model = load_probe(folder, args.model)
+    special = set(tokenizer.all_special_ids)
+    blanks = fill_blanks(model, ids["heldout"], mask_token_id=tokenizer.mask_token_id, special_ids=special, seed=0)
+    base = frequency_baseline(ids["train"], blanks.labels, special)
+    unmask = pipeline("fill-mask", model=model, tokenizer=tokenizer)
+    result = {"held_out_segments": len(ids["heldout"]), "blanks": len(blanks.labels),
+              "top1": blanks.accuracy(1), "top5": blanks.accuracy(5),
+              "baseline_most_frequent": {"top1": base["top1"], "top5": base["top5"],
+                                         "tokens": tokenizer.convert_ids_to_tokens(base["most_frequent_ids"])},
+              "per_kind": accuracy_by_kind(blanks, ids["train"], tokenizer.convert_ids_to_tokens(
+                  blanks.labels.tolist()), special),
+              "fill_mask_examples": {p: [c["token_str"] for c in unmask(p, top_k=3)] for p in PROMPTS}}
+    (folder / "eval.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    log(f"{folder.name}: held-out top-1 {result['top1']:.3f}, top-5 {result['top5']:.3f} "
+        f"(baseline {base['top1']:.3f} / {base['top5']:.3f})")
+    return result
+
+
+def model_card(results: dict, probe: dict, seconds: dict, versions: dict) -> str:
+    """README.md of the output folder (and of the shipped head), from the eval.json and probe.json files."""
+    pct = lambda x: f"{100 * x:.1f} %"  # noqa: E731
+    tied, untied = results["head-tied"], results.get("head-untied")
+    b, r = tied["baseline_most_frequent"], probe["recipe"]
+    rows = [f"| MiniLM frozen + tied MLM head (this folder) | **{pct(tied['top1'])}** | **{pct(tied['top5'])}** |"]
+    if untied:
+        rows.append(f"| MiniLM frozen + untied MLM head (decoder trained too; not shipped) | {pct(untied['top1'])} | "
+                    f"{pct(untied['top5'])} |")
+    rows.append(f"| always the training text's most frequent token(s): {', '.join(b['tokens'])} | {pct(b['top1'])} | "
+                f"{pct(b['top5'])} |")
+    kinds = "\n".join(f"| {k} | {v['blanks']} | {pct(v['top1'])} | {pct(v['top5'])} |"
+                      + (f" {pct(untied['per_kind'][k]['top1'])} | {pct(untied['per_kind'][k]['top5'])} |"
+                         if untied else "") for k, v in tied["per_kind"].items())
+    examples = "\n".join(f"| `{p}` | {', '.join(t)} |" for p, t in tied["fill_mask_examples"].items())
+    stages = ", ".join(f"{k} {v / 60:.1f}" for k, v in seconds.items())
+    return f"""# An MLM head fitted on the frozen all-MiniLM-L6-v2 (a probe), on the Python documentation
+
+`sentence-transformers/all-MiniLM-L6-v2` (6 layers x 384, bert-base-uncased's vocabulary) ships no MLM head: it
+was distilled from a large model and tuned for sentence similarity, never to fill blanks. Here its encoder is
+**frozen** and only BERT's MLM head (`BertOnlyMLMHead`: dense + GELU + LayerNorm, then the decoder) is fitted on
+masked segments of the Python-documentation text `checkpoints/minibert-pydocs` was trained on: what can be read
+out of MiniLM's token vectors, measured as that model is. This folder holds the head alone
+({probe['trainable_parameters']:,} numbers, fp32); the encoder's weights come from the official folder:
+
+```python
+from minibert import pipeline
+from minibert.probe import load_probe
+model = load_probe("checkpoints/minilm-pydocs-mlm-head", "path/to/all-MiniLM-L6-v2")   # a BertForMaskedLM
+unmask = pipeline("fill-mask", model=model, tokenizer="path/to/all-MiniLM-L6-v2")
+```
+
+`load_probe` refuses any other encoder (`probe.json` records the sha256 of the weights the head was fitted on).
+
+## How good
+
+The shipped model's measure (`minibert/training/mlm_eval.py`): the same {tied['held_out_segments']} held-out segments
+(every 20th page, never trained on), re-tokenized with MiniLM's vocabulary; 15 % of each segment's tokens hidden
+behind `[MASK]`, all at once, {tied['blanks']:,} blanks in all (a different count from minibert-pydocs', whose
+vocabulary cuts the same text into other pieces).
+
+| | top-1 | top-5 |
+|---|---|---|
+{chr(10).join(rows)}
+
+By kind of hidden token (the 100 most frequent tokens of the training text in MiniLM's vocabulary):
+
+| hidden token | blanks | top-1 | top-5 |{" untied top-1 | untied top-5 |" if untied else ""}
+|---|---|---|---|{"---|---|" if untied else ""}
+{kinds}
+
+Fill-mask, top 3, tied head:
+
+| text | predictions |
+|---|---|
+{examples}
+
+## Recipe
+
+* Encoder: {probe['encoder']}, frozen (`requires_grad_(False)`, run once under `torch.no_grad`), its features at
+  the masked positions cached: {probe['masked_positions']:,} positions from {probe['train_segments']:,} training
+  segments sampled at random (seed {r['seed']}) out of the training text's {probe['train_segments_total']:,}.
+* Masking: BERT's 15 %, 80 % [MASK] / 10 % random / 10 % unchanged (`minibert.training.masking`), loss at every
+  chosen position.
+* Head: BERT's initialisation (seed {r['seed']}); tied: the decoder is the frozen word-embedding matrix, trained are
+  the transform and the bias; untied: the decoder starts as a copy of it and is trained as well
+  ({untied_note(results)}).
+* Training: {probe['steps']} steps of {r['batch_size']} positions ({r['epochs']} epochs), AdamW (lr {r['lr']:g},
+  weight decay {r['weight_decay']:g} on the matrices, linear warm-up over {100 * r['warmup']:.0f} % then linear
+  decay).
+* Time: {sum(seconds.values()) / 60:.1f} CPU minutes in all on one thread of a shared {platform.machine()} machine
+  ({stages}).
+* Versions: {', '.join(f'{k} {v}' for k, v in versions.items())}.
+
+Rebuild: `OMP_NUM_THREADS=1 python scripts/probe_minilm.py --model PATH/all-MiniLM-L6-v2 --ship` (after
+`scripts/pretrain_pydocs.py corpus` and `vocab`, which write the text).
+"""
+
+
+def untied_note(results: dict) -> str:
+    return "reported above, not shipped: 47 MB of decoder" if "head-untied" in results else "not run"
+
+
+def versions() -> dict:
+    import torch
+
+    import minibert
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "minibert": minibert.__version__}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT"),
+                        help="the all-MiniLM-L6-v2 folder (default: $MINIBERT_OFFICIAL_CHECKPOINT)")
+    parser.add_argument("--text", type=Path, default=ROOT / "runs" / "pydocs",
+                        help="train_packed.txt and heldout_packed.txt, from scripts/pretrain_pydocs.py corpus + vocab")
+    parser.add_argument("--output", type=Path, default=ROOT / "runs" / "probe-minilm")
+    parser.add_argument("--train-segments", type=int, default=RECIPE["train_segments"])
+    parser.add_argument("--epochs", type=int, default=RECIPE["epochs"])
+    parser.add_argument("--no-untied", action="store_true", help="fit only the tied head (the untied one costs more)")
+    parser.add_argument("--ship", action="store_true", help=f"copy the tied head and its card to {SHIP}")
+    args = parser.parse_args(argv)
+    if not args.model or not (Path(args.model) / "config.json").is_file():
+        sys.exit(f"--model {args.model!r} is not a model folder: pass the all-MiniLM-L6-v2 folder or set "
+                 "MINIBERT_OFFICIAL_CHECKPOINT")
+    for name in ("train_packed.txt", "heldout_packed.txt"):
+        if not (args.text / name).is_file():
+            sys.exit(f"{args.text / name} not found: run `python scripts/pretrain_pydocs.py corpus` and `... vocab` "
+                     "first, or pass --text")
+    import torch
+
+    from minibert import BertModel, BertTokenizer
+
+    torch.set_num_threads(1)
+    recipe = {**RECIPE, "train_segments": args.train_segments, "epochs": args.epochs}
+    args.output.mkdir(parents=True, exist_ok=True)
+    args.encoder_name = "sentence-transformers/all-MiniLM-L6-v2"
+    clock = Clock(args.output / "cpu_seconds.json")
+    tokenizer = BertTokenizer.from_pretrained(args.model)
+
+    start = time.process_time()
+    ids = tokenize(args.text, args.output / "ids.json", tokenizer, recipe["max_length"])
+    clock.add("tokenize", start)
+    start = time.process_time()
+    encoder = BertModel.from_pretrained(args.model, add_pooling_layer=False)
+    cached = features(encoder, ids["train"], tokenizer, args.output / "features.pt", recipe)
+    clock.add("features", start)
+    log(f"features: {tuple(cached['features'].shape)} from {cached['segments']} segments")
+
+    results = {}
+    for tie in (True, False)[:1 if args.no_untied else 2]:
+        folder = args.output / ("head-tied" if tie else "head-untied")
+        if not (folder / "probe.json").is_file():
+            start = time.process_time()
+            fit(args, cached, tie, folder, recipe)
+            clock.add(f"fit {folder.name}", start)
+        if not (folder / "eval.json").is_file():
+            start = time.process_time()
+            evaluate(args, folder, ids, tokenizer)
+            clock.add(f"evaluate {folder.name}", start)
+        results[folder.name] = json.loads((folder / "eval.json").read_text())
+
+    probe = json.loads((args.output / "head-tied" / "probe.json").read_text())
+    card = model_card(results, probe, clock.seconds, versions())
+    (args.output / "README.md").write_text(card, encoding="utf-8")
+    log(f"total {sum(clock.seconds.values()) / 60:.1f} CPU minutes: " + json.dumps(clock.seconds))
+    if args.ship:
+        tmp = SHIP.with_name(SHIP.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(args.output / "head-tied", tmp)
+        (tmp / "README.md").write_text(card, encoding="utf-8")
+        shutil.rmtree(SHIP, ignore_errors=True)
+        tmp.rename(SHIP)
+        sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e3:.0f} kB" for p in sorted(SHIP.iterdir()))
+        log(f"shipped {SHIP}: {sizes}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
