@@ -318,7 +318,15 @@ assert inputs["attention_mask"][3].sum() == 0 and torch.allclose(ours[0][3].cpu(
 #
 # `config.attn_implementation = "sdpa"` (the default) calls `torch.nn.functional.scaled_dot_product_attention`:
 # one fused kernel, which never materialises the (B, H, T, T) probabilities when it can avoid it. It cannot return
-# them, so a call with `output_attentions=True` (or a head mask) takes the eager path. Same weights, same numbers:
+# them, so a call with `output_attentions=True` (or a head mask) takes the eager path. Same weights, same math,
+# the same numbers up to float32 rounding: the fused kernel adds and multiplies in another order.
+#
+# How close is "the same"? Each float32 rounding errs by up to 2⁻²⁴ ≈ 6e-8 *of the number rounded*, so two orders
+# of the same sums differ by a fixed share of the activations' size, not by a fixed amount: a model with larger
+# activations (all-MiniLM-L6-v2's reach ~5.7 here, and more inside its layers) differs more in absolute terms
+# (1.6e-5 there). The check is therefore relative to the largest |value|: |Δ| ≤ 1e-5 × max |h|. (The comparisons
+# with the reference `transformers` above and in every test stay absolute, ≤ 1e-5: there the two libraries must
+# do the same operations in the same order.)
 
 # %%
 import time
@@ -327,9 +335,9 @@ sdpa = BertModel.from_pretrained(MODEL, attn_implementation="sdpa").to(DEVICE)
 with torch.no_grad():
     a = model(**batch).last_hidden_state
     b = sdpa(**batch).last_hidden_state
-diff = (a - b).abs().max().item()
-print(f"eager vs sdpa on the padded batch: max |Δ| = {diff:.2e}")
-assert diff <= 1e-5
+diff, scale = (a - b).abs().max().item(), a.abs().max().item()
+print(f"eager vs sdpa on the padded batch: max |Δ| = {diff:.2e}, {diff / scale:.1e} of the largest |h| ({scale:.2f})")
+assert diff <= 1e-5 * scale  # float32 rounding is relative: the bound scales with the activations
 
 
 def best_seconds(models, inputs, repeats=5):

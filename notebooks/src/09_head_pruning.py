@@ -84,6 +84,12 @@ assert removed == 3 * per_head
 # A head mask (L, H) of 1s and 0s multiplies each head's attention probabilities; a 0 silences the head. Its
 # context slice is then 0, and so is its contribution through the output layer's columns: the same as deleting
 # the head. The bias of the output layer stays, because it does not belong to any head.
+#
+# The same math, not the same operations: the pruned model multiplies smaller matrices, so its float32 sums run in
+# another order and round differently. Each rounding errs by a share of the number rounded (up to 2⁻²⁴ ≈ 6e-8),
+# so the two agree to a share of the activations' size, not to a fixed amount: on all-MiniLM-L6-v2, whose
+# activations are larger, they differ by 1.0e-5 at a largest |h| of 5.6. The check is relative:
+# |Δ| ≤ 1e-5 × max |h|. (Comparisons with the reference `transformers` stay absolute, ≤ 1e-5.)
 
 # %%
 batch = tokenizer(["The quick brown fox jumps over the lazy dog.", "Hello world!"], padding=True,
@@ -94,9 +100,9 @@ for layer, heads in to_prune.items():
 with torch.no_grad():
     masked_out = model(**batch, head_mask=head_mask).last_hidden_state
     pruned_out = pruned(**batch).last_hidden_state
-diff = (masked_out - pruned_out).abs().max().item()
-print(f"pruned model vs head-masked model: max |Δ| = {diff:.1e}")
-assert diff < 1e-5
+diff, scale = (masked_out - pruned_out).abs().max().item(), masked_out.abs().max().item()
+print(f"pruned model vs head-masked model: max |Δ| = {diff:.1e}, {diff / scale:.1e} of the largest |h| ({scale:.2f})")
+assert diff <= 1e-5 * scale  # float32 rounding is relative (see above): the bound scales with the activations
 
 # %% [markdown]
 # The pruning survives a save and load: the config records `pruned_heads`, and `from_pretrained` builds the smaller
