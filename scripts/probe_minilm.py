@@ -35,7 +35,7 @@ SHIP = ROOT / "checkpoints" / "minilm-pydocs-mlm-head"
 # Measured on one thread: the frozen 6 x 384 encoder takes ~0.05 CPU-seconds per segment (~124 tokens), a step
 # of the tied head (128 blanks against 30,522 words, forward + backward) ~0.15 s. A pilot on 16k blanks: more steps
 # helped more than a larger learning rate (1e-2 was no better than 3e-3). These sizes keep the run near 20 minutes.
-RECIPE = dict(train_segments=8000, epochs=2, batch_size=128, lr=3e-3, weight_decay=0.01, warmup=0.05, seed=0,
+RECIPE = dict(train_segments=8000, epochs=1, batch_size=128, lr=3e-3, weight_decay=0.01, warmup=0.05, seed=0,
               max_length=512)
 
 
@@ -75,15 +75,22 @@ def features(encoder, train_ids: list[list[int]], tokenizer, out: Path, recipe: 
 
     from minibert.probe import masked_features
 
-    if not out.is_file():
-        g = torch.Generator().manual_seed(recipe["seed"])
-        sample = torch.randperm(len(train_ids), generator=g)[:recipe["train_segments"]].tolist()
-        rows = sorted((train_ids[i] for i in sample), key=len)  # similar lengths together: little padding
-        x, y = masked_features(encoder, rows, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer),
-                               special_ids=set(tokenizer.all_special_ids), seed=recipe["seed"])
-        torch.save({"features": x, "labels": y, "segments": len(rows), "of": len(train_ids)}, out.with_suffix(".tmp"))
-        os.replace(out.with_suffix(".tmp"), out)
-    return torch.load(out)
+    made_for = {k: recipe[k] for k in ("train_segments", "seed", "max_length")}
+    if out.is_file():
+        cached = torch.load(out)
+        if cached["recipe"] != made_for:  # another sample: the cache does not apply
+            sys.exit(f"{out} holds features of another sample ({cached['recipe']}, asked: {made_for}): "
+                     "delete it (and the head-* folders) or pass another --output")
+        return cached
+    g = torch.Generator().manual_seed(recipe["seed"])
+    sample = torch.randperm(len(train_ids), generator=g)[:recipe["train_segments"]].tolist()
+    rows = sorted((train_ids[i] for i in sample), key=len)  # similar lengths together: little padding
+    x, y = masked_features(encoder, rows, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer),
+                           special_ids=set(tokenizer.all_special_ids), seed=recipe["seed"])
+    cached = {"features": x, "labels": y, "segments": len(rows), "of": len(train_ids), "recipe": made_for}
+    torch.save(cached, out.with_suffix(".tmp"))
+    os.replace(out.with_suffix(".tmp"), out)  # atomic: an interrupted run leaves no half-written cache
+    return cached
 
 
 def fit(args, cached: dict, tie: bool, folder: Path, recipe: dict) -> None:

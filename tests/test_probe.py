@@ -179,3 +179,5 @@ def test_the_script_end_to_end(encoder, tmp_path, monkeypatch):
     load_probe(tmp_path / "shipped", encoder)
     stamp = (out / "features.pt").stat().st_mtime_ns
     assert probe_minilm.main(argv) == 0 and (out / "features.pt").stat().st_mtime_ns == stamp  # resumed, not redone
+    with pytest.raises(SystemExit, match="features of another sample"):  # a cache made for another recipe
+        probe_minilm.main([a if a != "30" else "20" for a in argv])

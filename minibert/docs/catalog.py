@@ -33,7 +33,7 @@ PARTS = [
     ("Memory and speed", ["unpadding"]),
     ("Loading and saving weights", ["pretrained", "loading", "loading.*"]),
     ("Training", ["training", "training.masking", "training.nsp", "training.data", "training.optim",
-                  "training.schedules", "training.trainer", "training.*"]),
+                  "training.schedules", "training.trainer", "training.*", "probe"]),
     ("Reading attention", ["analysis", "analysis.patterns", "analysis.norms", "analysis.rollout", "analysis.*"]),
     ("Pipelines", ["pipelines", "pipelines.*"]),
     ("Everything else", ["*"]),
