@@ -16,7 +16,7 @@ COMMANDS = {
     "check": ("minibert.cli.check", "weight-compatibility table: minibert vs the reference on a checkpoint"),
     "convert": ("minibert.cli.convert", "an original Google (TensorFlow) BERT checkpoint -> config.json + safetensors"),
     "pretrain": ("minibert.cli.pretrain", "pre-train a (tiny) BERT with masked-LM (+ NSP) on a text corpus"),
-    "finetune": ("minibert.cli.finetune", "fine-tune a BERT for text classification and report accuracy"),
+    "finetune": ("minibert.cli.finetune", "fine-tune a BERT: text classification, NER or QA (--task); held-out score"),
     "fill-mask": ("minibert.cli.fill_mask", "predict the words hidden behind [MASK]"),
     "embed": ("minibert.cli.embed", "sentence embeddings, pooled as the checkpoint says"),
     "similarity": ("minibert.cli.similarity", "cosine similarity of a sentence with others"),
