@@ -82,7 +82,7 @@ def site(tmp_path_factory) -> Path:
     out = root / "site"
     command = [sys.executable, "-m", "minibert.docs", "build", "--out", str(out), "--no-execute",
                "--notebooks", str(root / "notebooks"), "--package-dir", str(root / "minibert")]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)  # a hang guard (run_chromium)
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stdout and (out / "index.html").is_file()
     return out
@@ -324,7 +324,9 @@ def chromium() -> str:
     return exe
 
 
-def run_chromium(exe: str, profile: Path, *args: str, timeout: int = 90) -> str:
+def run_chromium(exe: str, profile: Path, *args: str, timeout: int = 600) -> str:
+    # The timeout only catches a hung browser. Loading every page took well under a minute on an idle machine and
+    # over 90 s on a loaded one (a test run in parallel with others), so it is a generous bound, not a speed test.
     cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
