@@ -28,7 +28,7 @@ def run_cli(*args: str, block_transformers: bool = False) -> subprocess.Complete
         code = "import sys; sys.modules['transformers'] = None; " + code
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd="/", env=env,
-                          timeout=120)
+                          timeout=600)
 
 
 # -- check -------------------------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ def _env():
 
 def _run(args, out, **kw):
     cmd = [sys.executable, str(SCRIPT), "--out", str(out), *args]
-    return subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=120, **kw)
+    return subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600, **kw)
 
 
 def _log_steps(out):
@@ -232,7 +232,7 @@ def test_torchrun_two_processes_match_one(tmp_path):
            "--batch-size", "2", "--accum", "2", "--dropout", "0"]
     two = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     train_tiny(["--out", str(tmp_path / "one"), "--batch-size", "4", "--accum", "2", "--dropout", "0"])  # here
-    out, _ = two.communicate(timeout=120)
+    out, _ = two.communicate(timeout=600)
     assert two.returncode == 0, out[-3000:]
     a, b = _log_steps(tmp_path / "one"), _log_steps(tmp_path / "two")
     assert len(a) == len(b) == 12
