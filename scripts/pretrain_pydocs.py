@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = Path("/usr/share/doc/python3.11/html")
 SHIP = ROOT / "checkpoints" / "minibert-pydocs"
+PROBE = ROOT / "checkpoints" / "minilm-pydocs-mlm-head"  # scripts/probe_minilm.py: another model, for comparison
 HELD_OUT_EVERY = 20  # every 20th page (in sorted path order) is held out: whole pages, never seen in training
 
 # The model and the run: 4 layers x 256 with a 12k vocabulary, ~6.3M parameters. One step of 32 x 128 tokens
@@ -318,6 +319,17 @@ def _debian_version(package: str) -> str:
     return done.stdout.strip() or "unknown"
 
 
+def probe_row() -> str:
+    """The card's comparison row, when the probe is shipped: another model (the official all-MiniLM-L6-v2, frozen,
+    with an MLM head fitted on this text by scripts/probe_minilm.py), measured the same way."""
+    if not (PROBE / "eval.json").is_file():
+        return ""
+    r = json.loads((PROBE / "eval.json").read_text())
+    return (f"\n| for comparison, not this model: all-MiniLM-L6-v2 frozen + an MLM head fitted on this text (a probe, "
+            f"`checkpoints/minilm-pydocs-mlm-head`; its own vocabulary: {r['blanks']:,} blanks) | "
+            f"{100 * r['top1']:.1f} % | {100 * r['top5']:.1f} % |")
+
+
 def model_card(r: dict, recipe: dict) -> str:
     """checkpoints/minibert-pydocs/README.md, from eval.json: what it is, how good, how to rebuild."""
     pct = lambda x: f"{100 * x:.1f} %"  # noqa: E731
@@ -343,7 +355,8 @@ once, {r['blanks']:,} blanks in all (`python scripts/pretrain_pydocs.py evaluate
 | | top-1 | top-5 |
 |---|---|---|
 | this model, step {r['trained_steps']} | **{pct(r['top1'])}** | **{pct(r['top5'])}** |
-| always the training text's most frequent token(s): {', '.join(b['tokens'])} | {pct(b['top1'])} | {pct(b['top5'])} |
+| always the training text's most frequent token(s): {', '.join(b['tokens'])} | {pct(b['top1'])} | {pct(b['top5'])} |\
+{probe_row()}
 
 By kind of hidden token:
 
