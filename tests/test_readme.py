@@ -53,7 +53,7 @@ def _run_as_shown(command: str, **paths) -> str:
 def test_readme_fill_mask_output_is_what_the_command_prints():
     shown = _transcripts((REPO / "README.md").read_text(encoding="utf-8"))
     commands = [c for c in shown if " fill-mask " in c or " classify \"hello\"" in c]
-    assert len(commands) == 3, commands  # the trained default's fill-mask, tiny-bert's, and classify's error
+    assert len(commands) == 4, commands  # the trained default's two fill-masks, tiny-bert's, and classify's error
     for command in commands:
         assert _run_as_shown(command) == shown[command], command
 
