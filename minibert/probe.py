@@ -31,7 +31,9 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from minibert.heads.masked_lm import BertForMaskedLM
+from minibert.loading.atomic import atomic_write, atomic_write_bytes
 from minibert.training.masking import IGNORE_INDEX, mask_tokens
+from minibert.training.optim import parameter_groups
 from minibert.training.schedules import get_linear_schedule_with_warmup
 
 HEAD_FILE = "mlm_head.safetensors"  # the head's tensors, keys as in a BertForMaskedLM checkpoint (cls.*)
@@ -96,11 +98,7 @@ def fit_head(model: BertForMaskedLM, features: torch.Tensor, labels: torch.Tenso
     """
     head = model.cls
     head.train()  # the head has no dropout; train() only for symmetry with pre-training
-    params = [(n, p) for n, p in head.named_parameters() if p.requires_grad]
-    decay = [p for n, p in params if n.endswith("weight") and "LayerNorm" not in n]
-    rest = [p for n, p in params if not (n.endswith("weight") and "LayerNorm" not in n)]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                                   {"params": rest, "weight_decay": 0.0}], lr=lr)
+    optimizer = torch.optim.AdamW(parameter_groups(head, weight_decay), lr=lr)  # frozen (tied) decoder left out
     steps = epochs * -(-len(labels) // batch_size)
     schedule = get_linear_schedule_with_warmup(optimizer, int(warmup * steps), steps)
     g = torch.Generator().manual_seed(seed)
@@ -138,11 +136,9 @@ def save_head(model: BertForMaskedLM, folder: str | os.PathLike, record: dict) -
     tied = model.config.tie_word_embeddings
     tensors = {f"cls.{k}": v.detach().contiguous() for k, v in model.cls.state_dict().items()
                if k != "predictions.decoder.bias" and not (tied and k == "predictions.decoder.weight")}
-    save_file(tensors, str(folder / (HEAD_FILE + ".tmp")))
-    os.replace(folder / (HEAD_FILE + ".tmp"), folder / HEAD_FILE)  # atomic: never a half-written head
+    atomic_write(folder / HEAD_FILE, lambda tmp: save_file(tensors, tmp))  # never a half-written head
     record = {**record, "tie_word_embeddings": tied, "encoder_sha256": encoder_fingerprint(model)}
-    (folder / (PROBE_FILE + ".tmp")).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    os.replace(folder / (PROBE_FILE + ".tmp"), folder / PROBE_FILE)
+    atomic_write_bytes(folder / PROBE_FILE, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
 
 
 def load_probe(head: str | os.PathLike, encoder: str | os.PathLike) -> BertForMaskedLM:

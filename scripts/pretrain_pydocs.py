@@ -207,12 +207,11 @@ def evaluate(work: Path, recipe: dict) -> dict:
     import torch
 
     from minibert import BertTokenizer, pipeline
-    from minibert.training.mlm_eval import accuracy_by_kind, fill_blanks, frequency_baseline
+    from minibert.training.mlm_eval import mlm_report
 
     torch.set_num_threads(1)
     model, step = load_trained(work, recipe)
     tokenizer = BertTokenizer(str(work / "vocab.txt"))
-    special = set(tokenizer.all_special_ids)
 
     def encode(name):
         lines = [ln for ln in (work / f"{name}_packed.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
@@ -222,21 +221,13 @@ def evaluate(work: Path, recipe: dict) -> dict:
     cache = work / "train_ids.json"  # the training text's ids, for the frequency baseline (slow to tokenize)
     if not cache.is_file():
         cache.write_text(json.dumps(encode("train")))
-    train_rows = json.loads(cache.read_text())
-    blanks = fill_blanks(model, held_out, mask_token_id=tokenizer.mask_token_id, special_ids=special, seed=0)
-    base = frequency_baseline(train_rows, blanks.labels, special)
-    per_kind = accuracy_by_kind(blanks, train_rows, tokenizer.convert_ids_to_tokens(blanks.labels.tolist()), special)
+    report = mlm_report(model, tokenizer, held_out, json.loads(cache.read_text()))
     folder = work / "eval_model"
     model.save_pretrained(folder)
     (folder / "vocab.txt").write_text((work / "vocab.txt").read_text(encoding="utf-8"), encoding="utf-8")
     unmask = pipeline("fill-mask", model=str(folder))
     examples = {p: [c["token_str"] for c in unmask(p, top_k=3)] for p in PROMPTS}
-    result = {"step": step or recipe["stop_at"] or recipe["steps"], "held_out_segments": len(held_out),
-              "blanks": len(blanks.labels),
-              "top1": blanks.accuracy(1), "top5": blanks.accuracy(5),
-              "baseline_most_frequent": {"top1": base["top1"], "top5": base["top5"],
-                                         "tokens": tokenizer.convert_ids_to_tokens(base["most_frequent_ids"])},
-              "per_kind": per_kind, "fill_mask_examples": examples}
+    result = {"step": step or recipe["stop_at"] or recipe["steps"], **report, "fill_mask_examples": examples}
     (work / "eval.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
     return result

@@ -57,15 +57,15 @@ class Clock:
 
 def tokenize(text: Path, out: Path, tokenizer, max_length: int) -> dict:
     """Every segment of train_packed.txt / heldout_packed.txt as MiniLM's ids, with [CLS] and [SEP]."""
+    from minibert.loading.atomic import atomic_write_bytes
+
     if not out.is_file():
         ids = {}
         for name in ("train", "heldout"):
             lines = [ln for ln in (text / f"{name}_packed.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
             ids[name] = tokenizer(lines, truncation=True, max_length=max_length)["input_ids"]
             log(f"{name}: {len(lines)} segments, {sum(map(len, ids[name])):,} tokens")
-        tmp = out.with_suffix(".tmp")
-        tmp.write_text(json.dumps(ids))
-        os.replace(tmp, out)
+        atomic_write_bytes(out, json.dumps(ids).encode("utf-8"))
     return json.loads(out.read_text())
 
 
@@ -73,6 +73,7 @@ def features(encoder, train_ids: list[list[int]], tokenizer, out: Path, recipe: 
     """The frozen encoder's features at the masked positions of a seeded sample of training segments."""
     import torch
 
+    from minibert.loading.atomic import atomic_write
     from minibert.probe import masked_features
 
     made_for = {k: recipe[k] for k in ("train_segments", "seed", "max_length")}
@@ -88,8 +89,7 @@ def features(encoder, train_ids: list[list[int]], tokenizer, out: Path, recipe: 
     x, y = masked_features(encoder, rows, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer),
                            special_ids=set(tokenizer.all_special_ids), seed=recipe["seed"])
     cached = {"features": x, "labels": y, "segments": len(rows), "of": len(train_ids), "recipe": made_for}
-    torch.save(cached, out.with_suffix(".tmp"))
-    os.replace(out.with_suffix(".tmp"), out)  # atomic: an interrupted run leaves no half-written cache
+    atomic_write(out, lambda tmp: torch.save(cached, tmp))  # an interrupted run leaves no half-written cache
     return cached
 
 
@@ -115,20 +115,13 @@ def evaluate(args, folder: Path, ids: dict, tokenizer) -> dict:
     """The shipped model's measure: every held-out segment, 15 % blanks (seed 0), top-1/top-5, by kind, prompts."""
     from minibert import pipeline
     from minibert.probe import load_probe
-    from minibert.training.mlm_eval import accuracy_by_kind, fill_blanks, frequency_baseline
+    from minibert.training.mlm_eval import mlm_report
 
     model = load_probe(folder, args.model)
-    special = set(tokenizer.all_special_ids)
-    blanks = fill_blanks(model, ids["heldout"], mask_token_id=tokenizer.mask_token_id, special_ids=special, seed=0)
-    base = frequency_baseline(ids["train"], blanks.labels, special)
     unmask = pipeline("fill-mask", model=model, tokenizer=tokenizer)
-    result = {"held_out_segments": len(ids["heldout"]), "blanks": len(blanks.labels),
-              "top1": blanks.accuracy(1), "top5": blanks.accuracy(5),
-              "baseline_most_frequent": {"top1": base["top1"], "top5": base["top5"],
-                                         "tokens": tokenizer.convert_ids_to_tokens(base["most_frequent_ids"])},
-              "per_kind": accuracy_by_kind(blanks, ids["train"], tokenizer.convert_ids_to_tokens(
-                  blanks.labels.tolist()), special),
+    result = {**mlm_report(model, tokenizer, ids["heldout"], ids["train"]),
               "fill_mask_examples": {p: [c["token_str"] for c in unmask(p, top_k=3)] for p in PROMPTS}}
+    base = result["baseline_most_frequent"]
     (folder / "eval.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     log(f"{folder.name}: held-out top-1 {result['top1']:.3f}, top-5 {result['top5']:.3f} "
         f"(baseline {base['top1']:.3f} / {base['top5']:.3f})")

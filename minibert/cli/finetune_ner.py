@@ -22,12 +22,11 @@ from __future__ import annotations
 
 def check_rows(rows: list[dict], args, path) -> None:
     """Each row has its words and one BIO tag per word, or a ``ValueError`` naming the row (counted from 1)."""
+    from minibert.training.data import require_columns
     from minibert.training.word_labels import check_tags
 
     for n, row in enumerate(rows, start=1):
-        for name in (args.text_column, args.label_column):
-            if name not in row:
-                raise ValueError(f"{path}: row {n} has no column {name!r} (columns: {', '.join(map(str, row))})")
+        require_columns(row, (args.text_column, args.label_column), f"{path}: row {n}")
         check_tags(row[args.text_column], row[args.label_column], f"{path}: row {n}")
 
 

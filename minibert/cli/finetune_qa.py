@@ -21,13 +21,12 @@ from __future__ import annotations
 
 def checked_rows(rows: list[dict], path) -> list[dict]:
     """Every row with a question, a context and an answer where ``answer_start`` says, or a ``ValueError``."""
+    from minibert.training.data import require_columns
     from minibert.training.qa_features import answer_span
 
     for n, row in enumerate(rows, start=1):
         where = f"{path}: row {n}" + (f" (id {row['id']!r})" if isinstance(row, dict) and "id" in row else "")
-        for name in ("question", "context", "answers"):
-            if name not in row:
-                raise ValueError(f"{where} has no column {name!r} (columns: {', '.join(map(str, row))})")
+        require_columns(row, ("question", "context", "answers"), where)
         for name in ("question", "context"):
             if not isinstance(row[name], str) or not row[name].strip():
                 raise ValueError(f"{where}: the {name} must be a non-empty text, got {row[name]!r:.80}")

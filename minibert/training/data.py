@@ -58,11 +58,17 @@ def read_records(path: str | Path) -> list[dict]:
     raise ValueError(f"{path}: unsupported dataset format {suffix!r}; expected .txt, .jsonl or .csv")
 
 
+def require_columns(row: dict, names, where: str) -> None:
+    """A clear error if ``row`` lacks one of the columns ``names``; ``where`` names the row ("data.csv: row 3")."""
+    for name in names:
+        if name not in row:
+            raise ValueError(f"{where} has no column {name!r} (columns: {', '.join(map(str, row))})")
+
+
 def column(rows: list[dict], name: str, path: str | Path = "dataset") -> list:
     """The values of column ``name``; a clear error if a row lacks it."""
     for n, row in enumerate(rows):
-        if name not in row:
-            raise ValueError(f"{path}: row {n} has no column {name!r} (columns: {', '.join(map(str, row))})")
+        require_columns(row, (name,), f"{path}: row {n}")
     return [row[name] for row in rows]
 
 

@@ -316,7 +316,7 @@ assert all(0 <= a <= 1 for curve in accuracy.values() for a in curve)
 # default, `checkpoints/minibert-pydocs` (4,000 steps on the Python documentation), the same settings gave
 # 55 / 52 / 49 / 55 / 48 % against 49 – 50 % from random weights: no real gain. That model has read no films and
 # no meals, and still fills only 18 % of its own domain's blanks (its model card): what pre-training buys grows
-# with how much the model learnt, and here it learnt too little for this task. Set `MINIBERT_MODEL` to
+# with how much the model learnt, and here it learnt too little for negation. Set `MINIBERT_MODEL` to
 # bert-base-uncased or MiniLM to see the gap. With random weights as the model, both curves are noise, and the
 # line above the plot says so.
 
