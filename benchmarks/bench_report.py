@@ -50,9 +50,12 @@ def table(rows: list[dict]) -> str:
 def markdown(rep: dict) -> str:
     m, st = rep["machine"], rep["settings"]
     s = "# minibert vs transformers: benchmark suite\n\n"
-    s += f"Run {rep['date']} to {rep['finished']} (UTC) with `python benchmarks/run.py`"
+    s += f"Run {rep['date']} to {rep['finished'] or '(not finished)'} (UTC) with `python benchmarks/run.py`"
     s += " --quick" if st["quick"] else ""
     s += f" (rows {','.join(map(str, rep['rows_run']))}).\n\n"
+    if rep["finished"] is None:  # written after each row: the run is still going, or stopped early
+        s += (f"**Unfinished**: rows {','.join(map(str, rep['rows_done'])) or 'none'} of "
+              f"{','.join(map(str, rep['rows_run']))} measured so far (the run is still going, or it stopped).\n\n")
     s += (f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, "
           f"{'GPU ' + m['gpu'] if m['gpu'] else 'no GPU'}; {m['platform']}.\n"
           f"- Load average (1, 5, 15 min) at start {m['load_average_start']}, at end {m['load_average_end']} "

@@ -99,10 +99,15 @@ def benchmark_rows(device: str, out: Path, dry_run: bool) -> dict:
     CUDA context): its exit status, where it wrote, and its rows and goals as bench.json holds them."""
     env = {**os.environ, "MINIBERT_BENCH_DEVICE": device}
     cmd = [sys.executable, str(HERE / "run.py"), "--rows", ",".join(map(str, BENCH_ROWS)), "--out", str(out)]
+    start = time.time()
     done = subprocess.run(cmd + (["--quick"] if dry_run else []), env=env, capture_output=True, text=True)
     results = out / "bench.json"
-    data = json.loads(results.read_text()) if done.returncode == 0 and results.exists() else {}
+    if results.exists() and results.stat().st_mtime < start:
+        results = None  # an older run's file: none of this run's rows
+    # run.py writes bench.json after every row, so a row that crashed still leaves the ones measured before it.
+    data = json.loads(results.read_text()) if results and results.exists() else {}
     found = {"bench_returncode": done.returncode, "bench_results": str(out),
+             "bench_rows_done": data.get("rows_done", []),
              "bench_rows": data.get("rows", []), "bench_goals": data.get("goals", [])}
     if done.returncode != 0:
         found["_output"] = done.stdout[-2000:] + done.stderr[-2000:]

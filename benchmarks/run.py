@@ -78,25 +78,34 @@ def main(argv=None) -> int:
         "embedding_checkpoint": os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT"), "out": str(args.out),
     }
     cfg = bench_model.TINY if quick else bench_model.BERT_BASE
-    rows, goals, raw = [], [], {}
+    report = {"date": started.isoformat(timespec="seconds"), "finished": None, "machine": None,
+              "settings": settings, "rows_run": args.rows, "rows_done": [], "note": args.note,
+              "rows": [], "goals": [], "raw": {}}
     for number in args.rows:
         print(f"row {number} ...", file=sys.stderr, flush=True)
         r, g, data = bench_rows.RUNNERS[number](cfg, settings)
-        rows += r
-        goals += g
-        raw[str(number)] = data
-    report = {
-        "date": started.isoformat(timespec="seconds"),
-        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": bench_report.machine(load_start, os.getloadavg()),
-        "settings": settings, "rows_run": args.rows, "note": args.note,
-        "rows": rows, "goals": goals, "raw": raw,
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
-    (args.out / "bench.md").write_text(bench_report.markdown(report))
+        report["rows"] += r
+        report["goals"] += g
+        report["raw"][str(number)] = data
+        report["rows_done"].append(number)
+        # Written after every row (finished stays null until the last): a long run that is killed, or a row
+        # that crashes, keeps every row measured before it.
+        report["machine"] = bench_report.machine(load_start, os.getloadavg())
+        _write(args.out, report)
+    report["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    _write(args.out, report)
     print((args.out / "bench.md").read_text())
     return 0
+
+
+def _write(out: Path, report: dict) -> None:
+    """bench.json and bench.md, each replaced atomically (a reader never sees half a file)."""
+    import bench_report
+
+    from minibert.loading.atomic import atomic_write_bytes
+
+    atomic_write_bytes(out / "bench.json", (json.dumps(report, indent=2) + "\n").encode())
+    atomic_write_bytes(out / "bench.md", bench_report.markdown(report).encode())
 
 
 if __name__ == "__main__":

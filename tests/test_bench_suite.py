@@ -75,6 +75,29 @@ def test_rows_option_runs_a_subset(tmp_path, monkeypatch):
     assert {r["row"] for r in report["rows"]} == {1, 7}
 
 
+def test_a_crashing_row_keeps_the_rows_before_it(tmp_path, monkeypatch):
+    """Results are written after every row: a long run killed (or a row crashing) keeps what it measured."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    runner = _load_runner()
+    import bench_rows  # importable once run.py's folder is on sys.path (loading run.py puts it there)
+
+    def crash(cfg, settings):
+        raise RuntimeError("row 7 crashed")
+
+    monkeypatch.setitem(bench_rows.RUNNERS, 7, crash)
+    threads = torch.get_num_threads()
+    try:
+        with pytest.raises(RuntimeError, match="row 7 crashed"):
+            runner.main(["--quick", "--rows", "1,7", "--out", str(tmp_path)])
+    finally:
+        torch.set_num_threads(threads)
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert report["finished"] is None and report["rows_run"] == [1, 7] and report["rows_done"] == [1]
+    assert {r["row"] for r in report["rows"]} == {1}
+    assert "**Unfinished**: rows 1 of 1,7" in (tmp_path / "bench.md").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench.json", "bench.md"]  # no temporary files left
+
+
 def test_reference_pipeline_pooled_like_sentence_transformers(official_checkpoint):
     """Row 9's reference peer: pipeline("feature-extraction") + the checkpoint's modules gives
     sentence-transformers' vectors, a text longer than max_seq_length (256) included. (A max_length keyword
