@@ -15,7 +15,7 @@ Stages (each reads what the one before wrote under ``--work``; ``all`` runs them
 
 Everything is seeded; the corpus and the vocabulary are pure functions of the package's files, so the same
 package version gives the same checkpoint. ``train`` resumes from ``work/model/checkpoint.pt`` when it is
-there (kill it and run it again). One CPU thread is enough (``OMP_NUM_THREADS=1``); see the model card in
+there (kill it and run it again). Each stage sets its own ``OMP_NUM_THREADS`` (RECIPE); see the model card in
 checkpoints/minibert-pydocs/README.md for the recipe, the hours and the measured accuracy.
 """
 
@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import html.parser
 import json
+import os
 import re
 import subprocess
 import sys
@@ -37,14 +38,15 @@ PROBE = ROOT / "checkpoints" / "minilm-pydocs-mlm-head"  # scripts/probe_minilm.
 HELD_OUT_EVERY = 20  # every 20th page (in sorted path order) is held out: whole pages, never seen in training
 
 # The model and the run: 4 layers x 256 with a 12k vocabulary, ~6.3M parameters. One step of 32 x 128 tokens
-# takes ~1.7 CPU-seconds on one core with the masked-positions-only decoder (~3.1 s with the full decoder).
-# The run was first planned to 1,700 steps (its linear decay ending there; the first shipped model) and then
-# resumed with the plan extended to ``steps``: the learning rate jumps back up to (steps - 1700) / (steps - 100) of
-# its peak and decays again, the optimizer's moments and the data order carry on; ``stop_at`` ends that stage early
-# (the time budget), its schedule still ``steps`` long. ``train`` replays both stages.
+# takes ~1.7 s on one CPU thread with the masked-positions-only decoder (~3.1 s with the full decoder), ~1.4 s on
+# two. The run grew in ``stages``: first planned to 1,700 steps (its linear decay ending there; the first shipped
+# model), then resumed with the plan extended to 4,000, then to 8,000. At each extension to n steps the learning
+# rate jumps back up to (n - done) / (n - warm-up) of its peak and decays again to 0 at n; the optimizer's moments
+# and the data order carry on. ``threads`` is each stage's OMP_NUM_THREADS; ``stop_at`` ends the last stage early
+# (a time budget), its schedule still the full length. ``train`` replays every stage.
 RECIPE = dict(vocab_size=12000, max_length=128, hidden_size=256, layers=4, heads=4, intermediate_size=1024,
-              first_steps=1700, steps=4000, stop_at=None, batch_size=32, lr=1e-3, warmup_steps=100,
-              weight_decay=0.01, seed=0, eval_fraction=0.01, save_every=100, eval_every=300)
+              stages=(1700, 4000, 8000), threads=(1, 1, 2), stop_at=None, batch_size=32, lr=1e-3,
+              warmup_steps=100, weight_decay=0.01, seed=0, eval_fraction=0.01, save_every=100, eval_every=300)
 
 
 class _Paragraphs(html.parser.HTMLParser):
@@ -151,14 +153,17 @@ def pack(work: Path, max_length: int) -> None:
 
 
 def train(work: Path, recipe: dict, steps: int | None) -> None:
-    """The recipe's two stages (see RECIPE), each a resumable ``python -m minibert pretrain``; ``steps`` replaces
-    them with one run of that many steps."""
-    stages = [(steps, None)] if steps else [(recipe["first_steps"], None), (recipe["steps"], recipe["stop_at"])]
-    for stage_steps, stop_at in stages:
-        _pretrain(work, recipe, stage_steps, stop_at)
+    """The recipe's stages (see RECIPE), each a resumable ``python -m minibert pretrain`` that carries on from the
+    one before; ``steps`` replaces them with one run of that many steps."""
+    if steps:
+        _pretrain(work, recipe, steps, None, recipe["threads"][0])
+        return
+    last = len(recipe["stages"]) - 1
+    for i, (stage_steps, threads) in enumerate(zip(recipe["stages"], recipe["threads"], strict=True)):
+        _pretrain(work, recipe, stage_steps, recipe["stop_at"] if i == last else None, threads)
 
 
-def _pretrain(work: Path, recipe: dict, steps: int, stop_at: int | None) -> None:
+def _pretrain(work: Path, recipe: dict, steps: int, stop_at: int | None, threads: int) -> None:
     r = recipe
     cmd = [sys.executable, "-m", "minibert", "pretrain", "--data", str(work / "train_packed.txt"),
            "--vocab", str(work / "vocab.txt"), "--output", str(work / "model"),
@@ -169,8 +174,8 @@ def _pretrain(work: Path, recipe: dict, steps: int, stop_at: int | None) -> None
            "--seed", str(r["seed"]), "--eval-fraction", str(r["eval_fraction"]),
            "--save-every", str(r["save_every"]), "--eval-every", str(r["eval_every"]), "--no-progress",
            *(["--stop-at", str(stop_at)] if stop_at else [])]
-    print(" ".join(cmd[1:]), flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    print(f"OMP_NUM_THREADS={threads}", " ".join(cmd[1:]), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
 
 
 def load_trained(work: Path, recipe: dict):
@@ -227,7 +232,7 @@ def evaluate(work: Path, recipe: dict) -> dict:
     (folder / "vocab.txt").write_text((work / "vocab.txt").read_text(encoding="utf-8"), encoding="utf-8")
     unmask = pipeline("fill-mask", model=str(folder))
     examples = {p: [c["token_str"] for c in unmask(p, top_k=3)] for p in PROMPTS}
-    result = {"step": step or recipe["stop_at"] or recipe["steps"], **report, "fill_mask_examples": examples}
+    result = {"step": step or recipe["stop_at"] or recipe["stages"][-1], **report, "fill_mask_examples": examples}
     (work / "eval.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
     return result
@@ -335,7 +340,8 @@ def training_record(work: Path, recipe: dict, step: int) -> dict:
             "versions": {"python": platform.python_version(), "torch": torch.__version__,
                          "tokenizers": tokenizers.__version__, "huggingface_hub": huggingface_hub.__version__,
                          "python3.11-doc": _debian_version("python3.11-doc")},
-            "machine": f"1 CPU thread of a shared {platform.machine()} machine ({platform.processor() or 'cpu'})"}
+            "machine": f"a shared 2-core {platform.machine()} machine ({platform.processor() or 'cpu'}), "
+                       f"{' / '.join(map(str, recipe['threads']))} CPU thread(s) in the successive stages"}
 
 
 def _debian_version(package: str) -> str:
@@ -362,13 +368,15 @@ def model_card(r: dict, recipe: dict) -> str:
     examples = "\n".join(f"| `{p}` | {', '.join(t)} |" for p, t in r["fill_mask_examples"].items())
     b = r["baseline_most_frequent"]
     earlier = "".join(f"| the same run at step {e['trained_steps']:,} (shipped before) | {pct(e['top1'])} | "
-                      f"{pct(e['top5'])} |\n" for e in r.get("earlier", []))
+                      f"{pct(e['top5'])} |\n" for e in sorted(r.get("earlier", []), key=lambda e: -e["trained_steps"]))
     baseline = (f"| always the training text's most frequent token(s): {', '.join(b['tokens'])} | {pct(b['top1'])} | "
                 f"{pct(b['top5'])} |")
     freq, other = (r["per_kind"][k] for k in ("the 100 most frequent tokens (mostly function words)",
                                               "other whole words"))
     curve = ", ".join(f"{e['eval_loss']:.2f} at step {e['step']:,}" for e in r["eval_curve"][::2])
-    restart = (recipe["steps"] - recipe["first_steps"]) / (recipe["steps"] - recipe["warmup_steps"])
+    stages, warm = recipe["stages"], recipe["warmup_steps"]
+    extensions = ", then ".join(f"to {n:,} (the rate back up to {(n - done) / (n - warm):.0%} of its peak)"
+                                for done, n in zip(stages, stages[1:]))
     return f"""# minibert-pydocs: a small BERT pre-trained by this project on the Python documentation
 
 A {recipe['layers']}-layer, {recipe['hidden_size']}-wide BERT ({recipe['heads']} heads, feed-forward
@@ -401,17 +409,18 @@ Fill-mask, top 3 (`minibert.pipeline("fill-mask", model="checkpoints/minibert-py
 |---|---|
 {examples}
 
-**What it has learned, plainly.** After {r['hours']:.2f} hours of one CPU thread it fills {pct(r['top1'])} of the
+**What it has learned, plainly.** After {r['hours']:.2f} hours of CPU training it fills {pct(r['top1'])} of the
 held-out blanks, against the frequency baseline's {pct(b['top1'])}. Most of that is the frequent function words
-({pct(freq['top1'])} top-1 there: it has learned which of them fits where); content words are still hard
-({pct(other['top1'])} top-1, {pct(other['top5'])} top-5): in the fill-mask answers above it has begun to guess what
-a sentence is about (a word of the sentence or a neighbour of it: an exception for "raised") but rarely the exact
-word. The project's goal, top-1 ≥ 40 % on held-out text of its domain (a trained BERT-base fills about 70 % of
-its own domain's blanks), is **{'met' if r['top1'] >= 0.4 else 'not met'}**. The held-out loss (`eval.json`,
-`eval_curve`) shows where it stands: {curve}. It sat on the plateau every small BERT goes through (about the entropy
-of the word frequencies) for most of the first stage, and was still falling fast when the run ended: learning to
-use the context takes most of the training (notebook 10 shows that second fall on a toy corpus), and more steps
-are the way on (raise `steps` in the recipe; the run resumes from its last checkpoint).
+({pct(freq['top1'])} top-1 there: it has learned which of them fits where); content words are harder
+({pct(other['top1'])} top-1, {pct(other['top5'])} top-5). In the fill-mask answers above, look for the two kinds
+of guess a model at this stage makes: the right word, and a word copied from the sentence itself. The project's
+goal, top-1 ≥ 40 % on held-out text of its domain (a trained BERT-base fills about 70 % of its own domain's
+blanks), is **{'met' if r['top1'] >= 0.4 else 'not met'}**. The held-out loss (`eval.json`, `eval_curve`) shows
+where it stands: {curve}. It sat on the plateau every small BERT goes through (about the entropy of the word
+frequencies) for most of the first stage; each extension of the plan brought a new fall (learning to use the
+context takes most of the training: notebook 10 shows that second fall on a toy corpus), and the loss was still
+going down when the last stage's rate reached zero. More steps are the way on: add a stage to `stages` in the
+recipe, and the run resumes from its last checkpoint.
 
 ## What is in the folder
 
@@ -434,9 +443,8 @@ BERT's initialisation (N(0, 0.02²), bias 0, seed 0), stored so that `pooler_out
 * Segments: whole sentences of one page packed up to {recipe['max_length']} pieces.
 * Training: {r['trained_steps']} steps of {recipe['batch_size']} segments, AdamW (lr {recipe['lr']:g}, weight decay
   {recipe['weight_decay']:g}, linear warm-up {recipe['warmup_steps']} steps then linear decay), dropout 0.1,
-  in two stages: first planned to {recipe['first_steps']:,} steps (the decay ending there), then resumed with the plan
-  extended to {recipe['steps']:,} (the rate back up to {restart:.0%} of its peak, decaying again;
-  optimizer state and data order carried on),
+  in {len(stages)} stages: first planned to {stages[0]:,} steps (the decay ending there), then resumed with the plan
+  extended {extensions}, each time decaying again to 0 (optimizer state and data order carried on),
   dynamic 15 % masking (80/10/10), seed {recipe['seed']}, the MLM decoder at the masked positions only;
   {r['hours']:.2f} hours on {r['machine']}.
 * Versions: {', '.join(f'{k} {v}' for k, v in r['versions'].items())}.
@@ -446,7 +454,7 @@ BERT's initialisation (N(0, 0.02²), bias 0, seed 0), stored so that `pooler_out
 ```bash
 apt-get update && apt-get install -y python3.11-doc          # the corpus, PSF license
 .venv/bin/pip install -q -c constraints.txt -e ".[dev]"        # tokenizers and transformers come with the dev extra
-OMP_NUM_THREADS=1 .venv/bin/python scripts/pretrain_pydocs.py all   # corpus, vocab, train (resumable), evaluate, ship
+.venv/bin/python scripts/pretrain_pydocs.py all   # corpus, vocab, train (resumable), evaluate, ship
 ```
 """
 
@@ -460,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", choices=["corpus", "vocab", "train", "evaluate", "ship", "all"])
     parser.add_argument("--docs", type=Path, default=DOCS, help=f"the HTML documentation (default {DOCS})")
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "pydocs", help="working folder")
-    parser.add_argument("--steps", type=int, default=None, help=f"override the recipe's {RECIPE['steps']} steps")
+    parser.add_argument("--steps", type=int, default=None, help="one run of this many steps, not the stages")
     args = parser.parse_args(argv)
     stages = ["corpus", "vocab", "train", "evaluate", "ship"] if args.stage == "all" else [args.stage]
     for stage in stages:
