@@ -102,10 +102,10 @@ def benchmark_rows(device: str, out: Path, dry_run: bool) -> dict:
     start = time.time()
     done = subprocess.run(cmd + (["--quick"] if dry_run else []), env=env, capture_output=True, text=True)
     results = out / "bench.json"
-    if results.exists() and results.stat().st_mtime < start:
-        results = None  # an older run's file: none of this run's rows
-    # run.py writes bench.json after every row, so a row that crashed still leaves the ones measured before it.
-    data = json.loads(results.read_text()) if results and results.exists() else {}
+    # run.py writes bench.json after every row, so a row that crashed still leaves the ones measured before it;
+    # a file older than this run holds none of its rows.
+    fresh = results.exists() and results.stat().st_mtime >= start
+    data = json.loads(results.read_text()) if fresh else {}
     found = {"bench_returncode": done.returncode, "bench_results": str(out),
              "bench_rows_done": data.get("rows_done", []),
              "bench_rows": data.get("rows", []), "bench_goals": data.get("goals", [])}

@@ -340,7 +340,8 @@ def training_record(work: Path, recipe: dict, step: int) -> dict:
             "versions": {"python": platform.python_version(), "torch": torch.__version__,
                          "tokenizers": tokenizers.__version__, "huggingface_hub": huggingface_hub.__version__,
                          "python3.11-doc": _debian_version("python3.11-doc")},
-            "machine": f"a shared 2-core {platform.machine()} machine ({platform.processor() or 'cpu'}), "
+            "machine": f"a shared {os.cpu_count()}-core {platform.machine()} machine "
+                       f"({platform.processor() or 'cpu'}), "
                        f"{' / '.join(map(str, recipe['threads']))} CPU thread(s) in the successive stages"}
 
 
@@ -377,6 +378,8 @@ def model_card(r: dict, recipe: dict) -> str:
     stages, warm = recipe["stages"], recipe["warmup_steps"]
     extensions = ", then ".join(f"to {n:,} (the rate back up to {(n - done) / (n - warm):.0%} of its peak)"
                                 for done, n in zip(stages, stages[1:]))
+    ending = (f", the last stopped early at step {recipe['stop_at']:,} (its rate not yet at 0)" if recipe["stop_at"]
+              else "")
     return f"""# minibert-pydocs: a small BERT pre-trained by this project on the Python documentation
 
 A {recipe['layers']}-layer, {recipe['hidden_size']}-wide BERT ({recipe['heads']} heads, feed-forward
@@ -444,7 +447,7 @@ BERT's initialisation (N(0, 0.02²), bias 0, seed 0), stored so that `pooler_out
 * Training: {r['trained_steps']} steps of {recipe['batch_size']} segments, AdamW (lr {recipe['lr']:g}, weight decay
   {recipe['weight_decay']:g}, linear warm-up {recipe['warmup_steps']} steps then linear decay), dropout 0.1,
   in {len(stages)} stages: first planned to {stages[0]:,} steps (the decay ending there), then resumed with the plan
-  extended {extensions}, each time decaying again to 0 (optimizer state and data order carried on),
+  extended {extensions}, each time decaying again to 0{ending} (optimizer state and data order carried on),
   dynamic 15 % masking (80/10/10), seed {recipe['seed']}, the MLM decoder at the masked positions only;
   {r['hours']:.2f} hours on {r['machine']}.
 * Versions: {', '.join(f'{k} {v}' for k, v in r['versions'].items())}.
