@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import torch
 
-IGNORE_INDEX = -100  # label value that nn.CrossEntropyLoss skips
+from minibert.heads.labels import IGNORE_INDEX  # label value that nn.CrossEntropyLoss skips
 
 
 def eligible_positions(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-IGNORE_INDEX = -100
+from minibert.heads.labels import IGNORE_INDEX
 
 
 def _f1(tp: float, fp: float, fn: float) -> float:
