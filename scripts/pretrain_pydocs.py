@@ -40,12 +40,12 @@ HELD_OUT_EVERY = 20  # every 20th page (in sorted path order) is held out: whole
 # The model and the run: 4 layers x 256 with a 12k vocabulary, ~6.3M parameters. One step of 32 x 128 tokens
 # takes ~1.7 s on one CPU thread with the masked-positions-only decoder (~3.1 s with the full decoder), ~1.4 s on
 # two. The run grew in ``stages``: first planned to 1,700 steps (its linear decay ending there; the first shipped
-# model), then resumed with the plan extended to 4,000, then to 8,000. At each extension to n steps the learning
-# rate jumps back up to (n - done) / (n - warm-up) of its peak and decays again to 0 at n; the optimizer's moments
-# and the data order carry on. ``threads`` is each stage's OMP_NUM_THREADS; ``stop_at`` ends the last stage early
-# (a time budget), its schedule still the full length. ``train`` replays every stage.
+# model), then resumed with the plan extended to 4,000, then to 8,000, then to 13,000. At each extension to n
+# steps the learning rate jumps back up to (n - done) / (n - warm-up) of its peak and decays again to 0 at n; the
+# optimizer's moments and the data order carry on. ``threads`` is each stage's OMP_NUM_THREADS; ``stop_at`` ends
+# the last stage early (a time budget), its schedule still the full length. ``train`` replays every stage.
 RECIPE = dict(vocab_size=12000, max_length=128, hidden_size=256, layers=4, heads=4, intermediate_size=1024,
-              stages=(1700, 4000, 8000), threads=(1, 1, 2), stop_at=None, batch_size=32, lr=1e-3,
+              stages=(1700, 4000, 8000, 13000), threads=(1, 1, 2, 2), stop_at=12500, batch_size=32, lr=1e-3,
               warmup_steps=100, weight_decay=0.01, seed=0, eval_fraction=0.01, save_every=100, eval_every=300)
 
 
@@ -422,8 +422,8 @@ blanks), is **{'met' if r['top1'] >= 0.4 else 'not met'}**. The held-out loss (`
 where it stands: {curve}. It sat on the plateau every small BERT goes through (about the entropy of the word
 frequencies) for most of the first stage; each extension of the plan brought a new fall (learning to use the
 context takes most of the training: notebook 10 shows that second fall on a toy corpus), and the loss was still
-going down when the last stage's rate reached zero. More steps are the way on: add a stage to `stages` in the
-recipe, and the run resumes from its last checkpoint.
+going down when the last stage {'stopped' if recipe['stop_at'] else 'ended, its rate at zero'}. More steps are the
+way on: add a stage to `stages` in the recipe, and the run resumes from its last checkpoint.
 
 ## What is in the folder
 
