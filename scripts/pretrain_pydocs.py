@@ -380,6 +380,10 @@ def model_card(r: dict, recipe: dict) -> str:
                                 for done, n in zip(stages, stages[1:]))
     ending = (f", the last stopped early at step {recipe['stop_at']:,} (its rate not yet at 0)" if recipe["stop_at"]
               else "")
+    # "Still going down" only if the last evaluation is the lowest loss measured: read from the curve, not assumed.
+    losses = [e["eval_loss"] for e in r["eval_curve"]]
+    trend = "was still going down" if losses[-1] <= min(losses) else "had stopped going down"
+    end = "stopped" if recipe["stop_at"] else "ended, its rate at zero"
     return f"""# minibert-pydocs: a small BERT pre-trained by this project on the Python documentation
 
 A {recipe['layers']}-layer, {recipe['hidden_size']}-wide BERT ({recipe['heads']} heads, feed-forward
@@ -421,9 +425,9 @@ goal, top-1 ≥ 40 % on held-out text of its domain (a trained BERT-base fills a
 blanks), is **{'met' if r['top1'] >= 0.4 else 'not met'}**. The held-out loss (`eval.json`, `eval_curve`) shows
 where it stands: {curve}. It sat on the plateau every small BERT goes through (about the entropy of the word
 frequencies) for most of the first stage; each extension of the plan brought a new fall (learning to use the
-context takes most of the training: notebook 10 shows that second fall on a toy corpus), and the loss was still
-going down when the last stage {'stopped' if recipe['stop_at'] else 'ended, its rate at zero'}. More steps are the
-way on: add a stage to `stages` in the recipe, and the run resumes from its last checkpoint.
+context takes most of the training: notebook 10 shows that second fall on a toy corpus), and the loss
+{trend} when the last stage {end}. More steps are the way on: add a stage to `stages` in the recipe, and
+the run resumes from its last checkpoint.
 
 ## What is in the folder
 

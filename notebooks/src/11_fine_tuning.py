@@ -318,8 +318,7 @@ assert all(0 <= a <= 1 for curve in accuracy.values() for a in curve)
 # step-8,000 weights gave 49 / 54 / 50 / 49 / 50 %). That model has read no films and no meals, and fills 39 % of
 # its own domain's blanks (its model card): what pre-training buys grows with how much the model learnt, and of
 # what; it learnt too little of this for negation. Set `MINIBERT_MODEL` to bert-base-uncased or MiniLM to see the
-# gap. With random weights as the model, both curves are noise, and the
-# line above the plot says so.
+# gap. With random weights as the model, both curves are noise, and the line above the plot says so.
 
 # %% [markdown]
 # **What to remember.** Fine-tuning = the pre-trained encoder + a new small head, all trained together with AdamW
