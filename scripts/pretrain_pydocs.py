@@ -40,13 +40,15 @@ HELD_OUT_EVERY = 20  # every 20th page (in sorted path order) is held out: whole
 # The model and the run: 4 layers x 256 with a 12k vocabulary, ~6.3M parameters. One step of 32 x 128 tokens
 # takes ~1.7 s on one CPU thread with the masked-positions-only decoder (~3.1 s with the full decoder), ~1.4 s on
 # two. The run grew in ``stages``: first planned to 1,700 steps (its linear decay ending there; the first shipped
-# model), then resumed with the plan extended to 4,000, then to 8,000, then to 13,000. At each extension to n
-# steps the learning rate jumps back up to (n - done) / (n - warm-up) of its peak and decays again to 0 at n; the
-# optimizer's moments and the data order carry on. ``threads`` is each stage's OMP_NUM_THREADS; ``stop_at`` ends
-# the last stage early (a time budget), its schedule still the full length. ``train`` replays every stage.
+# model), then resumed with the plan extended to 4,000, 8,000, 13,000 and 17,000. At each extension to n steps the
+# learning rate jumps back up to (n - done) / (n - warm-up) of its peak and decays again towards 0 at n; the
+# optimizer's moments and the data order carry on. ``threads`` is each stage's OMP_NUM_THREADS; ``stops`` ends a
+# stage early (a time budget: its schedule is still the full length, so its rate is not yet 0), None letting it
+# run to its plan. The next stage resumes from where the one before stopped. ``train`` replays every stage.
 RECIPE = dict(vocab_size=12000, max_length=128, hidden_size=256, layers=4, heads=4, intermediate_size=1024,
-              stages=(1700, 4000, 8000, 13000), threads=(1, 1, 2, 2), stop_at=12500, batch_size=32, lr=1e-3,
-              warmup_steps=100, weight_decay=0.01, seed=0, eval_fraction=0.01, save_every=100, eval_every=300)
+              stages=(1700, 4000, 8000, 13000, 17000), threads=(1, 1, 2, 2, 2),
+              stops=(None, None, None, 12500, 16500), batch_size=32, lr=1e-3, warmup_steps=100, weight_decay=0.01,
+              seed=0, eval_fraction=0.01, save_every=100, eval_every=300)
 
 
 class _Paragraphs(html.parser.HTMLParser):
@@ -158,9 +160,13 @@ def train(work: Path, recipe: dict, steps: int | None) -> None:
     if steps:
         _pretrain(work, recipe, steps, None, recipe["threads"][0])
         return
-    last = len(recipe["stages"]) - 1
-    for i, (stage_steps, threads) in enumerate(zip(recipe["stages"], recipe["threads"], strict=True)):
-        _pretrain(work, recipe, stage_steps, recipe["stop_at"] if i == last else None, threads)
+    for stage_steps, stop, threads in zip(recipe["stages"], recipe["stops"], recipe["threads"], strict=True):
+        _pretrain(work, recipe, stage_steps, stop, threads)
+
+
+def _ends(recipe: dict) -> list[int]:
+    """The step each stage really ended at: its stop, or else its planned length."""
+    return [stop or steps for steps, stop in zip(recipe["stages"], recipe["stops"], strict=True)]
 
 
 def _pretrain(work: Path, recipe: dict, steps: int, stop_at: int | None, threads: int) -> None:
@@ -232,7 +238,7 @@ def evaluate(work: Path, recipe: dict) -> dict:
     (folder / "vocab.txt").write_text((work / "vocab.txt").read_text(encoding="utf-8"), encoding="utf-8")
     unmask = pipeline("fill-mask", model=str(folder))
     examples = {p: [c["token_str"] for c in unmask(p, top_k=3)] for p in PROMPTS}
-    result = {"step": step or recipe["stop_at"] or recipe["stages"][-1], **report, "fill_mask_examples": examples}
+    result = {"step": step or _ends(recipe)[-1], **report, "fill_mask_examples": examples}
     (work / "eval.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
     return result
@@ -375,15 +381,17 @@ def model_card(r: dict, recipe: dict) -> str:
     freq, other = (r["per_kind"][k] for k in ("the 100 most frequent tokens (mostly function words)",
                                               "other whole words"))
     curve = ", ".join(f"{e['eval_loss']:.2f} at step {e['step']:,}" for e in r["eval_curve"][::2])
-    stages, warm = recipe["stages"], recipe["warmup_steps"]
+    stages, warm, ends = recipe["stages"], recipe["warmup_steps"], _ends(recipe)
+    # Each extension resumes where the stage before really ended (its stop, if it was stopped early).
     extensions = ", then ".join(f"to {n:,} (the rate back up to {(n - done) / (n - warm):.0%} of its peak)"
-                                for done, n in zip(stages, stages[1:]))
-    ending = (f", the last stopped early at step {recipe['stop_at']:,} (its rate not yet at 0)" if recipe["stop_at"]
-              else "")
+                                for done, n in zip(ends, stages[1:]))
+    stopped = [f"the {_ordinal(i + 1)}{' stage was stopped early' if not k else ''} at step {stop:,}"
+               for k, (i, stop) in enumerate((i, stop) for i, stop in enumerate(recipe["stops"]) if stop)]
+    ending = f", except that {' and '.join(stopped)} for time, the rate not yet at 0" if stopped else ""
     # "Still going down" only if the last evaluation is the lowest loss measured: read from the curve, not assumed.
     losses = [e["eval_loss"] for e in r["eval_curve"]]
     trend = "was still going down" if losses[-1] <= min(losses) else "had stopped going down"
-    end = "stopped" if recipe["stop_at"] else "ended, its rate at zero"
+    end = "stopped" if recipe["stops"][-1] else "ended, its rate at zero"
     return f"""# minibert-pydocs: a small BERT pre-trained by this project on the Python documentation
 
 A {recipe['layers']}-layer, {recipe['hidden_size']}-wide BERT ({recipe['heads']} heads, feed-forward
@@ -464,6 +472,10 @@ apt-get update && apt-get install -y python3.11-doc          # the corpus, PSF l
 .venv/bin/python scripts/pretrain_pydocs.py all   # corpus, vocab, train (resumable), evaluate, ship
 ```
 """
+
+
+def _ordinal(n: int) -> str:
+    return ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"][n - 1]
 
 
 def _sha(path: Path) -> str:
