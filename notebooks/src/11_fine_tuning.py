@@ -313,12 +313,12 @@ assert all(0 <= a <= 1 for curve in accuracy.values() for a in curve)
 # test accuracy for n = 8 / 16 / 32 / 64 / 216 labelled examples, while the same network from random weights
 # stayed at chance (49 – 51 %) for every n: in 30 steps it learns nothing it can use on new subjects. (Trained much
 # longer on all 216 examples it would do better: what pre-training buys is labels *and* steps.) On the offline
-# default, `checkpoints/minibert-pydocs` (12,500 steps on the Python documentation), the same settings gave
-# 49 / 51 / 53 / 56 / 50 % against 49 – 50 % from random weights: a mean gain of 2 points, not a real one (its
-# step-8,000 weights gave 49 / 54 / 50 / 49 / 50 %). That model has read no films and no meals, and fills 39 % of
-# its own domain's blanks (its model card): what pre-training buys grows with how much the model learnt, and of
-# what; it learnt too little of this for negation. Set `MINIBERT_MODEL` to bert-base-uncased or MiniLM to see the
-# gap. With random weights as the model, both curves are noise, and the line above the plot says so.
+# default, `checkpoints/minibert-pydocs` (16,500 steps on the Python documentation), the same settings gave
+# 52 / 55 / 56 / 53 / 49 % against 49 – 50 % from random weights: a mean gain of 3 points on 80 test examples, not
+# a real one (its step-12,500 weights gave 49 / 51 / 53 / 56 / 50 %). That model has read no films and no meals,
+# and fills 41 % of its own domain's blanks (its model card): what pre-training buys grows with how much the model
+# learnt, and of what; it learnt too little of this for negation. Set `MINIBERT_MODEL` to bert-base-uncased or
+# MiniLM to see the gap. With random weights as the model, both curves are noise, and the line above the plot says so.
 
 # %% [markdown]
 # **What to remember.** Fine-tuning = the pre-trained encoder + a new small head, all trained together with AdamW
