@@ -385,8 +385,9 @@ def model_card(r: dict, recipe: dict) -> str:
     # Each extension resumes where the stage before really ended (its stop, if it was stopped early).
     extensions = ", then ".join(f"to {n:,} (the rate back up to {(n - done) / (n - warm):.0%} of its peak)"
                                 for done, n in zip(ends, stages[1:]))
-    stopped = [f"the {_ordinal(i + 1)}{' stage was stopped early' if not k else ''} at step {stop:,}"
-               for k, (i, stop) in enumerate((i, stop) for i, stop in enumerate(recipe["stops"]) if stop)]
+    stopped = [f"the {_ordinal(i + 1)} at step {stop:,}" for i, stop in enumerate(recipe["stops"]) if stop]
+    if stopped:  # "the fourth stage was stopped early at step 12,500 and the fifth at step 16,500"
+        stopped[0] = stopped[0].replace(" at step", " stage was stopped early at step", 1)
     ending = f", except that {' and '.join(stopped)} for time, the rate not yet at 0" if stopped else ""
     # "Still going down" only if the last evaluation is the lowest loss measured: read from the curve, not assumed.
     losses = [e["eval_loss"] for e in r["eval_curve"]]
