@@ -142,3 +142,24 @@ def test_files_a_tokenizer_config_names_are_never_opened_nor_written_back(tmp_pa
     assert len(tok) == len(WORDS)  # no <far> from the outside added_tokens.json
     saved = json.loads((tmp_path / "saved" / "tokenizer_config.json").read_text())
     assert not set(named) & set(saved), saved  # another machine's paths are not written into a new folder
+
+
+@pytest.mark.parametrize("bad", ["../elsewhere", "/ABS/elsewhere", "1_Pooling/../../elsewhere", ""])
+def test_a_sentence_transformers_module_folder_leading_out_of_the_checkpoint_is_refused(tmp_path, bad):
+    from minibert.pipelines.pooling import read_pooling_config
+
+    folder, outside = tmp_path / "model", tmp_path / "elsewhere"
+    for where, mode in ((folder / "1_Pooling", "mean"), (outside, "max")):
+        where.mkdir(parents=True)
+        (where / "config.json").write_text(json.dumps({f"pooling_mode_{mode}_tokens": True}))
+    modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    assert read_pooling_config(folder).modes == ("mean",)
+    modules[1]["path"] = bad.replace("/ABS", str(tmp_path))
+    (folder / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(ValueError) as err:
+        read_pooling_config(folder)  # never the outside folder's "max"
+    assert str(err.value) == (f"{folder}/modules.json: the Pooling entry names the folder {modules[1]['path']!r}; "
+                              "expected a folder inside the checkpoint, like '1_Pooling' (a path leading out of it "
+                              "is not followed)")
