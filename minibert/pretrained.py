@@ -84,6 +84,20 @@ class BertPreTrainedModel(nn.Module):
     def set_input_embeddings(self, value: nn.Embedding) -> None:
         self.base_model.set_input_embeddings(value)
 
+    @property
+    def vocab_size(self) -> int:
+        """int: the rows of the input (word) embeddings, so ``config.vocab_size`` after ``resize_token_embeddings``.
+
+        The reference sets this attribute in ``resize_token_embeddings`` (and nowhere else); here it is read from
+        the embeddings, so it exists from the start. A value assigned to it is kept, as the reference's plain
+        attribute keeps one, until the next resize."""
+        given = self.__dict__.get("_vocab_size_given")
+        return self.get_input_embeddings().num_embeddings if given is None else given
+
+    @vocab_size.setter
+    def vocab_size(self, value: int) -> None:
+        self.__dict__["_vocab_size_given"] = value
+
     def lm_prediction_head(self) -> nn.Module | None:
         """The model's `BertLMPredictionHead` (MLM models return ``self.cls.predictions``), or None."""
         return None
@@ -117,6 +131,7 @@ class BertPreTrainedModel(nn.Module):
         old = self.get_input_embeddings()
         if new_num_tokens is None and pad_to_multiple_of is None:
             return old
+        self.__dict__.pop("_vocab_size_given", None)  # a resize sets vocab_size again, as the reference's does
         size = resizing.padded_size(new_num_tokens, old.num_embeddings, pad_to_multiple_of)
         if size == old.num_embeddings:
             return old

@@ -42,6 +42,29 @@ def test_resize_token_embeddings_draws_the_same_rows(name, tied, kwargs):
         assert max_diff(ours(input_ids=ids)[0], theirs(input_ids=ids)[0]) <= 1e-5
 
 
+MODEL_CLASSES = ["BertModel", "BertForMaskedLM", "BertForMultipleChoice", "BertForNextSentencePrediction",
+                 "BertForPreTraining", "BertForQuestionAnswering", "BertForSequenceClassification",
+                 "BertForTokenClassification", "BertLMHeadModel"]
+
+
+@pytest.mark.parametrize("name", MODEL_CLASSES)
+def test_vocab_size_is_the_rows_of_the_input_embeddings_after_a_resize(name):
+    """``model.vocab_size`` read after ``resize_token_embeddings``, as code written for the reference reads it."""
+    ours, theirs = pair(name, is_decoder=name == "BertLMHeadModel")
+    assert ours.vocab_size == 99  # the reference sets the attribute only when resizing; here it is there from the start
+    for kwargs in RESIZES:
+        for model in (ours, theirs):
+            model.resize_token_embeddings(**{**kwargs, "mean_resizing": False})
+        rows = theirs.get_input_embeddings().weight.shape[0]
+        assert ours.vocab_size == theirs.vocab_size == rows == ours.get_input_embeddings().num_embeddings, kwargs
+    for model in (ours, theirs):  # an assigned value is kept (a plain attribute there), until the next resize
+        model.vocab_size = 7
+    assert ours.vocab_size == theirs.vocab_size == 7
+    for model in (ours, theirs):
+        model.resize_token_embeddings(130, mean_resizing=False)
+    assert ours.vocab_size == theirs.vocab_size == 130
+
+
 def test_mean_resizing_puts_new_rows_at_the_old_mean():
     ours, _ = pair()
     old = ours.get_input_embeddings().weight.detach().clone()

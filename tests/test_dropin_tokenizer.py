@@ -6,6 +6,7 @@ objects accepted. Each call is made on both libraries.
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import pytest
@@ -23,7 +24,8 @@ def both(vocab_file, **kwargs):
 
 def test_unknown_keywords_are_kept_saved_and_read_back(vocab_file, tmp_path):
     ours, theirs = both(vocab_file, some_unknown_kwarg=5, verbose=False)
-    assert ours.init_kwargs == theirs.init_kwargs
+    # the reference's keys and values; ours has in addition the keywords its own signature names (test below)
+    assert {k: ours.init_kwargs[k] for k in theirs.init_kwargs} == theirs.init_kwargs
     assert ours.init_kwargs["some_unknown_kwarg"] == 5 and ours.verbose is theirs.verbose is False
     assert ours.is_fast is theirs.is_fast is False and ours.init_inputs == theirs.init_inputs == ()
     for tok, name in ((ours, "ours"), (theirs, "theirs")):
@@ -101,3 +103,43 @@ def test_added_token_is_exported_and_the_reference_token_is_accepted(vocab_file)
     assert original.special is False  # copied, not changed behind its owner's back
     with pytest.raises(TypeError, match="is a builtins.int; expected a str or an AddedToken"):
         ours.add_tokens([3])
+
+
+def test_additional_special_tokens_is_a_copy_and_an_appended_token_is_added(vocab_file, tmp_path):
+    """The reference's own save/reload test: append to ``additional_special_tokens``, add the list back."""
+    sample = " He is very happy, UNwant\u00e9d,running"
+    for lib in (minibert, transformers):
+        tok = lib.BertTokenizer(str(vocab_file), model_max_length=42)
+        tok.add_tokens(["bim", "bambam"])
+        tok.add_special_tokens({"additional_special_tokens": ["<extra>"]})
+        extra = tok.additional_special_tokens
+        assert extra is not tok.additional_special_tokens and tok.all_special_tokens is not tok.all_special_tokens
+        extra.append("new_additional_special_token")
+        assert "new_additional_special_token" not in tok.additional_special_tokens, lib.__name__  # a copy
+        tok.add_special_tokens({"additional_special_tokens": extra}, replace_additional_special_tokens=False)
+        before_ids, before_vocab = tok.encode(sample, add_special_tokens=False), tok.get_vocab()
+        assert before_vocab["new_additional_special_token"] == len(tok) - 1, lib.__name__  # its id at once
+        assert tok.special_tokens_map["additional_special_tokens"] == ["<extra>", "new_additional_special_token"]
+        tok.special_tokens_map["additional_special_tokens"].append("<not-added>")  # a copy too
+        assert tok.additional_special_tokens == ["<extra>", "new_additional_special_token"], lib.__name__
+        tok.save_pretrained(tmp_path / lib.__name__)
+        after = lib.BertTokenizer.from_pretrained(tmp_path / lib.__name__)
+        assert after.encode(sample, add_special_tokens=False) == before_ids, lib.__name__
+        assert after.get_vocab() == before_vocab, lib.__name__
+        assert "new_additional_special_token" in after.additional_special_tokens, lib.__name__
+        assert after.model_max_length == 42, lib.__name__
+        assert lib.BertTokenizer.from_pretrained(tmp_path / lib.__name__, model_max_length=43).model_max_length == 43
+
+
+def test_init_kwargs_holds_every_keyword_with_a_default(vocab_file, tmp_path):
+    """The reference's rule, checked as its test suite checks it: against the class's own ``__init__``."""
+    for lib in (minibert, transformers):
+        signature = inspect.signature(lib.BertTokenizer.__init__)
+        defaulted = [n for n, p in signature.parameters.items() if p.default is not inspect.Parameter.empty]
+        tok = lib.BertTokenizer(str(vocab_file))
+        tok.save_pretrained(tmp_path / lib.__name__)
+        for loaded in (tok, lib.BertTokenizer.from_pretrained(tmp_path / lib.__name__)):
+            missing = [n for n in defaulted if n not in loaded.init_kwargs]
+            assert missing == [], (lib.__name__, missing)
+    assert "model_max_length" in inspect.signature(minibert.BertTokenizer.__init__).parameters
+    assert minibert.BertTokenizer(str(vocab_file)).init_kwargs["model_max_length"] is None

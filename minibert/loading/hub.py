@@ -3,7 +3,8 @@
 Repo ids go through ``huggingface_hub`` (``hf_hub_download``), so files land in, and are read from, the
 hub's normal cache (``~/.cache/huggingface/hub/models--ORG--NAME/{blobs,refs,snapshots}``), ``revision``
 pins a branch, tag or commit, and ``HF_HUB_OFFLINE=1`` / ``local_files_only=True`` work from that cache
-alone. When the Hub cannot be reached and the file is not cached, the error says so and what to do.
+alone. When the Hub cannot be reached and the file is not cached, the error says so and what to do. A cache
+snapshot's files are links into the repo's ``blobs/``; one that leads anywhere else is refused, never followed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,27 @@ _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 
 def is_repo_id(name: str) -> bool:
     return bool(_REPO_ID.match(name)) and ".." not in name
+
+
+def cache_repo_folder(path: Path) -> Path | None:
+    """The Hub cache folder of the repo ``path`` lies in (``…/models--ORG--NAME``, holding ``blobs/`` and
+    ``snapshots/``), or None when ``path`` is not inside a snapshot of such a cache."""
+    snapshots = next((p for p in Path(path).absolute().parents if p.name == "snapshots"), None)
+    if snapshots is None or not snapshots.parent.name.startswith(("models--", "datasets--", "spaces--")):
+        return None
+    return snapshots.parent if (snapshots.parent / "blobs").is_dir() else None
+
+
+def check_cache_link(path: Path) -> Path:
+    """``path`` itself, after checking that a file in a Hub cache snapshot (a link to ``../../blobs/SHA``) resolves
+    inside its own repo's folder: a damaged or tampered cache must not make us read another file of the disk."""
+    repo = cache_repo_folder(path)
+    if repo is not None:
+        target, root = Path(path).resolve(), repo.resolve()
+        if root not in target.parents:
+            raise ValueError(f"{path} is a Hugging Face cache link that points outside its repo's folder {repo} "
+                             f"(to {target}); refused. Delete the link and download the file again.")
+    return path
 
 
 def _hub_download(repo_id: str, filename: str, revision, cache_dir, local_files_only, subfolder: str = "") -> Path:
@@ -72,14 +94,14 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=Non
     if path.is_dir():
         found = path / filename
         if found.is_file():
-            return found
+            return check_cache_link(found)
         if required:
             raise FileNotFoundError(f"{path} has no {filename}")
         return None
     if path.is_file():
         found = path.parent / filename if path.name != filename else path
         if found.is_file():
-            return found
+            return check_cache_link(found)
         if required:
             raise FileNotFoundError(f"no {filename} next to {path}")
         return None
@@ -91,7 +113,7 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=Non
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     try:
-        return _hub_download(name, filename, revision, cache_dir, local_files_only, subfolder)
+        found = _hub_download(name, filename, revision, cache_dir, local_files_only, subfolder)
     except LocalEntryNotFoundError as err:  # first: it is a subclass of EntryNotFoundError
         if required:
             raise _hub_error(name, filename, revision, err, cache_dir, local_files_only) from None
@@ -103,6 +125,7 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=Non
         return None
     except Exception as err:  # network, auth, bad revision: one clear message
         raise _hub_error(name, filename, revision, err, cache_dir, local_files_only) from None
+    return check_cache_link(found)
 
 
 def resolve_weights(name_or_path: str | os.PathLike, *, revision=None, cache_dir=None,

@@ -6,7 +6,8 @@ to a folder
     bert_config.json   vocab.txt   bert_model.ckpt.index   bert_model.ckpt.data-00000-of-00001
 
 and ``run_pretraining.py`` / ``run_classifier.py`` / ``run_squad.py`` write ``model.ckpt-STEP.*`` next to a
-``checkpoint`` file naming the latest. ``find`` recognises such a folder, the prefix itself
+``checkpoint`` file naming the latest (read by minibert/loading/tf_latest.py, so that a moved or copied run folder
+reads its own files). ``find`` recognises such a folder, the prefix itself
 (``.../bert_model.ckpt``, as TensorFlow names a checkpoint) and its ``.index`` file; ``state_dict`` reads the
 tensors (minibert/loading/tf_bundle.py) under the reference's key names (minibert/loading/tf_names.py), so
 loading then goes on exactly as for a ``model.safetensors``.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from minibert.loading import tf_names
+from minibert.loading import tf_latest, tf_names
 from minibert.loading.tf_bundle import TensorBundle, prefix_of
 
 logger = logging.getLogger("minibert")
@@ -86,34 +87,23 @@ class TFCheckpoint:
         return state, [bundle.index_path, *bundle.data_paths]
 
 
-def _latest(folder: Path) -> Path | None:
-    """The prefix a ``checkpoint`` state file names (``model_checkpoint_path: "model.ckpt-1000"``)."""
-    state = folder / "checkpoint"
-    if not state.is_file():
-        return None
-    match = re.search(r'^model_checkpoint_path:\s*"([^"]+)"', state.read_text(errors="replace"), re.M)
-    if match is None:
-        return None
-    path = Path(match.group(1))
-    return path if path.is_absolute() else folder / path
-
-
 def find(name_or_path: str | os.PathLike) -> TFCheckpoint | None:
     """The TensorFlow checkpoint ``name_or_path`` names, or None (then it is a Hugging Face folder, file or id)."""
     path = Path(name_or_path)
     if path.is_dir():
         if any((path / n).is_file() for n in HF_WEIGHTS):
             return None  # a converted folder: its Hugging Face weights win
-        candidates = [_latest(path), path / "bert_model.ckpt"]
-        for prefix in candidates:
-            if prefix is not None and Path(f"{prefix}.index").is_file():
-                return TFCheckpoint(prefix)
-        indexes = sorted(path.glob("*.index"))
-        if len(indexes) > 1:
-            raise ValueError(f"{path} holds {len(indexes)} TensorFlow checkpoints "
-                             f"({', '.join(p.name for p in indexes[:4])}) and no 'checkpoint' file saying which "
-                             "is the latest: pass the one you want, e.g. FOLDER/model.ckpt-1000")
-        return TFCheckpoint(indexes[0].with_suffix("")) if indexes else None
+        latest = tf_latest.latest(path)  # what the run's 'checkpoint' file names, inside this folder
+        if latest is not None:
+            return TFCheckpoint(latest)
+        if (path / "bert_model.ckpt.index").is_file():
+            return TFCheckpoint(path / "bert_model.ckpt")
+        held = tf_latest.checkpoints_in(path)
+        if len(held) > 1:
+            raise ValueError(f"{path} holds {len(held)} TensorFlow checkpoints ({', '.join(held[:4])}"
+                             f"{', ...' if len(held) > 4 else ''}) and no 'checkpoint' file saying which is the "
+                             f"latest: pass the one you want, e.g. {path / held[-1]}")
+        return TFCheckpoint(path / held[0]) if held else None
     if path.is_file() and not re.search(r"\.(index|data-\d{5}-of-\d{5})$", path.name):
         return None
     prefix = prefix_of(path)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from minibert.loading import hub
 from minibert.loading.atomic import atomic_write
 
 
@@ -30,15 +31,15 @@ def _read_index(index_path: Path) -> dict[str, str]:
         # name) could make us read a file outside the checkpoint, so it is refused.
         if not isinstance(shard, str) or not shard or shard != os.path.basename(shard) or shard in (".", "..") \
                 or "\\" in shard:
-            raise ValueError(f"{index_path}: shard file name {shard!r} for {key!r} is not a plain file name")
+            raise ValueError(f"{index_path}: the entry {key!r} names the shard {shard!r}, which is not a plain file "
+                             "name; expected the name of a file next to the index (like "
+                             "'model-00001-of-00002.safetensors'), as a path could lead outside the checkpoint")
     return weight_map
 
 
 def _check_inside(shard_path: Path, folder: Path) -> None:
     """A shard that is a symlink must stay inside its checkpoint (or, for a Hub cache snapshot, its repo)."""
-    root = folder.resolve()
-    if folder.parent.name == "snapshots":  # huggingface_hub cache: snapshots/REV/file -> ../../blobs/SHA
-        root = folder.parent.parent.resolve()
+    root = (hub.cache_repo_folder(shard_path) or folder).resolve()  # the cache: snapshots/REV/f -> ../../blobs/SHA
     target = shard_path.resolve()
     if root != target and root not in target.parents:
         raise ValueError(f"shard {shard_path} points outside the checkpoint folder (to {target}); refused")

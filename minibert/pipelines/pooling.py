@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import torch
 import torch.nn.functional as F
@@ -45,6 +46,16 @@ def _read(source, filename: str, **hub) -> dict | list | None:
         return json.load(handle)
 
 
+def _module_folder(source, path) -> str:
+    """A module's folder as ``modules.json`` names it (``"1_Pooling"``): it must lie inside the checkpoint, so a
+    name that is absolute or climbs out (``..``) is refused rather than followed."""
+    parts = PurePosixPath(path).parts if isinstance(path, str) and "\\" not in path else ()
+    if not parts or PurePosixPath(path).is_absolute() or any(p in (".", "..") for p in parts):
+        raise ValueError(f"{source}/modules.json: the Pooling entry names the folder {path!r}; expected a folder "
+                         "inside the checkpoint, like '1_Pooling' (a path leading out of it is not followed)")
+    return path
+
+
 def read_pooling_config(source, **hub) -> PoolingConfig:
     """The pooling a checkpoint asks for; plain BERT checkpoints (no ``modules.json``) get mean pooling,
     the default sentence-transformers itself uses when it wraps a plain transformer."""
@@ -57,7 +68,7 @@ def read_pooling_config(source, **hub) -> PoolingConfig:
     config.max_seq_length = settings.get("max_seq_length")
     pooling = by_type.get("Pooling")
     if pooling is not None:
-        found = _read(source, f"{pooling['path']}/config.json", **hub) or {}
+        found = _read(source, f"{_module_folder(source, pooling.get('path'))}/config.json", **hub) or {}
         modes = tuple(m for m in MODES if found.get(f"pooling_mode_{m}_tokens" if m != "cls" else
                                                    "pooling_mode_cls_token"))
         others = [k for k, v in found.items() if k.startswith("pooling_mode_") and v and k not in

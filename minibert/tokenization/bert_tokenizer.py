@@ -100,8 +100,10 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
         **kwargs,
     ):
         # Every argument is kept in ``init_kwargs`` and written back by ``save_pretrained``, including keywords
-        # minibert does not use (``verbose``, a library's own settings), as the reference does. A keyword named
-        # like a method (``encode=...``) would shadow it when the file is read back: refused, as there.
+        # minibert does not use (``verbose``, a library's own settings), as the reference does. Each keyword of
+        # this signature that has a default is there even when left at it (``model_max_length=None`` too): the
+        # reference's rule, which its tests check against the class's own signature. A keyword named like a
+        # method (``encode=...``) would shadow it when the file is read back: refused, as there.
         for key in kwargs:
             if callable(getattr(self, key, None)):
                 raise AttributeError(f"{key} conflicts with the method {key} in {type(self).__name__}")
@@ -110,12 +112,9 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
             do_lower_case=do_lower_case, do_basic_tokenize=do_basic_tokenize, never_split=never_split,
             unk_token=unk_token, sep_token=sep_token, pad_token=pad_token, cls_token=cls_token, mask_token=mask_token,
             tokenize_chinese_chars=tokenize_chinese_chars, strip_accents=strip_accents,
-            clean_up_tokenization_spaces=clean_up_tokenization_spaces,
-            **{k: v for k, v in (("model_max_length", model_max_length), ("padding_side", padding_side),
-                                 ("truncation_side", truncation_side),
-                                 ("additional_special_tokens", additional_special_tokens),
-                                 ("added_tokens_decoder", added_tokens_decoder)) if v is not None},
-            **kwargs))
+            model_max_length=model_max_length, clean_up_tokenization_spaces=clean_up_tokenization_spaces,
+            additional_special_tokens=additional_special_tokens, added_tokens_decoder=added_tokens_decoder,
+            padding_side=padding_side, truncation_side=truncation_side, **kwargs))
         self.verbose = bool(kwargs.get("verbose", False))
         self.name_or_path = str(kwargs.get("name_or_path", ""))
         for name in ("bos_token", "eos_token"):  # BERT has neither, but a config may set them

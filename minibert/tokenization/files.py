@@ -25,8 +25,10 @@ ADDED_TOKENS_FILE = "added_tokens.json"
 
 # Keys of tokenizer_config.json that are facts about the file, not constructor arguments. Every other key goes
 # to the constructor: ours below are used, the rest (a library's own settings) kept in init_kwargs and saved back.
+# The paths among them (vocab_file, ...) are never followed: the files are read from the folder by their own
+# names, so a config written on another machine cannot point the loader at a file outside the folder.
 _FILE_KEYS = ("tokenizer_class", "added_tokens_decoder", "name_or_path", "auto_map", "processor_class",
-              "tokenizer_file", "vocab_file", "init_inputs")
+              "tokenizer_file", "vocab_file", "init_inputs", "special_tokens_map_file", "added_tokens_file")
 # The constructor arguments minibert uses.
 _INIT_KEYS = (
     "do_lower_case",

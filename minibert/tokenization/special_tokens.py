@@ -41,7 +41,7 @@ class SpecialTokensMixin:
     pad_token_type_id = 0
 
     def _init_added_tokens(self, added_tokens: dict[int, AddedToken] | None = None) -> None:
-        self.additional_special_tokens: list[str] = []
+        self._additional_special_tokens: list[str] = []
         self._added: AddedTokenMatcher = AddedTokenMatcher()
         self._added_decoder: dict[int, AddedToken] = {}
         for index, token in sorted((added_tokens or {}).items()):
@@ -59,9 +59,19 @@ class SpecialTokensMixin:
     mask_token_id = _make_id_property("mask_token")
 
     @property
+    def additional_special_tokens(self) -> list[str]:
+        """list[str]: the extra special tokens, a new list at each call (as the reference): appending to it and
+        passing it to ``add_special_tokens(..., replace_additional_special_tokens=False)`` adds the new token."""
+        return list(self._additional_special_tokens)
+
+    @additional_special_tokens.setter
+    def additional_special_tokens(self, tokens: Iterable[str] | None) -> None:
+        self._additional_special_tokens = [str(t) for t in tokens or ()]
+
+    @property
     def additional_special_tokens_ids(self) -> list[int]:
         """list[int]: the ids of ``additional_special_tokens`` (settable, like the single ids)."""
-        return self.convert_tokens_to_ids(list(self.additional_special_tokens))
+        return self.convert_tokens_to_ids(self.additional_special_tokens)
 
     @additional_special_tokens_ids.setter
     def additional_special_tokens_ids(self, ids: Iterable[int]) -> None:
@@ -71,15 +81,15 @@ class SpecialTokensMixin:
     def special_tokens_map(self) -> dict[str, str | list[str]]:
         """dict[str, str | list[str]]: attribute name -> special token, for the tokens that are set."""
         found: dict[str, str | list[str]] = {n: getattr(self, n) for n in SPECIAL_TOKEN_NAMES if getattr(self, n)}
-        if self.additional_special_tokens:
-            found["additional_special_tokens"] = list(self.additional_special_tokens)
+        if self._additional_special_tokens:
+            found["additional_special_tokens"] = self.additional_special_tokens
         return found
 
     @property
     def all_special_tokens(self) -> list[str]:
         """list[str]: every special token once, in attribute order (``[UNK] [SEP] [PAD] [CLS] [MASK]``)."""
         tokens = [getattr(self, n) for n in SPECIAL_TOKEN_NAMES if getattr(self, n)]
-        return list(dict.fromkeys(tokens + self.additional_special_tokens))
+        return list(dict.fromkeys(tokens + self._additional_special_tokens))
 
     @property
     def all_special_ids(self) -> list[int]:
@@ -123,12 +133,12 @@ class SpecialTokensMixin:
                 value = [as_token(v) for v in value]
                 new = [str(v) for v in value]
                 if not replace_additional_special_tokens:
-                    new = [t for t in new if t not in self.additional_special_tokens]
+                    new = [t for t in new if t not in self._additional_special_tokens]
                     value = [v for v in value if str(v) in new]
                 if replace_additional_special_tokens and new:
                     self.additional_special_tokens = list(dict.fromkeys(new))
                 else:
-                    self.additional_special_tokens = list(dict.fromkeys(self.additional_special_tokens + new))
+                    self.additional_special_tokens = list(dict.fromkeys(self._additional_special_tokens + new))
                 added += list(value)
             elif name in SPECIAL_TOKEN_NAMES:
                 setattr(self, name, str(value))
@@ -154,7 +164,7 @@ class SpecialTokensMixin:
                 # Uncased models see lowercased text, so a normalized token must be stored lowercased to match.
                 token.content = token.content.lower()
             if token.special and token.content not in self.all_special_tokens:
-                self.additional_special_tokens.append(token.content)
+                self._additional_special_tokens.append(token.content)
             index = full_vocab.get(token.content)
             if index is None:
                 index = full_vocab[token.content] = next_id + count
