@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import sys
 
+from minibert.cli.inputs import check_texts, for_cli
+from minibert.pipelines.inputs import is_blank
+
 
 def add_common(parser, default_note: str, batch_size: int = 1) -> None:
     """``--model``, ``--device``, ``--json``, ``--local-files-only`` and ``--batch-size``."""
@@ -32,23 +35,22 @@ def build(task: str, args, command: str, default_allowed: bool):
                          "(the default pre-trained model has no such head)")
     kwargs = {"local_files_only": True} if args.local_files_only else {}
     # model=None: pipeline() applies the default rule and prints which model it chose, and why.
-    return pipeline(task, model=model, device=args.device, batch_size=args.batch_size, **kwargs)
+    return for_cli(pipeline(task, model=model, device=args.device, batch_size=args.batch_size, **kwargs))
 
 
 def read_texts(texts: list[str]) -> list[str]:
-    """The positional texts; ``-`` reads one text per line from stdin. Empty texts are an error."""
+    """The positional texts; ``-`` reads one text per line from stdin (lines end at ``\n`` only, as ``wc -l``
+    counts them; blank lines are skipped). Empty or invisible-only texts are an error (cli/inputs.py)."""
     out: list[str] = []
     for text in texts:
         if text == "-":
-            out += [line.rstrip("\n") for line in sys.stdin if line.strip()]
+            lines = (line.removesuffix("\r") for line in sys.stdin.read().split("\n"))
+            out += [line for line in lines if not is_blank(line)]
         else:
             out.append(text)
     if not out:
         raise ValueError("no input text: give at least one text (or - to read lines from stdin)")
-    for text in out:
-        if not text.strip():
-            raise ValueError("an input text is empty: give some words")
-    return out
+    return check_texts(out)
 
 
 def table(headers: list[str], rows: list[list]) -> str:
