@@ -74,8 +74,9 @@ def read_json(path: str | os.PathLike, expected: type = dict, what: str = "a JSO
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
-        # A JSON object or list that does not end with its closing bracket was cut short (an interrupted copy).
-        hint = "; the file ends early, was it truncated?" if not text.rstrip().endswith(("}", "]")) else ""
+        # The parser ran out of text (at the end, or inside a string): cut short, e.g. by an interrupted copy.
+        ended = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
+        hint = "; the file ends early, was it truncated?" if ended else ""
         raise ValueError(f"{path} is not valid JSON ({err.msg}, line {err.lineno} column {err.colno}{hint}): "
                          f"expected {what}") from None
     if not isinstance(value, expected):
