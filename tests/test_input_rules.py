@@ -157,6 +157,25 @@ def test_a_long_text_refusal_names_a_real_flag_and_truncation_is_noted(capsys, h
         assert code == 1 and "only its first 128 were used" in err and "no [MASK] token" in err
 
 
+def test_embed_notes_each_cut_text_and_counts_the_rest(capsys, tmp_path):
+    corpus = tmp_path / "long.txt"
+    corpus.write_text("".join(f"line {i} " + "word " * 200 + "\n" for i in range(5)), encoding="utf-8")
+    code, _, err = run_cli(capsys, "embed", "--file", corpus, "--out", tmp_path / "v.npy", "--model", TINY)
+    notes = [line for line in err.splitlines() if line.startswith("note:")]
+    assert code == 0 and len(notes) == 4 and all("were used (truncation)" in n for n in notes[:3])
+    assert notes[3] == "note: 2 more note(s) of the same kinds as above were not shown"
+
+
+def test_attention_says_when_it_shows_a_cut_text(capsys):
+    code, _, err = run_cli(capsys, "attention", "word " * 200, "--model", TINY)
+    assert code == 0 and "note: the text has 202 tokens; only its first 128 are shown" in err
+
+
+def test_ner_refuses_a_stride_as_large_as_its_window(capsys, heads):
+    line = one_error(capsys, "ner", "Ada lived in London.", "--model", heads["ner"], "--stride", "126")
+    assert "--stride (126) must be smaller than the tokens per window (126)" in line
+
+
 def test_walkthrough_refuses_a_too_long_text_naming_its_flag(capsys):
     line = one_error(capsys, "walkthrough", "--model", TINY, "--text", "word " * 200)
     assert "--text has 202 tokens, more than the 128" in line and "truncation=True" not in line

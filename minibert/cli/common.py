@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from minibert.cli.inputs import check_texts, for_cli
+from minibert.cli.inputs import check_texts, flush_notes, for_cli
 from minibert.pipelines.inputs import is_blank
 
 
@@ -67,5 +67,6 @@ def table(headers: list[str], rows: list[list]) -> str:
 
 def emit(args, data, text: str) -> int:
     """Print ``data`` as JSON with ``--json``, else the human-readable ``text``."""
+    flush_notes()
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
     return 0

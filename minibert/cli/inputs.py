@@ -43,16 +43,44 @@ def check_texts(texts: list[str]) -> list[str]:
 
 
 class _Notes(logging.Handler):
-    """Prints a pipeline's warnings as ``note: ...`` on the current stderr (no logging set-up needed)."""
+    """Prints a pipeline's warnings as ``note: ...`` on the current stderr (no logging set-up needed).
+
+    A corpus can hold thousands of long lines: each kind of note is printed ``LIMIT`` times, then once more
+    as a count of the rest when the command ends (``flush_notes``).
+    """
+
+    LIMIT = 3
+
+    def __init__(self):
+        super().__init__()
+        self.seen: dict[str, int] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(f"note: {record.getMessage()}", file=sys.stderr)
+        n = self.seen[record.msg] = self.seen.get(record.msg, 0) + 1
+        if n <= self.LIMIT:
+            print(f"note: {record.getMessage()}", file=sys.stderr)
+
+    def flush_notes(self) -> None:
+        hidden = sum(n - self.LIMIT for n in self.seen.values() if n > self.LIMIT)
+        if hidden:
+            print(f"note: {hidden} more note(s) of the same kinds as above were not shown", file=sys.stderr)
+        self.seen.clear()
+
+
+def flush_notes() -> None:
+    """Say how many notes were held back (called once a command's pipeline has run)."""
+    for handler in logging.getLogger("minibert.pipelines").handlers:
+        if isinstance(handler, _Notes):
+            handler.flush_notes()
 
 
 def for_cli(pipe):
     """``pipe`` with messages that name command-line flags, and its warnings printed as notes."""
     pipe.option_names = {**pipe.option_names, **FLAGS}
     log = logging.getLogger("minibert.pipelines")
-    if not any(isinstance(h, _Notes) for h in log.handlers):
+    notes = next((h for h in log.handlers if isinstance(h, _Notes)), None)
+    if notes is None:
         log.addHandler(_Notes())
+    else:
+        notes.seen.clear()  # a new command (in the same process): count afresh
     return pipe

@@ -52,7 +52,9 @@ class TokenClassificationPipeline(Pipeline):
         if stride is not None and strategy == "none":
             raise PipelineError("stride needs an aggregation_strategy other than 'none' (overlapping windows are "
                                 "merged entity by entity)")
-        check_stride(stride, name=self.option_names["stride"])
+        # >= 0, and smaller than a window ([CLS] and [SEP] aside), or the windows could not move forward
+        check_stride(stride, self.max_length - self.tokenizer.num_special_tokens_to_add(False),
+                     self.option_names["stride"])
         ignore = ["O"] if ignore_labels is None else list(ignore_labels)
         if is_split_into_words:
             # As in the reference, one list of words also comes back as a list (of one result).
