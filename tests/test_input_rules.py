@@ -12,6 +12,7 @@ Each command runs in-process through ``minibert.__main__.main``; an error must b
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 
@@ -275,6 +276,11 @@ def test_invalid_utf8_names_the_file_and_line(capsys, tmp_path, heads):
     with open(folder / "vocab.txt", "ab") as handle:
         handle.write(b"caf\xe9\n")
     assert "vocab.txt: line 30523 is not valid UTF-8" in one_error(capsys, "fill-mask", "a [MASK]", "--model", folder)
+
+
+def test_invalid_utf8_on_standard_input_names_the_line(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"fine\nb\xe9d\n"), encoding="utf-8"))
+    assert "standard input: line 2 is not valid UTF-8 (byte 0xe9" in one_error(capsys, "embed", "-", "--model", TINY)
 
 
 def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):

@@ -11,6 +11,7 @@ import json
 import sys
 
 from minibert.cli.inputs import check_texts, flush_notes, for_cli
+from minibert.loading.text_file import decode_line
 from minibert.pipelines.inputs import is_blank
 
 
@@ -44,13 +45,20 @@ def read_texts(texts: list[str]) -> list[str]:
     out: list[str] = []
     for text in texts:
         if text == "-":
-            lines = (line.removesuffix("\r") for line in sys.stdin.read().split("\n"))
-            out += [line for line in lines if not is_blank(line)]
+            out += [line for line in stdin_lines() if not is_blank(line)]
         else:
             out.append(text)
     if not out:
         raise ValueError("no input text: give at least one text (or - to read lines from stdin)")
     return check_texts(out)
+
+
+def stdin_lines() -> list[str]:
+    """Standard input's lines, split at ``\n`` only; bytes that are not UTF-8 name the line (text_file.py)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text stream without bytes underneath (io.StringIO)
+        return [line.removesuffix("\r") for line in sys.stdin.read().split("\n")]
+    return [decode_line(raw, "standard input", n) for n, raw in enumerate(buffer.read().split(b"\n"), start=1)]
 
 
 def table(headers: list[str], rows: list[list]) -> str:
