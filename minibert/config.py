@@ -24,6 +24,9 @@ ATTENTION_IMPLEMENTATIONS = ("eager", "sdpa")
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
 # A guard against absurd configs (a corrupted or hostile config.json): refuse before allocating.
 MAX_PARAMETERS = 20_000_000_000
+# More labels than any classification task has: a bigger num_labels is a corrupted config.json, refused before
+# a label table of that size is built (10^9 labels would take many GB before any other check could run).
+MAX_LABELS = 10_000_000
 
 # Fields of the reference's BertConfig and their defaults (bert-base-uncased sizes).
 BERT_DEFAULTS: dict[str, Any] = {
@@ -107,7 +110,15 @@ class BertConfig:
             setattr(self, name, value)
 
         # JSON keys are strings; labels and pruned heads are keyed by integers.
-        self.pruned_heads = {int(k): sorted(set(v)) for k, v in (self.pruned_heads or {}).items()}
+        self.pruned_heads = {k: sorted(set(v)) for k, v in (_int_keyed(
+            "pruned_heads", self.pruned_heads, 'a layer number to a list of head numbers, e.g. {"0": [1, 2]}',
+            lambda v: isinstance(v, (list, tuple)) and all(isinstance(h, int) for h in v)) or {}).items()}
+        self.id2label = _int_keyed("id2label", self.id2label, 'a class number to its label, e.g. {"0": "negative"}')
+        if self.label2id is not None and not isinstance(self.label2id, dict):
+            raise ValueError(f"BertConfig.label2id must be a JSON object mapping each label to its class number, "
+                             f'e.g. {{"negative": 0}}, got {self.label2id!r:.80} (in config.json)')
+        if num_labels is not None:
+            _check_num_labels(num_labels)
         if self.id2label is None:
             self.id2label = {i: f"LABEL_{i}" for i in range(2 if num_labels is None else num_labels)}
         elif num_labels is not None and num_labels != len(self.id2label):
@@ -115,7 +126,7 @@ class BertConfig:
         self.id2label = {int(k): v for k, v in self.id2label.items()}
         if self.label2id is None or len(self.label2id) != len(self.id2label):
             self.label2id = {v: k for k, v in self.id2label.items()}
-        self.label2id = {k: int(v) for k, v in self.label2id.items()}
+        self.label2id = {k: _as_int("label2id", v) for k, v in self.label2id.items()}
         self.validate()
 
     # ----------------------------------------------------------------------------------------------
@@ -125,6 +136,7 @@ class BertConfig:
 
     @num_labels.setter
     def num_labels(self, n: int) -> None:
+        _check_num_labels(n)
         self.id2label = {i: f"LABEL_{i}" for i in range(n)}
         self.label2id = {v: k for k, v in self.id2label.items()}
 
@@ -284,14 +296,34 @@ class BertConfig:
         return f"BertConfig {self.to_json_string()}"
 
 
+def _check_num_labels(n) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_LABELS:
+        raise ValueError(f"BertConfig.num_labels must be an integer from 0 to {MAX_LABELS:,}, got {n!r} (in "
+                         "config.json, or passed to from_pretrained): a larger value is a corrupted config")
+
+
+def _as_int(field: str, value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"BertConfig.{field} has {value!r:.40} where a number is expected (in config.json)") from None
+
+
+def _int_keyed(field: str, value, meaning: str, valid=lambda v: True) -> dict | None:
+    """A JSON object keyed by numbers (``{"0": ...}``) -> a dict keyed by ints; a clear error for anything else."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(valid(v) for v in value.values()):
+        raise ValueError(f"BertConfig.{field} must be a JSON object mapping {meaning}, got {value!r:.80} "
+                         "(in config.json)")
+    return {_as_int(field, k): v for k, v in value.items()}
+
+
 def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
     """The JSON object in a ``config.json``, with a clear error for a missing or broken file."""
+    from minibert.loading.text_file import read_json
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no config file at {path}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path} is not valid JSON ({err}); expected a BERT config.json") from None
+    if not path.is_file():
+        raise FileNotFoundError(f"no config file at {path}")
+    return read_json(path, dict, "a BERT config.json (a JSON object of settings)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 
 from minibert.cli.common import table
+from minibert.pipelines.inputs import check_text
 
 
 def add_arguments(parser) -> None:
@@ -36,8 +37,7 @@ def run(args) -> int:
     from minibert.defaults import resolve_model
     from minibert.loading.atomic import atomic_write_bytes
 
-    if not args.text.strip():
-        raise ValueError("the text is empty: give some words")
+    check_text(args.text)  # empty, or only invisible characters
     if args.max_length is not None and args.max_length < 2:
         raise ValueError(f"--max-length must be at least 2 ([CLS] and [SEP]), got {args.max_length}")
     choice = resolve_model(args.model)
@@ -46,6 +46,11 @@ def run(args) -> int:
     model = BertModel.from_pretrained(choice.name_or_path, attn_implementation="eager", **kwargs)
     model = model.to(args.device).eval()
     weights = "trained weights" if choice.trained else "RANDOM weights: these patterns mean nothing"
+    limit = args.max_length or model.config.max_position_embeddings
+    length = len(tokenizer(args.text, verbose=False)["input_ids"])
+    if length > limit:  # the views below show the truncated text: say so
+        print(f"note: the text has {length} tokens; only its first {limit} are shown (--max-length, at most the "
+              "model's max_position_embeddings)", file=sys.stderr)
     if args.html:
         note = f"{choice.name_or_path} ({weights}). Text: {args.text}"
         page = attention_page(model, tokenizer, args.text, title="attention: " + args.text[:60], note=note,
@@ -54,7 +59,6 @@ def run(args) -> int:
         print(f"wrote {args.html} ({len(page) / 1024:.0f} KiB, self-contained: open it in a browser, offline)")
         return 0
 
-    limit = args.max_length or model.config.max_position_embeddings
     batch = tokenizer(args.text, truncation=True, max_length=limit, return_tensors="pt").to(args.device)
     views = attention_views(model, **batch)
     mask = batch["attention_mask"].cpu()

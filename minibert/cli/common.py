@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 import sys
 
+from minibert.cli.inputs import check_texts, flush_notes, for_cli
+from minibert.loading.text_file import decode_line
+from minibert.pipelines.inputs import is_blank
+
 
 def add_common(parser, default_note: str, batch_size: int = 1) -> None:
     """``--model``, ``--device``, ``--json``, ``--local-files-only`` and ``--batch-size``."""
@@ -32,23 +36,29 @@ def build(task: str, args, command: str, default_allowed: bool):
                          "(the default pre-trained model has no such head)")
     kwargs = {"local_files_only": True} if args.local_files_only else {}
     # model=None: pipeline() applies the default rule and prints which model it chose, and why.
-    return pipeline(task, model=model, device=args.device, batch_size=args.batch_size, **kwargs)
+    return for_cli(pipeline(task, model=model, device=args.device, batch_size=args.batch_size, **kwargs))
 
 
 def read_texts(texts: list[str]) -> list[str]:
-    """The positional texts; ``-`` reads one text per line from stdin. Empty texts are an error."""
+    """The positional texts; ``-`` reads one text per line from stdin (lines end at ``\n`` only, as ``wc -l``
+    counts them; blank lines are skipped). Empty or invisible-only texts are an error (cli/inputs.py)."""
     out: list[str] = []
     for text in texts:
         if text == "-":
-            out += [line.rstrip("\n") for line in sys.stdin if line.strip()]
+            out += [line for line in stdin_lines() if not is_blank(line)]
         else:
             out.append(text)
     if not out:
         raise ValueError("no input text: give at least one text (or - to read lines from stdin)")
-    for text in out:
-        if not text.strip():
-            raise ValueError("an input text is empty: give some words")
-    return out
+    return check_texts(out)
+
+
+def stdin_lines() -> list[str]:
+    """Standard input's lines, split at ``\n`` only; bytes that are not UTF-8 name the line (text_file.py)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text stream without bytes underneath (io.StringIO)
+        return [line.removesuffix("\r") for line in sys.stdin.read().split("\n")]
+    return [decode_line(raw, "standard input", n) for n, raw in enumerate(buffer.read().split(b"\n"), start=1)]
 
 
 def table(headers: list[str], rows: list[list]) -> str:
@@ -65,5 +75,6 @@ def table(headers: list[str], rows: list[list]) -> str:
 
 def emit(args, data, text: str) -> int:
     """Print ``data`` as JSON with ``--json``, else the human-readable ``text``."""
+    flush_notes()
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
     return 0

@@ -21,23 +21,24 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from minibert.loading.atomic import atomic_write
+from minibert.loading.text_file import iter_lines
+from minibert.pipelines.inputs import is_blank
 
 FORMATS = ("npy", "jsonl")
 
 
 def lines(path: Path):
-    """The file's lines, without their newline, read lazily."""
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            yield line.rstrip("\r\n")
+    """The file's lines, without their newline, read lazily: split at ``\n`` only, as ``wc -l`` counts them."""
+    return iter_lines(path)
 
 
 def count_lines(path: Path) -> int:
     """Number of lines; an empty (or whitespace-only) line is an error naming its number."""
     n = 0
     for n, line in enumerate(lines(path), start=1):
-        if not line.strip():
-            raise ValueError(f"{path}: line {n} is empty; every line must be a text to embed (remove empty lines)")
+        if is_blank(line):  # empty, whitespace, or only invisible characters (NUL, zero-width space)
+            raise ValueError(f"{path}: line {n} is empty{' (only invisible characters)' if line.strip() else ''}; "
+                             "every line must be a text to embed (remove empty lines)")
     if n == 0:
         raise ValueError(f"{path} has no lines: expected one text per line")
     return n

@@ -7,23 +7,27 @@
 from __future__ import annotations
 
 from minibert.cli.common import add_common, build, emit, read_texts, table
+from minibert.cli.inputs import check_flags
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("text", nargs="+", help="text(s) with [MASK] where a word should be predicted (- = stdin)")
     parser.add_argument("--top-k", type=int, default=5, help="predictions per mask (default 5)")
     parser.add_argument("--targets", nargs="+", default=None, help="score only these words")
+    parser.add_argument("--truncation", action="store_true",
+                        help="cut a text longer than the model reads to its first tokens (a note says so)")
     add_common(parser, "default: MINIBERT_MODEL, else bert-base-uncased, else checkpoints/minibert-pydocs")
 
 
 def run(args) -> int:
+    check_flags(args)
     texts = read_texts(args.text)
     pipe = build("fill-mask", args, "fill-mask", default_allowed=True)
     mask = pipe.tokenizer.mask_token
     for text in texts:  # checked before the model runs: the most common mistake gets the clearest message
         if mask not in text:
             raise ValueError(f"no {mask} in {text!r}: put {mask} where the word to predict goes")
-    results = pipe(texts, top_k=args.top_k, targets=args.targets)
+    results = pipe(texts, top_k=args.top_k, targets=args.targets, truncation=args.truncation)
     results = [results] if len(texts) == 1 else results
     blocks, data = [], []
     for text, result in zip(texts, results):

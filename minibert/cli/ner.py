@@ -8,6 +8,7 @@ Needs a checkpoint saved from BertForTokenClassification. ``--aggregation none``
 from __future__ import annotations
 
 from minibert.cli.common import add_common, build, emit, read_texts, table
+from minibert.cli.inputs import check_flags
 
 
 def add_arguments(parser) -> None:
@@ -19,6 +20,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    check_flags(args)
     texts = read_texts(args.text)
     pipe = build("token-classification", args, "ner", default_allowed=False)
     results = pipe(texts, aggregation_strategy=args.aggregation, stride=args.stride)

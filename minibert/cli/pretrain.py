@@ -38,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
     import shutil
 
     import torch
@@ -92,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
               f"({len(held_out)} held out), {args.steps} steps")
     result = trainer.train(resume=not args.no_resume)
     if trainer.dist.is_main:
-        shutil.copyfile(args.vocab, Path(args.output) / "vocab.txt")  # the model folder is self-contained
+        vocab = Path(args.output) / "vocab.txt"  # the model folder is self-contained
+        if not (vocab.exists() and os.path.samefile(args.vocab, vocab)):  # --vocab may be that file already
+            shutil.copyfile(args.vocab, vocab)
         print(loss_summary(args.output))
         if "eval_loss" in result:
             print(f"held-out masked-LM loss {result['eval_loss']:.3f} (uniform guessing: "

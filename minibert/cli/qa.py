@@ -8,9 +8,10 @@ Needs a checkpoint saved from BertForQuestionAnswering. Long contexts are read i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from minibert.cli.common import add_common, build, emit, table
+from minibert.cli.inputs import check_flags
+from minibert.loading.text_file import read_text
+from minibert.pipelines.inputs import check_text
 
 
 def add_arguments(parser) -> None:
@@ -27,10 +28,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    context = Path(args.context_file).read_text(encoding="utf-8") if args.context_file else args.context
+    check_flags(args)
+    context = read_text(args.context_file) if args.context_file else args.context
     for name, value in (("question", args.question), ("context", context)):
-        if not value.strip():
-            raise ValueError(f"the {name} is empty: give some words")
+        check_text(value, name)  # empty, or only invisible characters
     pipe = build("question-answering", args, "qa", default_allowed=False)
     result = pipe(question=args.question, context=context, top_k=args.top_k, max_answer_len=args.max_answer_len,
                   doc_stride=args.doc_stride, max_seq_len=args.max_seq_len,

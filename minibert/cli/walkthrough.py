@@ -114,7 +114,9 @@ def run(args) -> int:
     from minibert.defaults import resolve_model
     from minibert.model import BertModel
     from minibert.pipelines.base import resolve_device
+    from minibert.pipelines.inputs import check_text
 
+    check_text(args.text, "--text")  # empty or invisible-only: nothing to walk through
     resolve_device(args.device)  # a missing GPU is a one-line error before anything loads, not a traceback
     chosen = resolve_model(args.model)  # prints which model, why, and whether it is trained
     model_path = Path(chosen.name_or_path)
@@ -129,6 +131,9 @@ def run(args) -> int:
     model = model.to(args.device).eval()
     c = model.config
     enc = tokenizer(args.text)
+    if len(enc["input_ids"]) > c.max_position_embeddings:  # one sentence is walked through whole, never cut
+        raise ValueError(f"--text has {len(enc['input_ids'])} tokens, more than the {c.max_position_embeddings} "
+                         "this model reads (max_position_embeddings): give a shorter --text")
     inputs = {k: torch.tensor([enc[k]], device=args.device) for k in ("input_ids", "token_type_ids", "attention_mask")}
     tokens = tokenizer.convert_ids_to_tokens(enc["input_ids"])
     ours = capture(model, inputs)

@@ -116,6 +116,11 @@ def list_exercises() -> int:
 
 def init(folder: Path, force: bool = False) -> int:
     """Copy every stub into ``folder`` (created if needed); existing files are kept unless ``force``."""
+    blocking = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:  # a file where the folder (or one above it) should be: never replaced
+        print(f"error: {blocking} is a file, not a folder; init copies the exercise stubs into a folder: give a "
+              "new folder name (e.g. my_exercises)", file=sys.stderr)
+        return 1
     folder.mkdir(parents=True, exist_ok=True)
     kept = []
     for ex in EXERCISES:

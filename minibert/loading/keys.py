@@ -17,6 +17,13 @@ LEGACY_SUFFIXES = {"LayerNorm.gamma": "LayerNorm.weight", "LayerNorm.beta": "Lay
 STALE_BUFFERS = ("embeddings.position_ids",)
 
 
+class ShapeMismatchError(RuntimeError, ValueError):
+    """The checkpoint's tensors do not have the shapes the config describes.
+
+    A ``RuntimeError``, as the reference raises, and a ``ValueError``, so the command line prints it as one line.
+    """
+
+
 @dataclass
 class LoadReport:
     """What loading did: which model weights were missing (newly initialised) and which file keys went unused."""
@@ -67,9 +74,10 @@ def check_shapes(state: dict[str, torch.Tensor], expected: dict[str, torch.Size]
     mismatched = sorted(k for k, t in state.items() if k in expected and tuple(t.shape) != tuple(expected[k]))
     if mismatched and not ignore_mismatched_sizes:
         key = mismatched[0]
-        raise RuntimeError(f"shape mismatch for {key!r} in {source}: the checkpoint has {tuple(state[key].shape)}, "
-                           f"the model expects {tuple(expected[key])} (does config.json match the weights?"
-                           + (f" {len(mismatched)} tensors differ." if len(mismatched) > 1 else "")
-                           + " To start those weights anew, e.g. a classifier with a different num_labels, pass "
-                           "ignore_mismatched_sizes=True)")
+        raise ShapeMismatchError(
+            f"shape mismatch for {key!r} in {source}: the checkpoint has {tuple(state[key].shape)}, the model "
+            f"expects {tuple(expected[key])} (does config.json match the weights?"
+            + (f" {len(mismatched)} tensors differ." if len(mismatched) > 1 else "")
+            + " To start those weights anew, e.g. a classifier with a different num_labels, pass "
+            "ignore_mismatched_sizes=True)")
     return mismatched

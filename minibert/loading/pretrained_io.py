@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from minibert.config import BertConfig
-from minibert.loading import hub, keys, tf_checkpoint, weights
+from minibert.loading import hub, keys, sizes, tf_checkpoint, weights
 
 logger = logging.getLogger("minibert")
 SAFE_WEIGHTS_NAME = "model.safetensors"
@@ -165,6 +165,8 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike | None
             weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
         source = ", ".join(str(f) for f in files)
     dtype = as_torch_dtype(dtype, config, state)
+    if not ignore_mismatched_sizes:  # before the model is built: a wrong size could ask for tens of GB first
+        sizes.check_config_fits(config, state, cls.__name__, source)
 
     # Build without random init (the checkpoint overwrites almost everything, so it would be wasted time).
     with _random_init_skipped():

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 import torch
 
+from minibert.pipelines.inputs import PipelineError, check_text, shown
 from minibert.tokenization import BertTokenizer
 
-
-class PipelineError(ValueError):
-    """Bad input or an unsuitable checkpoint: the message says what was wrong and what is expected."""
+__all__ = ["Pipeline", "PipelineError", "as_batch", "load_model", "resolve_device"]
+logger = logging.getLogger("minibert.pipelines")  # the command line prints its warnings as "note:" lines
 
 
 def resolve_device(device) -> torch.device:
@@ -59,10 +60,27 @@ def load_model(model_class, source, task: str, head_prefix: str | None, head_nam
             f"{', ...' if len(missing) > 3 else ''}), so it cannot do {task}: use a checkpoint trained for "
             f"{task}, saved from {model_class.__name__}"
         )
+    _refuse_unused_layers(model, info["unexpected_keys"], source)
     if info["missing_keys"]:
-        logging.getLogger("minibert.pipelines").warning(
-            "weights not in the checkpoint %s were initialised randomly: %s", source, info["missing_keys"])
+        logger.warning("weights not in the checkpoint %s were initialised randomly: %s", source, info["missing_keys"])
     return model
+
+
+def _refuse_unused_layers(model, unexpected: list[str], source) -> None:
+    """A checkpoint with more encoder layers than its config.json builds: refuse, as the outputs would change.
+
+    ``from_pretrained`` only warns (the reference's behaviour, right for deliberately cutting a model), and a
+    pipeline hides that warning with the others; but predicting with layers silently left out gives other
+    numbers than the checkpoint's, so a pipeline loading from a path says so and stops.
+    """
+    layers = sorted({int(m.group(1)) for key in unexpected if (m := re.search(r"encoder\.layer\.(\d+)\.", key))})
+    if layers:
+        n = model.config.num_hidden_layers
+        raise PipelineError(
+            f"the weights in {str(source)!r} hold {layers[-1] + 1} encoder layers but its config.json says "
+            f"num_hidden_layers={n}: layer(s) {', '.join(map(str, layers))} would be skipped and the predictions "
+            f"would change; set num_hidden_layers to {layers[-1] + 1} in config.json (or build the shortened model "
+            "yourself and pass it to the pipeline)")
 
 
 class Pipeline:
@@ -81,6 +99,10 @@ class Pipeline:
     model_class = None  # the head class loaded by from_pretrained
     head_prefix: str | None = None  # parameter names of the head that must come from the checkpoint
     head_name = ""
+    # The settings a message tells the user to change, as the user spells them: the command line replaces
+    # these with its flags (minibert/cli/common.py), so a refusal never names an option the user cannot pass.
+    option_names = {"truncation": "truncation=True", "stride": "stride", "doc_stride": "doc_stride",
+                    "max_seq_len": "max_seq_len", "top_k": "top_k"}
 
     def __init__(self, model, tokenizer=None, device=None, batch_size: int = 1, **load_kwargs):
         self.device = resolve_device(device)
@@ -111,10 +133,9 @@ class Pipeline:
         An input longer than the model accepts is an error naming both lengths (the position-embedding
         lookup would otherwise fail deep inside the model).
         """
-        if not isinstance(text, str) or (pair is not None and not isinstance(pair, str)):
-            raise PipelineError(f"{self.task} inputs must be str, got {type(text).__name__}: {text!r:.80}")
-        if not text.strip():
-            raise PipelineError(f"{self.task} got an empty text; give it some words")
+        check_text(text, f"{self.task} text")
+        if pair is not None:
+            check_text(pair, f"{self.task} text pair")
         if max_length is None and truncation:
             max_length = self.max_length
         try:
@@ -124,7 +145,12 @@ class Pipeline:
             raise PipelineError(f"{self.task}: {err}") from err
         if len(row["input_ids"]) > self.max_length:
             raise PipelineError(f"the input has {len(row['input_ids'])} tokens but the model accepts at most "
-                                f"{self.max_length}; shorten it or pass truncation=True")
+                                f"{self.max_length}; shorten it or pass {self.option_names['truncation']}")
+        if truncation and len(row["input_ids"]) >= max_length:  # perhaps cut: say so, never silently
+            full = len(self.tokenizer(text, pair, verbose=False)["input_ids"])
+            if full > len(row["input_ids"]):
+                logger.warning("the text %s has %d tokens, more than the %d the model reads: only its first %d "
+                               "were used (truncation)", shown(text), full, max_length, len(row["input_ids"]))
         return row
 
     # -- rows -> model outputs ----------------------------------------------------------------------------

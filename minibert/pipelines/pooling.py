@@ -14,7 +14,6 @@ A ``Normalize`` module means unit-length (L2) vectors, so a dot product is the c
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -42,8 +41,9 @@ def _read(source, filename: str, **hub) -> dict | list | None:
         return None
     if path is None:
         return None
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    from minibert.loading.text_file import read_json
+
+    return read_json(path, (dict, list), "a sentence-transformers settings file (a JSON object or list)")
 
 
 def _module_folder(source, path) -> str:

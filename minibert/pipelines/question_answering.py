@@ -21,6 +21,7 @@ import torch
 from minibert.heads.question_answering import BertForQuestionAnswering
 from minibert.pipelines import words as words_lib
 from minibert.pipelines.base import Pipeline, PipelineError
+from minibert.pipelines.inputs import check_stride, check_text
 from minibert.pipelines.windows import question_windows
 
 MASKED = -10000.0  # logit given to tokens that cannot be in the answer: exp(-10000 - max) is exactly 0
@@ -44,6 +45,7 @@ class QuestionAnsweringPipeline(Pipeline):
         examples = self.examples(args, question, context)
         if top_k < 1 or max_answer_len < 1:
             raise PipelineError(f"top_k and max_answer_len must be >= 1, got {top_k} and {max_answer_len}")
+        check_stride(doc_stride, name=self.option_names["doc_stride"])
         max_seq_len = min(max_seq_len or min(self.tokenizer.model_max_length, 384), self.max_length)
         doc_stride = min(max_seq_len // 2, 128) if doc_stride is None else doc_stride
         if doc_stride > max_seq_len:
@@ -87,15 +89,15 @@ class QuestionAnsweringPipeline(Pipeline):
             pairs = list(zip(question, context))
         for q, c in pairs:
             for name, value in (("question", q), ("context", c)):
-                if not isinstance(value, str) or not value.strip():
-                    raise PipelineError(f"the {name} must be a non-empty str, got {value!r:.80}")
+                check_text(value, name)
         return pairs
 
     def windows(self, question: str, context: str, max_seq_len: int, stride: int) -> list[dict]:
         """``[CLS] question [SEP] context window [SEP]`` rows covering the whole context."""
         try:
             q_ids, ids, offsets, spans = question_windows(self.tokenizer, question, context, max_seq_len, stride,
-                                                          names=("max_seq_len", "doc_stride"))
+                                                          names=(self.option_names["max_seq_len"],
+                                                                 self.option_names["doc_stride"]))
         except ValueError as err:
             raise PipelineError(str(err)) from None
         words = words_lib.word_ids(self.tokenizer.convert_ids_to_tokens(ids), [False] * len(ids))

@@ -16,6 +16,7 @@ import torch
 
 from minibert.heads.sequence_classification import BertForSequenceClassification
 from minibert.pipelines.base import Pipeline, PipelineError, as_batch
+from minibert.pipelines.inputs import check_top_k
 
 FUNCTIONS = ("softmax", "sigmoid", "none")
 _UNSET = object()  # top_k not given: the reference's older, flatter output shape
@@ -43,6 +44,8 @@ class TextClassificationPipeline(Pipeline):
                           "top_k=1 for the best one", UserWarning, stacklevel=2)
             if return_all_scores:
                 top_k = _ALL_IN_LABEL_ORDER
+        if top_k not in (_UNSET, _ALL_IN_LABEL_ORDER, None):
+            check_top_k(top_k, self.option_names["top_k"])  # a negative top_k would cut labels off the end
         items, batched = ([inputs], False) if isinstance(inputs, dict) else as_batch(inputs)
         function = self.default_function() if function_to_apply is None else str(function_to_apply).lower()
         if function not in FUNCTIONS:

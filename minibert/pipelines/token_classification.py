@@ -22,7 +22,8 @@ import torch
 
 from minibert.heads.token_classification import BertForTokenClassification
 from minibert.pipelines import words as words_lib
-from minibert.pipelines.base import Pipeline, PipelineError, as_batch
+from minibert.pipelines.base import Pipeline, PipelineError, as_batch, logger
+from minibert.pipelines.inputs import check_stride, check_text, shown
 from minibert.pipelines.windows import window_spans
 
 STRATEGIES = ("none", "simple", "first", "average", "max")
@@ -51,6 +52,9 @@ class TokenClassificationPipeline(Pipeline):
         if stride is not None and strategy == "none":
             raise PipelineError("stride needs an aggregation_strategy other than 'none' (overlapping windows are "
                                 "merged entity by entity)")
+        # >= 0, and smaller than a window ([CLS] and [SEP] aside), or the windows could not move forward
+        check_stride(stride, self.max_length - self.tokenizer.num_special_tokens_to_add(False),
+                     self.option_names["stride"])
         ignore = ["O"] if ignore_labels is None else list(ignore_labels)
         if is_split_into_words:
             # As in the reference, one list of words also comes back as a list (of one result).
@@ -59,7 +63,7 @@ class TokenClassificationPipeline(Pipeline):
         else:
             texts, batched = as_batch(inputs)
             encoded = [self.encode_text(text) for text in texts]
-        windows = [self.windows(ids, offsets, stride) for _, ids, offsets in encoded]
+        windows = [self.windows(ids, offsets, stride, text) for text, ids, offsets in encoded]
         rows = [w for text_windows in windows for w in text_windows]
         outs = iter(self.run_rows(rows))
         results = []
@@ -74,8 +78,7 @@ class TokenClassificationPipeline(Pipeline):
 
     def encode_text(self, text: str) -> tuple[str, list[int], list[tuple[int, int]]]:
         """A text -> (text, its WordPiece ids, each piece's character span in the text), no special tokens."""
-        if not isinstance(text, str) or not text.strip():
-            raise PipelineError(f"token-classification needs a non-empty str, got {text!r:.80}")
+        check_text(text, "token-classification text")
         return (text, *self.pieces(text))
 
     def pieces(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
@@ -101,10 +104,16 @@ class TokenClassificationPipeline(Pipeline):
             raise PipelineError(f"token-classification got no words to label: {words!r:.80}")
         return delimiter.join(words), ids, offsets
 
-    def windows(self, ids: list[int], offsets: list[tuple[int, int]], stride: int | None) -> list[dict]:
+    def windows(self, ids: list[int], offsets: list[tuple[int, int]], stride: int | None, text: str = ""
+                ) -> list[dict]:
         """Rows for one text: ``[CLS] piece ... [SEP]``, one per window (only the first without a stride)."""
         budget = self.max_length - self.tokenizer.num_special_tokens_to_add(False)
         spans = window_spans(len(ids), budget, stride) if stride is not None else [(0, min(len(ids), budget))]
+        if stride is None and len(ids) > budget:  # truncated, as in the reference: never silently
+            logger.warning("the text %s has %d tokens, more than the %d the model reads at once: entities were "
+                           "looked for only up to character %d of %d; pass %s (e.g. %d) to read all of it in "
+                           "overlapping windows", shown(text), len(ids), budget, offsets[budget - 1][1], len(text),
+                           self.option_names["stride"], budget // 4)
         rows = []
         for start, stop in spans:
             row_ids = self.tokenizer.build_inputs_with_special_tokens(ids[start:stop])

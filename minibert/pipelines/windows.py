@@ -10,17 +10,18 @@ The last window ends exactly at the last token; windows stop as soon as one reac
 
 from __future__ import annotations
 
+from minibert.pipelines.inputs import check_stride
+
 
 def window_spans(n_tokens: int, budget: int, stride: int) -> list[tuple[int, int]]:
     """``(start, stop)`` token ranges covering ``n_tokens`` tokens, ``budget`` per window, ``stride`` overlap."""
     if budget <= 0:
         raise ValueError(f"no room for the text: the window budget is {budget} tokens (max length too small "
                          "for the question and special tokens)")
+    check_stride(stride)  # a negative overlap would step over tokens that no window reads
     if n_tokens <= budget:
         return [(0, n_tokens)]
-    if stride >= budget:
-        raise ValueError(f"stride ({stride}) must be smaller than the tokens per window ({budget}), or the "
-                         "windows would never move forward")
+    check_stride(stride, budget)
     spans = []
     for start in range(0, n_tokens, budget - stride):
         stop = min(start + budget, n_tokens)
@@ -41,7 +42,13 @@ def question_windows(tokenizer, question: str, context: str, max_length: int, st
     q_ids = tokenizer(question, add_special_tokens=False, verbose=False)["input_ids"]
     enc = tokenizer(context, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     ids, offsets = enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
-    budget = max_length - len(q_ids) - tokenizer.num_special_tokens_to_add(True)
+    special = tokenizer.num_special_tokens_to_add(True)
+    budget = max_length - len(q_ids) - special
+    if budget <= 0:
+        raise ValueError(f"the question is too long: it has {len(q_ids)} tokens, and with the {special} special "
+                         f"tokens it leaves no room for the context in {names[0]} {max_length}; shorten the "
+                         f"question, or raise {names[0]} (up to what the model accepts)")
+    check_stride(stride, name=names[1])
     try:
         spans = window_spans(len(ids), budget, stride)
     except ValueError as err:

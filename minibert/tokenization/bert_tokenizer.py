@@ -18,6 +18,7 @@ dict. After warm-up, tokenizing is mostly ``str.split`` plus dictionary lookups.
 from __future__ import annotations
 
 import copy
+import io
 import os
 import re
 from collections.abc import Iterable
@@ -55,8 +56,11 @@ def load_vocab(vocab_file: str | os.PathLike) -> dict[str, int]:
     """Read a WordPiece vocabulary: one token per line, the line number is the id."""
     if not os.path.isfile(vocab_file):
         raise FileNotFoundError(f"no vocabulary file at {str(vocab_file)!r} (expected a vocab.txt, one token a line)")
-    with open(vocab_file, encoding="utf-8") as handle:
-        return {line.rstrip("\n"): index for index, line in enumerate(handle)}
+    from minibert.loading.text_file import read_text
+
+    # Universal newlines, as the reference reads it; read_text names the line of a byte that is not UTF-8.
+    text = read_text(vocab_file, keep_bom=True)
+    return {line.rstrip("\n"): index for index, line in enumerate(io.StringIO(text, newline=None))}
 
 
 class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):

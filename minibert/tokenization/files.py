@@ -61,10 +61,18 @@ def _token_text(value):
 
 
 def _read_json(path: Path | None) -> dict:
+    from minibert.loading.text_file import read_json
+
     if path is None:
         return {}
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    return read_json(path, dict, f"{Path(path).name} as a tokenizer saves it (a JSON object of settings)")
+
+
+def _check_model_max_length(value, path) -> None:
+    """``model_max_length`` is a number of tokens: a positive number (huge when the model sets no limit)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1):
+        raise ValueError(f"{path}: model_max_length must be a positive number of tokens (e.g. 512), got {value!r}; "
+                         "fix it in the file (or pass model_max_length=... to from_pretrained)")
 
 
 class FilesMixin:
@@ -108,7 +116,10 @@ class FilesMixin:
         elif Path(pretrained_model_name_or_path).is_file():  # a bare vocabulary file
             return cls(pretrained_model_name_or_path, **kwargs)
         vocab = find(VOCAB_FILE, required=True)
-        config = _read_json(find(CONFIG_FILE))
+        config_path = find(CONFIG_FILE)
+        config = _read_json(config_path)
+        if "model_max_length" not in kwargs:  # a value given here replaces the file's
+            _check_model_max_length(config.get("model_max_length"), config_path)
         if tf is not None and not config and tf_checkpoint.lower_case_from_name(tf.folder) is not None:
             # Google's folders carry no tokenizer settings; the release's name says whether it lower-cases
             config["do_lower_case"] = tf_checkpoint.lower_case_from_name(tf.folder)

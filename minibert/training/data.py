@@ -14,18 +14,20 @@ lists / ints; :class:`Collator` pads a list of them into a batch of tensors.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 import torch
 
+from minibert.loading.text_file import read_lines, read_text
 from minibert.training.masking import IGNORE_INDEX, mask_tokens
 
 
 def read_documents(path: str | Path) -> list[list[str]]:
     """A ``.txt`` corpus as documents, each a list of non-empty lines (sentences)."""
     documents, current = [], []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line in read_lines(path):  # lines end at "\n" only; bad UTF-8 names the file and line
         line = line.strip()
         if line:
             current.append(line)
@@ -43,7 +45,7 @@ def read_records(path: str | Path) -> list[dict]:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         rows = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for n, line in enumerate(read_lines(path), start=1):
             if line.strip():
                 try:
                     rows.append(json.loads(line))
@@ -51,8 +53,8 @@ def read_records(path: str | Path) -> list[dict]:
                     raise ValueError(f"{path}:{n}: not a JSON object ({err.msg})") from None
         return rows
     if suffix == ".csv":
-        with open(path, newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
+        # An Excel export starts with a byte-order mark, which read_text drops: the first column is "text".
+        return list(csv.DictReader(io.StringIO(read_text(path), newline="")))
     if suffix == ".txt":
         return [{"text": s} for doc in read_documents(path) for s in doc]
     raise ValueError(f"{path}: unsupported dataset format {suffix!r}; expected .txt, .jsonl or .csv")

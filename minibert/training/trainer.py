@@ -238,7 +238,12 @@ class Trainer:
         if len(state["rng"]) != self.dist.world_size:
             raise ValueError(f"{path} was saved by {len(state['rng'])} processes; resuming with "
                              f"{self.dist.world_size} would change the data order")
-        self.model.load_state_dict(state["model"])
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError:  # torch's error lists every key; the cause is one sentence
+            raise ValueError(f"{path} is a checkpoint of another model (a different task or size), left by an "
+                             "earlier run in this output folder, so this run cannot resume from it: choose another "
+                             f"output folder, or delete {path.name} there to start afresh") from None
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
