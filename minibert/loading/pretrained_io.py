@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from minibert.config import BertConfig
-from minibert.loading import hub, keys, tf_checkpoint, weights
+from minibert.loading import hub, keys, stable_read, tf_checkpoint, weights
 
 logger = logging.getLogger("minibert")
 SAFE_WEIGHTS_NAME = "model.safetensors"
@@ -146,24 +146,30 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike | None
     # Keywords of the model's own constructor (``add_pooling_layer=False``) go to it, not into the config.
     init_params = inspect.signature(cls.__init__).parameters
     model_kwargs = {k: config_overrides.pop(k) for k in list(config_overrides) if k in init_params}
-    if config is None:
-        config = BertConfig.from_pretrained(src, **opts, **config_overrides)
-    elif config_overrides:
-        config = BertConfig.from_dict({**config.to_dict(), **config_overrides})
+    def read_files():
+        cfg = config
+        if cfg is None:
+            cfg = BertConfig.from_pretrained(src, **opts, **config_overrides)
+        elif config_overrides:
+            cfg = BertConfig.from_dict({**cfg.to_dict(), **config_overrides})
+        tf = tf_checkpoint.find(src) if src is not None and state_dict is None else None
+        if state_dict is not None:
+            return cfg, dict(state_dict), "the state_dict passed to from_pretrained"
+        if tf is not None:  # an original Google (TensorFlow) checkpoint: read without TensorFlow
+            state, files = tf.state_dict()
+        else:
+            weights_path = hub.resolve_weights(src, **opts)
+            state, files = weights.load_state_dict(
+                weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
+        return cfg, state, ", ".join(str(f) for f in files)
+
+    # A local folder is read again if another process replaced its files meanwhile (loading/stable_read.py).
+    local = Path(src) / subfolder if src is not None and state_dict is None else None
+    local = local.parent if local is not None and local.is_file() else local
+    config, state, source = stable_read.read_unchanged(local, read_files)
     if attn_implementation is not None:
         config.attn_implementation = attn_implementation
         config.validate()
-    tf = tf_checkpoint.find(src) if src is not None and state_dict is None else None
-    if state_dict is not None:
-        state, source = dict(state_dict), "the state_dict passed to from_pretrained"
-    elif tf is not None:  # an original Google (TensorFlow) checkpoint: read without TensorFlow
-        state, files = tf.state_dict()
-        source = ", ".join(str(f) for f in files)
-    else:
-        weights_path = hub.resolve_weights(src, **opts)
-        state, files = weights.load_state_dict(
-            weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
-        source = ", ".join(str(f) for f in files)
     dtype = as_torch_dtype(dtype, config, state)
 
     # Build without random init (the checkpoint overwrites almost everything, so it would be wasted time).
