@@ -291,6 +291,16 @@ def test_a_run_goes_on_with_a_larger_steps_and_restarts_with_overwrite(tmp_path,
     assert _steps(out) == [1, 2, 3]
 
 
+def test_a_damaged_checkpoint_is_reported_in_one_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _pretrain(out, "--save-every", "2", "--stop-at", "2") == 0
+    (out / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    capsys.readouterr()
+    assert _pretrain(out, "--save-every", "2") == 1
+    err = capsys.readouterr().err
+    assert f"{out / 'checkpoint.pt'} is not a readable training checkpoint" in err and "--overwrite" in err, err
+
+
 def test_pretrain_pydocs_replays_its_stages_and_extends_the_run(tmp_path, monkeypatch, capsys):
     spec = importlib.util.spec_from_file_location("pretrain_pydocs", ROOT / "scripts" / "pretrain_pydocs.py")
     script = importlib.util.module_from_spec(spec)

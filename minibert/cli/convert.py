@@ -47,7 +47,8 @@ def run(args) -> int:
         raise ValueError(f"{args.tf_checkpoint} is not a TensorFlow checkpoint (a folder with bert_model.ckpt.index "
                          "or model.ckpt-STEP.index, a prefix, or a .index file)")
     out = Path(args.output)
-    with claim_folder(out, "convert", {"TF_FOLDER": args.tf_checkpoint}, args.overwrite):
+    # No mark: the folder is a plain checkpoint for any reader, and converting twice into it is refused too.
+    with claim_folder(out, "convert", {"TF_FOLDER": args.tf_checkpoint}, args.overwrite, mark=False):
         return _convert(tf, out, args)
 
 
@@ -76,7 +77,7 @@ def _convert(tf, out: Path, args) -> int:
         print(f"not used by {name}: {', '.join(info['unexpected_keys'])}")
     if info["missing_keys"]:
         print(f"newly initialised (not in the checkpoint): {', '.join(info['missing_keys'])}")
-    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))  # the lock aside
     note = "" if vocab.is_file() else f" (no {vocab.name} next to the checkpoint: no tokenizer files)"
     print(f"wrote {out}: {', '.join(files)}{note}")
     return 0

@@ -9,6 +9,7 @@ Every command that writes (``embed --file --out``, ``attention --html``, ``pretr
 * a folder output that is not empty and was not written by this same command earlier is refused, naming the
   files that would be lost, unless ``--overwrite`` is given. A command marks its folder as its own with a
   small record, ``.minibert-output.json`` (for training runs it also holds the arguments, see run_record.py);
+  ``convert`` leaves no mark (its folder is a plain checkpoint) and so refuses every non-empty folder;
 * a folder output is locked while the command writes it (``.minibert.lock``, holding the writer's process
   id): a second run into the same folder is refused instead of interleaving its files with the first's. The
   lock is an ``fcntl.flock``, which the kernel drops when the process dies, so a killed run never leaves a
@@ -143,8 +144,10 @@ def locked(folder, command: str):
 
 
 @contextlib.contextmanager
-def claim_folder(out, command: str, inputs: dict | None = None, overwrite: bool = False, accept=None):
-    """Check ``out`` (check_output_folder), lock it, mark it as ``command``'s, then run the body.
+def claim_folder(out, command: str, inputs: dict | None = None, overwrite: bool = False, accept=None,
+                 mark: bool = True):
+    """Check ``out`` (check_output_folder), lock it, mark it as ``command``'s (unless ``mark`` is False: then
+    even its own earlier output is a folder to refuse), then run the body.
 
     ``accept(earlier)``, given the folder's earlier record of this command (or None), may refuse by raising and
     returns the fields to record (e.g. a training run's arguments); the body gets that record.
@@ -153,5 +156,6 @@ def claim_folder(out, command: str, inputs: dict | None = None, overwrite: bool 
     with locked(out, command):
         earlier = check_output_folder(out, command, inputs, overwrite)  # again: another run may have come first
         record = {"command": command, **(accept(earlier) if accept else {})}
-        write_record(out, record)
+        if mark:
+            write_record(out, record)
         yield record

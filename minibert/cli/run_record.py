@@ -97,7 +97,11 @@ def checkpoint_step(folder: Path) -> int | None:
         return None
     import torch
 
-    return int(torch.load(path, map_location="cpu", weights_only=True, mmap=True)["step"])
+    try:  # mmap: only the step is needed, not the weights and optimizer moments in memory
+        return int(torch.load(path, map_location="cpu", weights_only=True, mmap=True)["step"])
+    except Exception as err:  # damaged, or not a training checkpoint: say so rather than a traceback
+        raise ValueError(f"{path} is not a readable training checkpoint ({type(err).__name__}): pass --overwrite "
+                         "to start the run afresh") from err
 
 
 def steps_done(folder) -> int:
