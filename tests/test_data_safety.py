@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -392,5 +393,45 @@ def test_a_folder_that_keeps_changing_while_read_is_reported(tmp_path, monkeypat
         return result
 
     monkeypatch.setattr(weights, "load_state_dict", read_while_saved)
-    with pytest.raises(OSError, match="changed while it was being read, 3 times in a row"):
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    with pytest.raises(OSError, match="changed while it was being read, 5 times in a row"):
         BertForMaskedLM.from_pretrained(tmp_path)
+
+
+def _caught_between_two_renames(tmp_path) -> tuple[Path, Path]:
+    """A folder as a save leaves it between its two renames: B's new weights, A's config (older)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    _tiny_mlm(0, 1e-12).save_pretrained(a)
+    _tiny_mlm(1, 1e-3).save_pretrained(b)
+    shutil.copyfile(b / "model.safetensors", a / "model.safetensors")
+    config_ns = (a / "config.json").stat().st_mtime_ns
+    os.utime(a / "model.safetensors", ns=(config_ns + 10**9, config_ns + 10**9))  # written after the config
+    return a, b
+
+
+def test_a_folder_caught_between_a_saves_two_renames_is_read_once_the_save_ends(tmp_path, monkeypatch):
+    a, b = _caught_between_two_renames(tmp_path)
+    waits = []
+
+    def the_save_goes_on(seconds):  # the writer's second rename happens while the reader waits
+        waits.append(seconds)
+        shutil.copyfile(b / "config.json", a / "config.json")
+
+    monkeypatch.setattr(time, "sleep", the_save_goes_on)
+    loaded = BertForMaskedLM.from_pretrained(a)
+    assert len(waits) == 1 and loaded.config.layer_norm_eps == 1e-3
+    assert torch.equal(loaded.bert.embeddings.word_embeddings.weight,
+                       BertForMaskedLM.from_pretrained(b).bert.embeddings.word_embeddings.weight)
+
+
+def test_a_save_killed_between_its_two_files_is_reported_and_an_edited_config_is_not(tmp_path, monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    a, _ = _caught_between_two_renames(tmp_path)
+    with pytest.raises(OSError, match="is not the config .* was saved with, and is older"):
+        BertForMaskedLM.from_pretrained(a)
+    edited = json.loads((tmp_path / "b" / "config.json").read_text())
+    edited["hidden_dropout_prob"] = 0.5  # the user's own change, after the save
+    (tmp_path / "b" / "config.json").write_text(json.dumps(edited))
+    weights_ns = (tmp_path / "b" / "model.safetensors").stat().st_mtime_ns
+    os.utime(tmp_path / "b" / "config.json", ns=(weights_ns + 10**9, weights_ns + 10**9))
+    assert BertForMaskedLM.from_pretrained(tmp_path / "b").config.hidden_dropout_prob == 0.5

@@ -6,7 +6,8 @@ initialisation, map the checkpoint's key names onto ours (minibert/loading/keys.
 only what the checkpoint lacks (a new task head), load, and report missing and unused keys as the reference does.
 
 Saving writes ``model.safetensors`` (or ``pytorch_model.bin``) and then ``config.json``, each atomically
-(minibert/loading/atomic.py): a crash at any moment leaves the previous files complete.
+(minibert/loading/atomic.py): a crash at any moment leaves the previous files complete. A local folder that
+another process saves into while it is read is read again (minibert/loading/stable_read.py).
 """
 
 from __future__ import annotations
@@ -118,7 +119,10 @@ def save_pretrained(model, save_directory: str | os.PathLike, safe_serialization
     model.config.architectures = [type(model).__name__]
     model.config.dtype = str(model.dtype).removeprefix("torch.")
     filename = SAFE_WEIGHTS_NAME if safe_serialization else WEIGHTS_NAME
-    weights.save_file(state, folder / filename, safe_serialization)
+    # The weights name the config saved with them, so that a reader can tell a folder caught between the two
+    # renames (new weights, old config) from a finished save (loading/stable_read.py).
+    digest = stable_read.config_digest(model.config.to_json_string().encode("utf-8"))
+    weights.save_file(state, folder / filename, safe_serialization, {stable_read.CONFIG_DIGEST: digest})
     model.config.save_pretrained(folder)
 
 

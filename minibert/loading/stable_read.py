@@ -1,23 +1,36 @@
 """Reading a checkpoint folder while another process may be saving into it.
 
 ``save_pretrained`` replaces ``model.safetensors`` and then ``config.json``, each atomically, but a reader
-between or across those two renames could take one save's config with the other save's weights: with the
-same shapes nothing fails, and the model silently computes wrong numbers. So the reader notes each file's
-identity (device, inode, size, modification time in ns) before reading and compares after: an atomic
-replacement always gives the file a new inode. When anything changed, the read is repeated; a folder that
-keeps changing is reported. (A reader that starts in the instant between the two renames and finishes before
-the second one sees a quiet folder; the identities cannot tell that moment apart.)
+across or between those two renames could take one save's config with the other save's weights: with the same
+shapes nothing fails, and the model silently computes wrong numbers. Two checks catch it:
+
+* each model file's identity (device, inode, size, modification time in ns) is noted before the read and
+  compared after it: an atomic replacement gives the file a new inode, so a save *during* the read shows;
+* ``model.safetensors`` carries the sha256 of the ``config.json`` saved with it (``CONFIG_DIGEST`` in its
+  metadata, which other readers ignore), so a folder caught *between* the two renames (new weights, old config,
+  nothing moving at that instant) shows too.
+
+Either way the read is repeated after a short wait. A folder that keeps changing, or whose config stays other
+than the one its weights were saved with (a save killed between its two files), is reported. A config.json
+edited after the save (newer than the weights) is the user's choice and is read as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
-ATTEMPTS = 3
+ATTEMPTS = 5
+CONFIG_DIGEST = "minibert_config_sha256"
+
+
+def config_digest(config_json: bytes) -> str:
+    return hashlib.sha256(config_json).hexdigest()
 
 
 def is_model_file(name: str) -> bool:
@@ -42,15 +55,38 @@ def identities(folder: Path) -> dict[str, tuple[int, int, int, int]]:
     return found
 
 
+def config_matches_weights(folder: Path) -> bool:
+    """False when ``model.safetensors`` names another ``config.json`` than the one beside it, which is not newer."""
+    config, weights = folder / "config.json", folder / "model.safetensors"
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(weights), framework="pt") as f:
+            digest = (f.metadata() or {}).get(CONFIG_DIGEST)
+        if digest is None or config_digest(config.read_bytes()) == digest:
+            return True
+        return config.stat().st_mtime_ns > weights.stat().st_mtime_ns  # edited after the save, on purpose
+    except Exception:  # no such files, or not safetensors: the loader itself reports what is wrong
+        return True
+
+
 def read_unchanged(folder: str | os.PathLike | None, read: Callable[[], T], attempts: int = ATTEMPTS) -> T:
-    """``read()``, repeated until ``folder``'s files were the same before and after it; ``OSError`` when they
-    changed every time. ``folder`` None (e.g. a Hub id, whose cached files never change): just ``read()``."""
+    """``read()``, repeated until ``folder``'s model files were the same before and after it and its config is
+    the one its weights were saved with; ``OSError`` when that never happened. ``folder`` None (e.g. a Hub id,
+    whose cached files never change): just ``read()``."""
     if folder is None or not Path(folder).is_dir():
         return read()
-    for _ in range(attempts):
-        before = identities(Path(folder))
+    folder = Path(folder)
+    for attempt in range(attempts):
+        before = identities(folder)
         result = read()
-        if identities(Path(folder)) == before:
+        matches = config_matches_weights(folder)  # before the second look: a save after it cannot slip by
+        quiet = identities(folder) == before
+        if quiet and matches:
             return result
+        time.sleep(0.02 * 2**attempt)  # a save's second rename follows its first within milliseconds
+    if quiet:
+        raise OSError(f"{folder / 'config.json'} is not the config {folder / 'model.safetensors'} was saved with, "
+                      "and is older (a save killed between its two files?): save the model again")
     raise OSError(f"{folder} changed while it was being read, {attempts} times in a row: another process is "
                   "saving into it. Load it once that process has finished")
