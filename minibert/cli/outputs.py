@@ -80,6 +80,11 @@ def write_record(folder, record: dict) -> None:
     atomic_write_bytes(Path(folder) / RECORD_NAME, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
 
 
+def _machinery(name: str) -> bool:
+    """This module's own files: the lock, and a record being written (another run's, which the lock stops)."""
+    return name == LOCK_NAME or (name.startswith(f".{RECORD_NAME}.") and name.endswith(".tmp"))
+
+
 def _listing(names: list[str], limit: int = 8) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
@@ -92,7 +97,7 @@ def check_output_folder(out, command: str, inputs: dict | None = None, overwrite
     if out.exists() and not out.is_dir():
         raise ValueError(f"the output {out} is a file: give a folder (new or empty) for {command} to write into")
     refuse_input_as_output(out, inputs or {})
-    names = sorted(p.name for p in out.iterdir() if p.name != LOCK_NAME) if out.is_dir() else []
+    names = sorted(p.name for p in out.iterdir() if not _machinery(p.name)) if out.is_dir() else []
     if not names or overwrite:
         return None
     record = read_record(out)
