@@ -129,6 +129,10 @@ def locked(folder, command: str):
             os.close(fd)
             raise ValueError(f"another {command} (process {holder}) is writing into {folder}: wait for it to "
                              "finish, or choose another output") from None
+        except OSError:  # a file system without locks (some network mounts): write unlocked, as before
+            os.close(fd)
+            fd = None
+            break
         # The holder before us may have removed the file after we opened it: then our lock is on a file nobody
         # else sees, and we try again on the new one.
         try:
@@ -138,6 +142,11 @@ def locked(folder, command: str):
         if same:
             break
         os.close(fd)
+    if fd is None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        yield
+        return
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)

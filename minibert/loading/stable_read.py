@@ -12,7 +12,7 @@ shapes nothing fails, and the model silently computes wrong numbers. Two checks 
 
 Either way the read is repeated after a short wait. A folder that keeps changing, or whose config stays other
 than the one its weights were saved with (a save killed between its two files), is reported. A config.json
-edited after the save (newer than the weights) is the user's choice and is read as it is.
+edited after the save (not older than the weights) is the user's choice and is read as it is.
 """
 
 from __future__ import annotations
@@ -65,7 +65,9 @@ def config_matches_weights(folder: Path) -> bool:
             digest = (f.metadata() or {}).get(CONFIG_DIGEST)
         if digest is None or config_digest(config.read_bytes()) == digest:
             return True
-        return config.stat().st_mtime_ns > weights.stat().st_mtime_ns  # edited after the save, on purpose
+        # Written after the weights (or in the same clock tick): the user's own edit, or config.save_pretrained
+        # called after model.save_pretrained. Older: the weights of a later save, whose config is not there yet.
+        return config.stat().st_mtime_ns >= weights.stat().st_mtime_ns
     except Exception:  # no such files, or not safetensors: the loader itself reports what is wrong
         return True
 
