@@ -292,6 +292,19 @@ def test_a_run_goes_on_with_a_larger_steps_and_restarts_with_overwrite(tmp_path,
     assert _steps(out) == [1, 2, 3]
 
 
+def test_a_run_from_before_runs_were_recorded_resumes_with_its_trainer_arguments_only(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _pretrain(out, "--save-every", "2", "--stop-at", "2") == 0
+    (out / ".minibert-output.json").unlink(missing_ok=True)  # as an earlier minibert left its run folders
+    capsys.readouterr()
+    assert _pretrain(out, "--save-every", "2", "--lr", "0.01") == 1
+    assert "--lr 0.01 (the run has 0.001)" in capsys.readouterr().err
+    assert main(["finetune", "--model", str(TINY_CKPT), "--data", str(DATA / "sentiment.csv"), "--output", str(out),
+                 "--steps", "1", "--max-length", "32", "--no-progress"]) == 1
+    assert "(it was written by pretrain)" in capsys.readouterr().err
+    assert _pretrain(out, "--save-every", "2") == 0 and _steps(out) == [1, 2, 3, 4]
+
+
 def test_a_damaged_checkpoint_is_reported_in_one_line(tmp_path, capsys):
     out = tmp_path / "run"
     assert _pretrain(out, "--save-every", "2", "--stop-at", "2") == 0

@@ -90,9 +90,11 @@ def _listing(names: list[str], limit: int = 8) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def check_output_folder(out, command: str, inputs: dict | None = None, overwrite: bool = False) -> dict | None:
+def check_output_folder(out, command: str, inputs: dict | None = None, overwrite: bool = False,
+                        adopt=None) -> dict | None:
     """Before the work: ``out`` may receive ``command``'s files. Returns the folder's earlier record of this
-    same command (None for a new or empty folder, or with ``overwrite``)."""
+    same command (None for a new or empty folder, or with ``overwrite``). ``adopt(out)`` may recognise an
+    unmarked folder as the command's own (written before outputs were marked) by returning its record."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"the output {out} is a file: give a folder (new or empty) for {command} to write into")
@@ -101,6 +103,8 @@ def check_output_folder(out, command: str, inputs: dict | None = None, overwrite
     if not names or overwrite:
         return None
     record = read_record(out)
+    if record is None and adopt is not None:
+        record = adopt(out)
     if record is None or record.get("command") != command:
         other = f" (it was written by {record['command']})" if record and "command" in record else ""
         raise ValueError(f"the output {out} is not an empty folder nor an earlier {command} output{other}; "
@@ -159,16 +163,16 @@ def locked(folder, command: str):
 
 @contextlib.contextmanager
 def claim_folder(out, command: str, inputs: dict | None = None, overwrite: bool = False, accept=None,
-                 mark: bool = True):
+                 mark: bool = True, adopt=None):
     """Check ``out`` (check_output_folder), lock it, mark it as ``command``'s (unless ``mark`` is False: then
     even its own earlier output is a folder to refuse), then run the body.
 
     ``accept(earlier)``, given the folder's earlier record of this command (or None), may refuse by raising and
     returns the fields to record (e.g. a training run's arguments); the body gets that record.
     """
-    check_output_folder(out, command, inputs, overwrite)  # before creating anything
+    check_output_folder(out, command, inputs, overwrite, adopt)  # before creating anything
     with locked(out, command):
-        earlier = check_output_folder(out, command, inputs, overwrite)  # again: another run may have come first
+        earlier = check_output_folder(out, command, inputs, overwrite, adopt)  # again: another may have come first
         record = {"command": command, **(accept(earlier) if accept else {})}
         if mark:
             write_record(out, record)

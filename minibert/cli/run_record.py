@@ -11,6 +11,9 @@ was started with and the sha256 of every input file (``--data``, ``--eval-data``
   saved model again instead; a larger ``--steps`` extends the run, as scripts/pretrain_pydocs.py does);
 * otherwise resumed from ``checkpoint.pt``.
 
+A run folder from before runs were recorded is recognised by its ``checkpoint.pt`` (the trainer's arguments,
+and a head that says which command trained it); only those arguments can be compared there, not the data.
+
 The flags in ``MAY_DIFFER`` change how far a run goes, how often it reports and saves, or what it shows, never
 what each step computes, so they may change between the parts of a run.
 """
@@ -72,6 +75,9 @@ def describe(args) -> dict:
 def differences(earlier: dict, now: dict) -> list[str]:
     """``--lr 0.01 (the run has 0.001)``, one entry per argument or input that differs."""
     found = []
+    if "unrecorded" in earlier:  # only the trainer's arguments are known; the data cannot be compared
+        return [f"--{name.replace('_', '-')} {now['arguments'][name]} (the run has {value})"
+                for name, value in earlier["unrecorded"].items() if now["arguments"].get(name, value) != value]
     then_args, now_args = earlier.get("arguments", {}), now["arguments"]
     for name in sorted(set(then_args) & set(now_args)):
         if then_args[name] != now_args[name]:
@@ -88,8 +94,8 @@ def differences(earlier: dict, now: dict) -> list[str]:
     return found
 
 
-def checkpoint_step(folder: Path) -> int | None:
-    """The step of ``folder/checkpoint.pt``, or None when there is none."""
+def _checkpoint(folder: Path) -> dict | None:
+    """``folder/checkpoint.pt`` memory-mapped (read only as far as it is used), or None when there is none."""
     from minibert.training.checkpoint import CHECKPOINT_NAME
 
     path = folder / CHECKPOINT_NAME
@@ -97,11 +103,37 @@ def checkpoint_step(folder: Path) -> int | None:
         return None
     import torch
 
-    try:  # mmap: only the step is needed, not the weights and optimizer moments in memory
-        return int(torch.load(path, map_location="cpu", weights_only=True, mmap=True)["step"])
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        int(state["step"])
+        return state
     except Exception as err:  # damaged, or not a training checkpoint: say so rather than a traceback
         raise ValueError(f"{path} is not a readable training checkpoint ({type(err).__name__}): pass --overwrite "
                          "to start the run afresh") from err
+
+
+def checkpoint_step(folder: Path) -> int | None:
+    """The step of ``folder/checkpoint.pt``, or None when there is none."""
+    state = _checkpoint(folder)
+    return None if state is None else int(state["step"])
+
+
+# A run folder from before runs were recorded has only its checkpoint.pt's TrainingArguments to compare:
+# field -> the flag that sets it.
+TRAINER_FLAGS = {"lr": "lr", "batch_size": "batch_size", "grad_accum_steps": "grad_accum", "weight_decay":
+                 "weight_decay", "scheduler": "scheduler", "max_grad_norm": "max_grad_norm", "precision": "precision",
+                 "seed": "seed"}
+
+
+def adopt_unrecorded(out: Path) -> dict | None:
+    """The record of a run folder written before runs were recorded (its checkpoint.pt names the trainer's
+    arguments; its weights' head, the command: pre-training heads are ``pretrain``'s), or None."""
+    state = _checkpoint(out)
+    if state is None or not isinstance(state.get("args"), dict) or not isinstance(state.get("model"), dict):
+        return None
+    pretraining = any(k.startswith(("cls.predictions.", "cls.seq_relationship.")) for k in state["model"])
+    known = {flag: state["args"][field] for field, flag in TRAINER_FLAGS.items() if field in state["args"]}
+    return {"command": "pretrain" if pretraining else "finetune", "unrecorded": known}
 
 
 def steps_done(folder) -> int:
@@ -149,11 +181,11 @@ def guard(args, command: str, inputs: dict):
     """Check, lock and record ``args.output`` for the body, which trains (see ``train``)."""
     out = Path(args.output)
     if os.environ.get("RANK", "0") != "0":  # under torchrun the main process checks, locks and records
-        earlier = outputs.read_record(out)
+        earlier = outputs.read_record(out) or (adopt_unrecorded(out) if out.is_dir() else None)
         args._record = plan(args, command, out, earlier if earlier and earlier.get("command") == command else None)
         yield
         return
-    with outputs.claim_folder(out, command, inputs, args.overwrite,
+    with outputs.claim_folder(out, command, inputs, args.overwrite, adopt=adopt_unrecorded,
                               accept=lambda earlier: plan(args, command, out, earlier)) as record:
         if not (args._resume or args._evaluate_only):  # afresh: an old checkpoint.pt must not be resumed later
             (out / "checkpoint.pt").unlink(missing_ok=True)
