@@ -157,10 +157,16 @@ def pack(work: Path, max_length: int) -> None:
 def train(work: Path, recipe: dict, steps: int | None) -> None:
     """The recipe's stages (see RECIPE), each a resumable ``python -m minibert pretrain`` that carries on from the
     one before; ``steps`` replaces them with one run of that many steps."""
-    if steps:
-        _pretrain(work, recipe, steps, None, recipe["threads"][0])
-        return
-    for stage_steps, stop, threads in zip(recipe["stages"], recipe["stops"], recipe["threads"], strict=True):
+    from minibert.cli.run_record import steps_done
+
+    # A stage the run has already passed is skipped: pretrain refuses a rerun with nothing to train.
+    done = steps_done(work / "model") if (work / "model").is_dir() else 0
+    plan = [(steps, None, recipe["threads"][0])] if steps else zip(recipe["stages"], recipe["stops"],
+                                                                   recipe["threads"], strict=True)
+    for stage_steps, stop, threads in plan:
+        if (stop or stage_steps) <= done:
+            print(f"the run is at step {done}: its stage of {stop or stage_steps} steps is done", flush=True)
+            continue
         _pretrain(work, recipe, stage_steps, stop, threads)
 
 

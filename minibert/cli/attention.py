@@ -40,6 +40,10 @@ def run(args) -> int:
     check_text(args.text)  # empty, or only invisible characters
     if args.max_length is not None and args.max_length < 2:
         raise ValueError(f"--max-length must be at least 2 ([CLS] and [SEP]), got {args.max_length}")
+    if args.html:
+        from minibert.cli.outputs import check_output_file
+
+        check_output_file(args.html, {"--model": args.model}, "attention.html")  # before any model work
     choice = resolve_model(args.model)
     kwargs = {"local_files_only": True} if args.local_files_only else {}
     tokenizer = BertTokenizer.from_pretrained(choice.name_or_path, **kwargs)

@@ -22,6 +22,7 @@ CLASSES = ("BertModel", "BertForPreTraining", "BertForMaskedLM", "BertForNextSen
 def add_arguments(parser) -> None:
     parser.add_argument("tf_checkpoint", help="Google's release folder, a run_*.py output folder, or a prefix")
     parser.add_argument("output", help="a new (or empty) folder for the converted checkpoint")
+    parser.add_argument("--overwrite", action="store_true", help="write into a non-empty OUT_FOLDER anyway")
     parser.add_argument("--model-class", default="auto", choices=("auto",) + CLASSES,
                         help="the class whose weights are written (default: what the checkpoint's heads say)")
 
@@ -38,17 +39,24 @@ def model_class_for(names: set[str]) -> str:
 
 
 def run(args) -> int:
-    import minibert
-    from minibert.loading import tf_checkpoint, tf_names
-    from minibert.loading.tf_bundle import TensorBundle
+    from minibert.cli.outputs import claim_folder
+    from minibert.loading import tf_checkpoint
 
     tf = tf_checkpoint.find(args.tf_checkpoint)
     if tf is None:
         raise ValueError(f"{args.tf_checkpoint} is not a TensorFlow checkpoint (a folder with bert_model.ckpt.index "
                          "or model.ckpt-STEP.index, a prefix, or a .index file)")
     out = Path(args.output)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(f"{out} exists and is not an empty folder: choose a new one (nothing was written)")
+    # No mark: the folder is a plain checkpoint for any reader, and converting twice into it is refused too.
+    with claim_folder(out, "convert", {"TF_FOLDER": args.tf_checkpoint}, args.overwrite, mark=False):
+        return _convert(tf, out, args)
+
+
+def _convert(tf, out: Path, args) -> int:
+    import minibert
+    from minibert.loading import tf_names
+    from minibert.loading.tf_bundle import TensorBundle
+
     names = set(TensorBundle(tf.prefix).entries)
     name = model_class_for(names) if args.model_class == "auto" else args.model_class
     quiet = logging.getLogger("minibert")
@@ -69,7 +77,7 @@ def run(args) -> int:
         print(f"not used by {name}: {', '.join(info['unexpected_keys'])}")
     if info["missing_keys"]:
         print(f"newly initialised (not in the checkpoint): {', '.join(info['missing_keys'])}")
-    files = sorted(p.name for p in out.iterdir())
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))  # the lock aside
     note = "" if vocab.is_file() else f" (no {vocab.name} next to the checkpoint: no tokenizer files)"
     print(f"wrote {out}: {', '.join(files)}{note}")
     return 0

@@ -75,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
         from minibert.cli.finetune_qa import run as run_task
     else:
         run_task = run_classification
-    return run_task(args)
+    from minibert.cli.run_record import guard
+
+    with guard(args, "finetune", {"--model": args.model, "--data": args.data, "--eval-data": args.eval_data}):
+        return run_task(args)
 
 
 def run_classification(args: argparse.Namespace) -> int:

@@ -38,12 +38,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from minibert.cli.run_record import guard
+
+    with guard(args, "pretrain", {"--data": args.data, "--vocab": args.vocab, "--config": args.config}):
+        return _pretrain(args)
+
+
+def _pretrain(args: argparse.Namespace) -> int:
     import os
     import shutil
 
     import torch
 
     from minibert import BertConfig, BertForMaskedLM, BertForPreTraining, BertTokenizer
+    from minibert.cli.run_record import train as run_training
     from minibert.cli.training_args import loss_summary, split, training_arguments
     from minibert.training.data import Collator, MaskedLMDataset, column, read_documents, read_records
     from minibert.training.masking import continuation_table
@@ -91,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         n = sum(p.numel() for p in model.parameters())
         print(f"pre-training {type(model).__name__} ({n / 1e6:.2f}M parameters) on {len(train)} examples "
               f"({len(held_out)} held out), {args.steps} steps")
-    result = trainer.train(resume=not args.no_resume)
+    result = run_training(trainer, args)
     if trainer.dist.is_main:
         vocab = Path(args.output) / "vocab.txt"  # the model folder is self-contained
         if not (vocab.exists() and os.path.samefile(args.vocab, vocab)):  # --vocab may be that file already

@@ -23,6 +23,9 @@ def add_training_arguments(parser: argparse.ArgumentParser, *, steps: int, batch
     g.add_argument("--eval-every", type=int, default=0, help="steps between evaluations (0: at the end)")
     g.add_argument("--save-every", type=int, default=0, help="steps between checkpoints (0: none)")
     g.add_argument("--no-resume", action="store_true", help="start over even if OUTPUT/checkpoint.pt exists")
+    from minibert.cli.run_record import add_arguments as add_run_arguments
+
+    add_run_arguments(g)
     g.add_argument("--eval-fraction", type=float, default=0.1, help="share of the data held out for evaluation")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -86,14 +89,16 @@ def fit(args, model, tokenizer, train: list[dict], held_out: list[dict] | None, 
     Returns the last step's record (with the ``eval_*`` metrics of the final evaluation) and whether this is
     the main process (the one that prints and saves, under torchrun).
     """
+    from minibert.cli import run_record
     from minibert.training.data import Collator
     from minibert.training.trainer import Trainer
 
     trainer = Trainer(model, training_arguments(args), train, Collator(tokenizer.pad_token_id), held_out,
                       metrics_fn=metrics_fn)
-    result = trainer.train(resume=not args.no_resume)
+    result = run_record.train(trainer, args)
     if trainer.dist.is_main:
-        tokenizer.save_pretrained(args.output)
+        if not args._evaluate_only:
+            tokenizer.save_pretrained(args.output)
         print(loss_summary(args.output))
     return result, trainer.dist.is_main
 

@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
                    "(default: the one this command runs from)")
     b.add_argument("--notebooks", type=Path, default=None, help="folder with NN_*.ipynb notebooks "
                    "(default: notebooks/ next to the package)")
+    b.add_argument("--overwrite", action="store_true", help="write into a non-empty --out that is not an earlier "
+                   "site build (files of the same names are replaced)")
     b.add_argument("--no-execute", action="store_true", help="show the notebooks' cells without running them "
                    "(by default each notebook is run, so its page shows the outputs and figures: minutes)")
     args = parser.parse_args(argv)
@@ -24,15 +26,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        from minibert.docs.build import build  # imports markdown, pygments, latex2mathml
+        from minibert.docs.build import build, default_package_dir  # imports markdown, pygments, latex2mathml
     except ImportError as err:
         print(f"error: {err.name} is missing; the docs need the dev extras: pip install -e '.[dev]'",
               file=sys.stderr)
         return 1
+    from minibert.cli.outputs import claim_folder
+
     start = time.perf_counter()
+    package = args.package_dir or default_package_dir()
+    inputs = {"--package-dir": package, "--notebooks": args.notebooks or package.parent / "notebooks"}
     try:
-        pages = build(args.out, args.package_dir, args.notebooks, execute=not args.no_execute,
-                      progress=lambda message: print(message, file=sys.stderr, flush=True))
+        with claim_folder(args.out, "docs build", inputs, args.overwrite):
+            pages = build(args.out, args.package_dir, args.notebooks, execute=not args.no_execute,
+                          progress=lambda message: print(message, file=sys.stderr, flush=True))
     except (ValueError, OSError, SyntaxError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

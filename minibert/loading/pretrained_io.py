@@ -6,7 +6,8 @@ initialisation, map the checkpoint's key names onto ours (minibert/loading/keys.
 only what the checkpoint lacks (a new task head), load, and report missing and unused keys as the reference does.
 
 Saving writes ``model.safetensors`` (or ``pytorch_model.bin``) and then ``config.json``, each atomically
-(minibert/loading/atomic.py): a crash at any moment leaves the previous files complete.
+(minibert/loading/atomic.py): a crash at any moment leaves the previous files complete. A local folder that
+another process saves into while it is read is read again (minibert/loading/stable_read.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import torch
 from torch import nn
 
 from minibert.config import BertConfig
-from minibert.loading import hub, keys, sizes, tf_checkpoint, weights
+from minibert.loading import hub, keys, sizes, stable_read, tf_checkpoint, weights
 
 logger = logging.getLogger("minibert")
 SAFE_WEIGHTS_NAME = "model.safetensors"
@@ -118,7 +119,10 @@ def save_pretrained(model, save_directory: str | os.PathLike, safe_serialization
     model.config.architectures = [type(model).__name__]
     model.config.dtype = str(model.dtype).removeprefix("torch.")
     filename = SAFE_WEIGHTS_NAME if safe_serialization else WEIGHTS_NAME
-    weights.save_file(state, folder / filename, safe_serialization)
+    # The weights name the config saved with them, so that a reader can tell a folder caught between the two
+    # renames (new weights, old config) from a finished save (loading/stable_read.py).
+    digest = stable_read.config_digest(model.config.to_json_string().encode("utf-8"))
+    weights.save_file(state, folder / filename, safe_serialization, {stable_read.CONFIG_DIGEST: digest})
     model.config.save_pretrained(folder)
 
 
@@ -146,24 +150,30 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike | None
     # Keywords of the model's own constructor (``add_pooling_layer=False``) go to it, not into the config.
     init_params = inspect.signature(cls.__init__).parameters
     model_kwargs = {k: config_overrides.pop(k) for k in list(config_overrides) if k in init_params}
-    if config is None:
-        config = BertConfig.from_pretrained(src, **opts, **config_overrides)
-    elif config_overrides:
-        config = BertConfig.from_dict({**config.to_dict(), **config_overrides})
+    def read_files():
+        cfg = config
+        if cfg is None:
+            cfg = BertConfig.from_pretrained(src, **opts, **config_overrides)
+        elif config_overrides:
+            cfg = BertConfig.from_dict({**cfg.to_dict(), **config_overrides})
+        tf = tf_checkpoint.find(src) if src is not None and state_dict is None else None
+        if state_dict is not None:
+            return cfg, dict(state_dict), "the state_dict passed to from_pretrained"
+        if tf is not None:  # an original Google (TensorFlow) checkpoint: read without TensorFlow
+            state, files = tf.state_dict()
+        else:
+            weights_path = hub.resolve_weights(src, **opts)
+            state, files = weights.load_state_dict(
+                weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
+        return cfg, state, ", ".join(str(f) for f in files)
+
+    # A local folder is read again if another process replaced its files meanwhile (loading/stable_read.py).
+    local = Path(src) / subfolder if src is not None and state_dict is None else None
+    local = local.parent if local is not None and local.is_file() else local
+    config, state, source = stable_read.read_unchanged(local, read_files)
     if attn_implementation is not None:
         config.attn_implementation = attn_implementation
         config.validate()
-    tf = tf_checkpoint.find(src) if src is not None and state_dict is None else None
-    if state_dict is not None:
-        state, source = dict(state_dict), "the state_dict passed to from_pretrained"
-    elif tf is not None:  # an original Google (TensorFlow) checkpoint: read without TensorFlow
-        state, files = tf.state_dict()
-        source = ", ".join(str(f) for f in files)
-    else:
-        weights_path = hub.resolve_weights(src, **opts)
-        state, files = weights.load_state_dict(
-            weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
-        source = ", ".join(str(f) for f in files)
     dtype = as_torch_dtype(dtype, config, state)
     if not ignore_mismatched_sizes:  # before the model is built: a wrong size could ask for tens of GB first
         sizes.check_config_fits(config, state, cls.__name__, source)

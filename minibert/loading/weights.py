@@ -89,12 +89,14 @@ def load_state_dict(weights: Path, resolve_shard: Callable[[str], Path] | None =
     return state, files
 
 
-def save_file(state: dict[str, torch.Tensor], path: str | os.PathLike, safe_serialization: bool = True) -> None:
-    """Write a state dict atomically as safetensors (with ``{"format": "pt"}`` metadata) or a PyTorch pickle."""
+def save_file(state: dict[str, torch.Tensor], path: str | os.PathLike, safe_serialization: bool = True,
+              metadata: dict[str, str] | None = None) -> None:
+    """Write a state dict atomically as safetensors (with ``{"format": "pt"}`` and ``metadata``) or a PyTorch
+    pickle."""
     state = {k: v.detach().contiguous() for k, v in state.items()}
     if safe_serialization:
         from safetensors.torch import save_file as save_safetensors
 
-        atomic_write(path, lambda tmp: save_safetensors(state, tmp, metadata={"format": "pt"}))
+        atomic_write(path, lambda tmp: save_safetensors(state, tmp, metadata={"format": "pt", **(metadata or {})}))
     else:
         atomic_write(path, lambda tmp: torch.save(state, tmp))

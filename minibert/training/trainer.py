@@ -200,8 +200,9 @@ class Trainer:
 
     # -- evaluation --------------------------------------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self) -> dict:
-        """Mean loss (and ``metrics_fn(outputs, batches)``) over ``eval_dataset``, on the main process."""
+    def evaluate(self, log: bool = True) -> dict:
+        """Mean loss (and ``metrics_fn(outputs, batches)``) over ``eval_dataset``, on the main process; ``log``
+        appends the result to log.jsonl."""
         if self.eval_dataset is None or not self.dist.is_main:
             return {}
         self.model.eval()
@@ -218,8 +219,9 @@ class Trainer:
         record = {"step": self.step, "eval_loss": total / max(1, count)}
         if self.metrics_fn is not None:
             record.update({f"eval_{k}": v for k, v in self.metrics_fn(outputs, batches).items()})
-        with open(self.log_path, "a") as f:
-            f.write(json.dumps(record) + "\n")
+        if log:
+            with open(self.log_path, "a") as f:
+                f.write(json.dumps(record) + "\n")
         return record
 
     # -- checkpoints -------------------------------------------------------------------------------------
