@@ -296,33 +296,27 @@ PRETRAIN = ["--data", "examples/data/corpus.txt", "--hidden-size", "16", "--laye
             "--intermediate-size", "32", "--no-progress"]
 
 
-def test_finetune_into_a_pretraining_folder_says_why_in_one_sentence(capsys, tmp_path, monkeypatch):
-    monkeypatch.chdir(ckpt.REPO)
-    out = tmp_path / "run"
-    vocab = "examples/data/vocab.txt"
-    code, _, _ = run_cli(capsys, "pretrain", *PRETRAIN, "--vocab", vocab, "--output", out, "--steps", "4",
-                         "--stop-at", "1", "--save-every", "1")
-    assert code == 0 and (out / "checkpoint.pt").exists()  # a stopped run keeps its checkpoint to resume from
-    line = one_error(capsys, "finetune", "--model", out, "--data", "examples/data/sentiment.csv", "--output", out,
-                     "--steps", "2", "--no-progress")
-    # one sentence about the leftover checkpoint (or, where an output rule refuses the folder first, about it)
-    assert "Missing key" not in line and ("checkpoint.pt" in line or "--overwrite" in line), line
+# `finetune --output` into a pre-training folder and `pretrain --vocab DIR/vocab.txt --output DIR` are refused by
+# the output rule before any work (tests/test_data_safety.py). Below it, the trainer itself names a foreign
+# checkpoint.pt in one sentence, for code that drives the Trainer directly.
+def test_a_trainer_resuming_from_another_models_checkpoint_says_why_in_one_sentence(tmp_path):
+    from minibert import BertConfig, BertForMaskedLM, BertForSequenceClassification
+    from minibert.training.data import Collator
+    from minibert.training.trainer import Trainer, TrainingArguments
 
+    def config(**kw):
+        return BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                          intermediate_size=32, max_position_embeddings=32, **kw)
 
-def test_pretrain_with_the_output_folders_own_vocab(capsys, tmp_path, monkeypatch):
-    monkeypatch.chdir(ckpt.REPO)
-    out = tmp_path / "run"
-    out.mkdir()
-    shutil.copyfile("examples/data/vocab.txt", out / "vocab.txt")
-    before = (out / "vocab.txt").read_bytes()
-    code, out_text, err = run_cli(capsys, "pretrain", *PRETRAIN, "--vocab", out / "vocab.txt", "--output", out,
-                                  "--steps", "1")
-    # It used to train, save, then fail with "are the same file". Either the run succeeds with its vocabulary in
-    # place, or (where an output rule refuses a folder holding an input) it stops with one clear line; the
-    # user's vocab.txt is intact both ways.
-    errors = [line for line in err.splitlines() if line.startswith("error:")]
-    assert "same file" not in err and (out / "vocab.txt").read_bytes() == before
-    assert (code == 0 and "saved to" in out_text) or (code == 1 and len(errors) == 1), err
+    mlm = [{"input_ids": [1, 5, 6, 2], "labels": [-100, 5, -100, -100]}] * 8
+    args = TrainingArguments(output_dir=str(tmp_path), max_steps=2, lr=1e-2, progress=False, save_every=1)
+    Trainer(BertForMaskedLM(config()), args, mlm, Collator()).train()
+    assert (tmp_path / "checkpoint.pt").exists()
+    cls = [{"input_ids": [1, 5, 6, 2], "labels": 1}] * 8
+    args = TrainingArguments(output_dir=str(tmp_path), max_steps=3, lr=1e-2, progress=False)
+    with pytest.raises(ValueError, match="is a checkpoint of another model") as err:
+        Trainer(BertForSequenceClassification(config(num_labels=2)), args, cls, Collator()).train()
+    assert "Missing key" not in str(err.value) and "checkpoint.pt" in str(err.value)
 
 
 def test_exercises_init_onto_a_file_is_one_sentence(capsys, tmp_path):
