@@ -14,6 +14,11 @@ The vocabulary is built in three parts, in this order (``vocab.txt`` is one toke
    characters taken out, up to ``vocab_size`` entries in all.
 
 A character below the floor is ``[UNK]``: rare characters are what a bigger corpus would add.
+
+Parts 1 and 2 are a pure function of the text. Part 3 is not quite: ``tokenizers``' trainer breaks ties between
+equally frequent pairs in the order of its hash maps, which changes from run to run, so a few rare pieces (long
+digit strings, word tails seen twice) can differ between two builds. A model is tied to the ``vocab.txt`` it was
+trained with, so keep that file (and its sha256) with the model, never rebuild it.
 """
 
 from __future__ import annotations
