@@ -81,6 +81,9 @@ def test_tokenizer_matches_the_reference_on_chinese(offline):
         assert enc["input_ids"] == slow(text)["input_ids"] == ref["input_ids"], text
         assert [tuple(o) for o in enc["offset_mapping"]] == [tuple(o) for o in ref["offset_mapping"]], text
     assert ours.tokenize("我爱BERT") == ["我", "爱", "[UNK]"]  # cased, as the Hub's tokenizer_config says
+    lower = [lib.BertTokenizer.from_pretrained("bert-base-chinese", do_lower_case=True, cache_dir=offline)
+             for lib in (minibert, transformers)]
+    assert lower[0].tokenize("我爱BERT") == lower[1].tokenize("我爱BERT") == ["我", "爱", "bert"]
 
 
 def test_model_outputs_match_the_reference(offline):

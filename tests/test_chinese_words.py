@@ -140,3 +140,14 @@ def test_pretrain_option(tmp_path, tokenizer, capsys, monkeypatch):
     rc = main(["pretrain", "--data", str(corpus), "--vocab", str(vocab), "--whole-word-mask", "zh", "--nsp",
                "--output", str(tmp_path / "nsp"), *tiny])
     assert rc == 1 and "--whole-word-mask zh works with masked-LM examples only" in capsys.readouterr().err
+
+
+def test_without_jieba_the_error_says_what_to_install(monkeypatch):
+    import sys
+
+    from minibert.training import chinese_words
+
+    monkeypatch.setattr(chinese_words, "_SEGMENTER", None)
+    monkeypatch.setitem(sys.modules, "jieba", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"pip install 'minibert\[zh\]'"):
+        words("我爱自然语言处理")
