@@ -151,3 +151,23 @@ def test_without_jieba_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "jieba", None)  # as if it were not installed
     with pytest.raises(ImportError, match=r"pip install 'minibert\[zh\]'"):
         words("我爱自然语言处理")
+
+
+def test_dataset_masks_with_each_examples_own_word_boundaries(tokenizer):
+    from minibert.training.data import MaskedLMDataset
+
+    enc = tokenizer(TEXTS[0], return_offsets_mapping=True, return_special_tokens_mask=True)
+    cont = chinese_continuation(TEXTS[0], enc["input_ids"], enc["offset_mapping"], continuation_table(VOCAB))
+    example = {"input_ids": enc["input_ids"], "special_tokens_mask": enc["special_tokens_mask"],
+               "is_continuation": cont}
+    ds = MaskedLMDataset([example] * 300, mask_token_id=4, vocab_size=len(VOCAB), seed=0, whole_word_mask=True,
+                         mlm_probability=0.5)  # no "##" table: each example brings its own boundaries
+    word = [i for i, t in enumerate(tokenizer.convert_ids_to_tokens(enc["input_ids"])) if t in "自然语言"]
+    together = 0
+    for i in range(len(ds)):
+        item = ds[i]
+        assert "is_continuation" not in item  # not a model input
+        chosen = [item["labels"][j] != IGNORE_INDEX for j in word]
+        assert all(chosen) or not any(chosen), chosen
+        together += all(chosen)
+    assert 100 < together < 200  # the word 自然语言 is chosen about half of the time (p = 0.5), always whole
