@@ -27,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--intermediate-size", type=int, default=256)
     parser.add_argument("--max-length", type=int, default=64, help="tokens per example, [CLS]/[SEP] included")
     parser.add_argument("--nsp", action="store_true", help="also train next-sentence prediction (BertForPreTraining)")
-    parser.add_argument("--whole-word-mask", action="store_true", help="mask whole words, not single pieces")
+    parser.add_argument("--whole-word-mask", nargs="?", const="pieces", choices=["pieces", "zh"], default=None,
+                        help="mask whole words, not single pieces; 'zh': Chinese words from the jieba segmenter "
+                             "(pip install 'minibert[zh]'), all their characters together")
     parser.add_argument("--mlm-probability", type=float, default=0.15)
     parser.add_argument("--full-decoder", action="store_true",
                         help="decode every position in training (default: only the masked ones; same loss and "
@@ -66,15 +68,24 @@ def _pretrain(args: argparse.Namespace) -> int:
     if not documents:
         raise ValueError(f"{args.data}: no text found")
 
+    if args.nsp and args.whole_word_mask == "zh":
+        raise ValueError("--whole-word-mask zh works with masked-LM examples only; leave out --nsp")
     if args.nsp:
         docs_ids = [[tokenizer.convert_tokens_to_ids(tokenizer.tokenize(s)) for s in doc] for doc in documents]
         examples = create_nsp_examples(docs_ids, max_seq_length=args.max_length, cls_id=tokenizer.cls_token_id,
                                        sep_id=tokenizer.sep_token_id, seed=args.seed)
     else:  # masked-LM only: one example per sentence, [CLS] sentence [SEP]
         sentences = [s for doc in documents for s in doc]
-        enc = tokenizer(sentences, truncation=True, max_length=args.max_length, return_special_tokens_mask=True)
+        enc = tokenizer(sentences, truncation=True, max_length=args.max_length, return_special_tokens_mask=True,
+                        return_offsets_mapping=args.whole_word_mask == "zh")
         examples = [{"input_ids": ids, "special_tokens_mask": sp}
                     for ids, sp in zip(enc["input_ids"], enc["special_tokens_mask"])]
+        if args.whole_word_mask == "zh":  # word boundaries from the segmenter, stored with each example
+            from minibert.training.chinese_words import chinese_continuation
+
+            pieces = continuation_table(tokenizer.convert_ids_to_tokens(range(tokenizer.vocab_size)))
+            for ex, text, offsets in zip(examples, sentences, enc["offset_mapping"]):
+                ex["is_continuation"] = chinese_continuation(text, ex["input_ids"], offsets, pieces)
     train, held_out = split(examples, args.eval_fraction, args.seed)
 
     if args.config:
@@ -89,7 +100,7 @@ def _pretrain(args: argparse.Namespace) -> int:
     model = (BertForPreTraining if args.nsp else BertForMaskedLM)(config)
 
     masking = dict(mask_token_id=tokenizer.mask_token_id, vocab_size=tokenizer.vocab_size,
-                   whole_word_mask=args.whole_word_mask, mlm_probability=args.mlm_probability,
+                   whole_word_mask=args.whole_word_mask is not None, mlm_probability=args.mlm_probability,
                    is_continuation=continuation_table(tokenizer.convert_ids_to_tokens(range(tokenizer.vocab_size))))
     train_ds = MaskedLMDataset(train, seed=args.seed, **masking)
     eval_ds = MaskedLMDataset(held_out, seed=args.seed + 1, **masking) if held_out else None

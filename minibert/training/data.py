@@ -85,8 +85,9 @@ class MaskedLMDataset(torch.utils.data.Dataset):
     def __init__(self, examples: list[dict], *, mask_token_id: int, vocab_size: int, seed: int = 0,
                  whole_word_mask: bool = False, is_continuation: torch.Tensor | None = None,
                  mlm_probability: float = 0.15):
-        if whole_word_mask and is_continuation is None:
-            raise ValueError("whole_word_mask=True needs is_continuation (see masking.continuation_table)")
+        if whole_word_mask and is_continuation is None and not all("is_continuation" in ex for ex in examples):
+            raise ValueError("whole_word_mask=True needs is_continuation (see masking.continuation_table) or an "
+                             "is_continuation list in every example (see training.chinese_words)")
         self.examples, self.seed, self.epoch = examples, seed, 0
         self.mask_token_id, self.vocab_size = mask_token_id, vocab_size
         self.whole_word_mask, self.is_continuation = whole_word_mask, is_continuation
@@ -101,12 +102,17 @@ class MaskedLMDataset(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> dict:
         ex = dict(self.examples[i])
         ids = torch.tensor(ex["input_ids"])
+        # An example may carry its own word boundaries (Chinese words from a segmenter depend on the text, not on
+        # the ids alone); otherwise the table of "##" pieces gives them.
+        own = ex.pop("is_continuation", None)
+        continuation = torch.tensor(own, dtype=torch.bool) if own is not None else (
+            None if self.is_continuation is None else self.is_continuation[ids])
         g = torch.Generator().manual_seed((self.seed * 1_000_003 + self.epoch) * 1_000_003 + i)
         masked, labels = mask_tokens(
             ids, mask_token_id=self.mask_token_id, vocab_size=self.vocab_size,
             special_tokens_mask=torch.tensor(ex["special_tokens_mask"]), mlm_probability=self.mlm_probability,
             whole_word_mask=self.whole_word_mask,
-            is_continuation=None if self.is_continuation is None else self.is_continuation[ids],
+            is_continuation=continuation,
             generator=g,
         )
         ex.pop("special_tokens_mask")

@@ -7,6 +7,7 @@
 # * why the vocabulary has `##` pieces, and why almost no word is ever "unknown";
 # * the special tokens `[CLS]`, `[SEP]`, `[PAD]`, `[MASK]`, `[UNK]` and where they go, for one text and for a pair;
 # * what `token_type_ids`, `attention_mask`, padding, truncation and offsets are for.
+# * why Chinese BERTs use one token per character, what that costs, and how they mask whole words.
 #
 # WordPiece (Schuster & Nakajima, 2012; Wu et al., 2016, §4.1) keeps a fixed vocabulary of ~30k whole words and
 # word pieces. A rare word is split into frequent pieces (`tokenization` → `token ##ization`) instead of being
@@ -209,6 +210,116 @@ if transformers is not None:
     print(f"ids, types, masks and offsets identical to transformers {transformers.__version__} on {len(cases)} inputs")
 
 # %% [markdown]
+# ## Chinese: one token per character
+#
+# Chinese is written without spaces between words, and BERT's basic tokenizer puts a space around every CJK
+# ideograph (`tokenize_chinese_chars=True`), so each Chinese character reaches WordPiece as a word of its own. A
+# vocabulary then needs every character as a token, or the character is `[UNK]`. An English vocabulary has few
+# or none. Measured on four Chinese sentences, with this project's own vocabulary (`checkpoints/minibert-pydocs`,
+# trained on English text) and with bert-base-uncased's:
+
+# %%
+from minibert.tokenization.chars import is_cjk
+
+pairs = [  # (Chinese, English): the same meaning
+    ("我爱自然语言处理，BERT 很好用。", "I love natural language processing, BERT is easy to use."),
+    ("今天天气不错，我们去公园散步吧。", "The weather is nice today, let's go for a walk in the park."),
+    ("北京是中国的首都。", "Beijing is the capital of China."),
+    ("这个模型能够理解文字的意思。", "This model can understand the meaning of the text."),
+]
+zh_text = "".join(zh for zh, _ in pairs)
+english_vocab = BertTokenizer.from_pretrained(ROOT / "checkpoints" / "minibert-pydocs")
+unk_rate = {}
+for name, tok in [("minibert-pydocs", english_vocab), ("bert-base-uncased", tokenizer)]:
+    pieces = tok.tokenize(zh_text)
+    unk_rate[name] = pieces.count("[UNK]") / len(pieces)
+    print(f"{name:>17}: {pieces.count('[UNK]')} of {len(pieces)} tokens are [UNK] ({unk_rate[name]:.0%})")
+print("first sentence with minibert-pydocs:", english_vocab.tokenize(pairs[0][0]))
+assert unk_rate["minibert-pydocs"] > 0.5  # most of the Chinese text is invisible to an English model
+
+# %% [markdown]
+# `bert-base-chinese` (Google's Chinese BERT) keeps the tokenizer and changes the vocabulary: its 21,128 entries
+# hold the Chinese characters one by one, plus WordPiece pieces for Latin words and digits. Why per character?
+# Words would need a segmenter (where one word ends is often ambiguous: 研究生命 is 研究|生命 or 研究生|命), and
+# a few thousand characters cover nearly all written Chinese, so almost nothing is `[UNK]`.
+#
+# Below, a per-character vocabulary made the same way on a small scale: bert-base-uncased's vocabulary with the
+# characters of our sentences it lacks added at the end (`minibert/tokenization/char_vocab.py` builds a real one
+# from a corpus, and `scripts/make_zh_corpus.py` makes that corpus). The cost shows in the lengths: a token per
+# character is more tokens than words. The words here come from the segmenter `jieba` when it is installed
+# (`pip install 'minibert[zh]'`).
+
+# %%
+import tempfile
+
+base_tokens = tokenizer.convert_ids_to_tokens(range(tokenizer.vocab_size))
+missing = sorted({ch for ch in zh_text if is_cjk(ch)} - set(base_tokens))
+zh_vocab = base_tokens + missing
+vocab_path = Path(tempfile.mkdtemp()) / "vocab.txt"
+vocab_path.write_text("".join(t + "\n" for t in zh_vocab), encoding="utf-8")
+zh_tokenizer = BertTokenizer(str(vocab_path))  # lower-case, Chinese characters split: bert-base-chinese's way
+print(f"added {len(missing)} characters to the {len(base_tokens):,}-token vocabulary")
+print(zh_tokenizer.tokenize(pairs[0][0]))
+assert "[UNK]" not in zh_tokenizer.tokenize(zh_text)
+
+from minibert.training.chinese_words import words as jieba_words  # jieba itself is imported at the first call
+
+n_zh = sum(len(zh_tokenizer.tokenize(zh)) for zh, _ in pairs)
+n_en = sum(len(tokenizer.tokenize(en)) for _, en in pairs)
+print(f"tokens: Chinese {n_zh}, the English translation {n_en}")
+try:
+    n_words = sum(len([w for w, _, _ in jieba_words(zh) if w.strip()]) for zh, _ in pairs)
+except ImportError:
+    print("jieba is not installed (pip install 'minibert[zh]'): no word count")
+else:
+    print(f"Chinese words (jieba) {n_words}: {n_zh / n_words:.2f} tokens per word, "
+          f"so self-attention does {(n_zh / n_words) ** 2:.1f}x the work of one token per word")
+    assert n_zh > n_words
+
+# %% [markdown]
+# The price: longer sequences. `max_length=512` holds 510 characters, fewer words than 510 English tokens would,
+# and self-attention's cost grows with the square of the length.
+#
+# ## Whole-word masking with a segmenter
+#
+# Pre-training masks 15% of the tokens. With one token per character, masking `处` alone leaves `理` visible and
+# the word 处理 is half given away. Chinese whole-word masking (Cui et al., Chinese-BERT-wwm) takes the words from a
+# segmenter and masks all characters of a chosen word together; the vocabulary stays characters.
+# `minibert/training/chinese_words.py` marks every character of a word after its first as a continuation
+# (through the tokenizer's offsets), and `mask_tokens(whole_word_mask=True)` throws one coin per word
+# (`python -m minibert pretrain --whole-word-mask zh`). Here with a high masking rate, so that it shows:
+
+# %%
+from minibert.training.masking import continuation_table, mask_tokens
+
+try:
+    from minibert.training.chinese_words import chinese_continuation, words
+    words("热身")  # loads jieba's dictionary (quietly)
+except ImportError:
+    print("jieba is not installed (pip install 'minibert[zh]'): skipping whole-word masking")
+else:
+    sentence = "我爱自然语言处理，北京是中国的首都。"
+    print("jieba's words:", " | ".join(w for w, _, _ in words(sentence)))
+    enc = zh_tokenizer(sentence, return_offsets_mapping=True, return_special_tokens_mask=True)
+    ids = torch.tensor(enc["input_ids"])
+    cont = torch.tensor(chinese_continuation(sentence, enc["input_ids"], enc["offset_mapping"],
+                                             continuation_table(zh_vocab)))
+    for whole in (False, True):
+        masked, labels = mask_tokens(ids, mask_token_id=zh_tokenizer.mask_token_id, vocab_size=len(zh_vocab),
+                                     special_tokens_mask=torch.tensor(enc["special_tokens_mask"]),
+                                     mlm_probability=0.4, mask_replace_prob=1.0, random_replace_prob=0.0,
+                                     whole_word_mask=whole, is_continuation=cont,
+                                     generator=torch.Generator().manual_seed(2))
+        shown = "".join("＿" if t == "[MASK]" else t for t in zh_tokenizer.convert_ids_to_tokens(masked)[1:-1])
+        print(f"{'whole words' if whole else 'characters ':>11}: {shown}")
+    # whole words: a word's characters are all masked or all visible
+    chosen = (labels != -100).tolist()
+    for w, start, end in words(sentence):
+        span = [chosen[i] for i, (s, e) in enumerate(enc["offset_mapping"]) if start <= s < end and e > s]
+        assert all(span) or not any(span), (w, span)
+
+# %% [markdown]
 # **What to remember.** Text → words (basic tokenizer) → pieces (WordPiece, greedy longest match) → ids (line
 # numbers of vocab.txt); special tokens frame the segments; padding + attention mask make batches rectangular;
-# offsets lead back to the characters. Next, notebook 03: what the model does with an id.
+# offsets lead back to the characters. Chinese BERTs use one token per character, and mask whole words found by a
+# segmenter. Next, notebook 03: what the model does with an id.
