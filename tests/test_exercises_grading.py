@@ -94,6 +94,15 @@ def test_a_crash_an_exit_or_a_runaway_fails_that_exercise_with_the_reason(tmp_pa
     assert row.split()[2] == "FAIL" and reason in row, row
 
 
+def test_a_learner_file_named_like_a_module_does_not_shadow_the_graders(tmp_path):
+    mine = tmp_path / "mine"  # graded from its own working folder, a copy of this one
+    mine.mkdir()
+    (mine / "gelu.py").write_text((SOLUTIONS / "gelu.py").read_text())
+    (mine / "json.py").write_text("raise ImportError('the json module of the learner')\n")
+    run = cli(["grade", "gelu", "--impl", str(mine), "--seed", "0"], cwd=tmp_path)
+    assert run.returncode == 0 and "1/1 exercises pass" in run.stdout, run.stdout + run.stderr
+
+
 def test_a_gelu_that_looks_up_the_snapshot_fails_the_drawn_cases():
     stored = {tuple(case["inputs"]["x"].reshape(-1).tolist()): case["expected"]["y"] for case in load_cases("gelu")}
 

@@ -111,6 +111,8 @@ def batch(submissions: Path, out: Path, exercises, seed: int, timeout: float) ->
     for stale in (out / "feedback").glob("*.md"):  # an earlier gradebook's students no longer in the roster
         if stale.stem not in texts:
             stale.unlink()
+    for stale in [*(out / "feedback").glob(".*.md.*.tmp"), *out.glob(".grades.csv.*.tmp")]:  # killed writes
+        stale.unlink()
     atomic_write_bytes(out / "grades.csv", buffer.getvalue().encode("utf-8"))
     print(f"wrote {out / 'grades.csv'} and {len(texts)} feedback files in {out / 'feedback'}")
     return 0

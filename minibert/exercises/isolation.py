@@ -39,6 +39,20 @@ _NOWHERE = "http://127.0.0.1:9"  # the discard port: a proxy that never answers
 _PACKAGE_ROOT = str(Path(minibert.__file__).resolve().parents[1])  # so the child imports this minibert
 
 
+# The child's start: like ``python -m minibert.exercises.sandbox``, but without the working folder (the learner's
+# copy) on sys.path, where a learner's json.py or pytest.py would shadow the grader's own imports.
+_START = "import sys; sys.path.pop(0); from minibert.exercises.sandbox import main; sys.exit(main(sys.argv[1:]))"
+
+
+def _kill(child: subprocess.Popen) -> None:
+    """Kill the child and anything it started in its process group (the child alone where there are no groups)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if hasattr(os, "killpg"):
+            os.killpg(child.pid, signal.SIGKILL)
+        else:  # pragma: no cover (Windows)
+            child.kill()
+
+
 def case_count(name: str) -> int:
     """How many cases exercise ``name``'s grader runs: its snapshot's and the drawn ones."""
     return len(load_snapshot(name)["cases"]) + DRAWN
@@ -133,8 +147,8 @@ def grade_isolated(name: str, source: str, seed: int, timeout: float = DEFAULT_T
     try:
         impl, cwd = _copy_source(source, root)
         result, output = root / "result.json", root / "output.txt"
-        command = [*no_network_prefix(), sys.executable, "-P", "-m", "minibert.exercises.sandbox", name, impl,
-                   str(seed), str(result), str(root)] + (["-v"] if verbose else [])
+        command = [*no_network_prefix(), sys.executable, "-c", _START, name, impl, str(seed), str(result),
+                   str(root)] + (["-v"] if verbose else [])
         with open(output, "wb") as out, _sigterm_interrupts():
             child = subprocess.Popen(command, cwd=cwd, env=_child_env(root), stdin=subprocess.DEVNULL,
                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -143,13 +157,16 @@ def grade_isolated(name: str, source: str, seed: int, timeout: float = DEFAULT_T
             except KeyboardInterrupt:
                 raise Interrupted(f"grading interrupted during {name}: nothing was graded") from None
             finally:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(child.pid, signal.SIGKILL)  # the child and anything it started
+                _kill(child)
                 child.wait()
         if verbose:
             sys.stdout.write(output.read_text(encoding="utf-8", errors="replace"))
         if code is None:
             return Outcome(name, expected=case_count(name), problem=f"timed out after {timeout:g} s in {name}")
+        if not result.is_file() and not (root / "ready").exists():  # before any learner code: not the learner's
+            tail = output.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+            return Outcome(name, expected=case_count(name), problem=f"the grader of {name} could not start (exit "
+                                                                    f"code {code}): {' '.join(tail)}")
         if not result.is_file():
             return Outcome(name, expected=case_count(name), problem=_death(name, code, timeout))
         data = json.loads(result.read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
 """The child process that grades one exercise, fenced in before the learner's code runs.
 
-    python -P -m minibert.exercises.sandbox NAME SOURCE SEED RESULT ROOT [-v]
+    python -m minibert.exercises.sandbox NAME SOURCE SEED RESULT ROOT [-v]
 
 Started by minibert/exercises/isolation.py, one per exercise (and per student), in a fresh temporary folder
 ROOT that holds the copy of the learner's files. Before any learner code is imported it
@@ -11,9 +11,10 @@ ROOT that holds the copy of the learner's files. Before any learner code is impo
   outside ROOT (reading stays allowed) and, with Landlock ABI 4+, every TCP connect and bind, and with ABI
   6+, signals to processes outside this one (so the grader that started it cannot be killed from here).
 
-It then runs the exercise's grader in this process (minibert/exercises/grading.py) and writes the cases'
-outcomes as JSON to RESULT (inside ROOT). No RESULT means the grading did not finish: the parent reports
-that, never a pass. What :func:`landlock` could not enforce is said in ``LIMITS`` of the result.
+It then touches ROOT/ready (the parent's time limit starts there), runs the exercise's grader in this
+process (minibert/exercises/grading.py) and writes the cases' outcomes as JSON to RESULT (inside ROOT). No
+RESULT means the grading did not finish: the parent reports that, never a pass. The limits that were set
+are listed in the result's ``limits``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import resource
 import sys
 from pathlib import Path
 
@@ -44,6 +44,10 @@ def _address_space() -> int | None:
 
 def cap_resources() -> list[str]:
     """The resource limits of this process, as said in the module docstring; what was set, in words."""
+    try:
+        import resource
+    except ImportError:  # not on Unix: no limits but the parent's time limit
+        return []
     done = []
     used = _address_space()
     if used is not None:
