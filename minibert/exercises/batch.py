@@ -24,6 +24,10 @@ from minibert.exercises.isolation import grade_isolated
 from minibert.loading.atomic import atomic_write_bytes
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _points(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
@@ -45,7 +49,7 @@ def feedback(student: str, graded: list[tuple], seed: int, timeout: float) -> st
     lines = [f"# Feedback: {student}", "",
              f"{_points(total)} of {_points(most)} points. Each exercise ran on its snapshot cases and on cases drawn "
              f"from seed {seed}, in a process of its own with a {timeout:g} s limit. To see the same on your own "
-             f"copy: `python -m minibert.exercises grade --impl YOUR_FOLDER --seed {seed}`.", ""]
+             f"copy: `python -m minibert.exercises grade --impl YOUR_FOLDER --seed {seed} --timeout {timeout:g}`.", ""]
     for ex, outcome in graded:
         lines += [f"## {ex.number}. {ex.name}: {row(ex, outcome)} cases, {_points(earned(ex, outcome))} of "
                   f"{_points(ex.points)} points", ""]
@@ -92,8 +96,8 @@ def batch(submissions: Path, out: Path, exercises, seed: int, timeout: float) ->
     if not students:
         print(f"error: --batch {submissions}: no student folders in it", file=sys.stderr)
         return 2
-    print(f"Grading {len(students)} students on {len(exercises)} exercises; cases drawn with seed {seed} "
-          f"(to repeat: --seed {seed}); at most {timeout:g} s per exercise")
+    print(f"Grading {_count(len(students), 'student')} on {_count(len(exercises), 'exercise')}; cases drawn with "
+          f"seed {seed} (to repeat: --seed {seed}); at most {timeout:g} s per exercise")
     table, texts = [], {}
     for i, folder in enumerate(students, 1):
         graded = [(ex, grade_isolated(ex.name, str(folder), seed, timeout)) for ex in exercises]
@@ -114,5 +118,5 @@ def batch(submissions: Path, out: Path, exercises, seed: int, timeout: float) ->
     for stale in [*(out / "feedback").glob(".*.md.*.tmp"), *out.glob(".grades.csv.*.tmp")]:  # killed writes
         stale.unlink()
     atomic_write_bytes(out / "grades.csv", buffer.getvalue().encode("utf-8"))
-    print(f"wrote {out / 'grades.csv'} and {len(texts)} feedback files in {out / 'feedback'}")
+    print(f"wrote {out / 'grades.csv'} and {_count(len(texts), 'feedback file')} in {out / 'feedback'}")
     return 0
