@@ -56,6 +56,7 @@ class Results:
         self.collected: dict[str, int] = {}  # exercise -> number of cases collected
         self.mistakes: dict[str, list[str]] = {}  # exercise -> keys of the known mistakes recognised, per case
         self.collection_errors: list[str] = []
+        self._failed_collections: list[str] = []  # the exercise of each collection error
 
     @staticmethod
     def _exercise(nodeid: str) -> str:
@@ -91,9 +92,11 @@ class Results:
     def pytest_collectreport(self, report):
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {self._message(report)}")
+            self._failed_collections.append(self._exercise(report.nodeid))
 
     def outcome(self, exercise: str) -> Outcome:
-        problem = "; ".join(f"collection error: {e}" for e in self.collection_errors if exercise in e)
+        problem = "; ".join(f"collection error: {error}" for error, name in
+                            zip(self.collection_errors, self._failed_collections) if name == exercise)
         return Outcome(exercise, list(self.by_exercise.get(exercise, [])), self.collected.get(exercise, 0),
                        list(self.mistakes.get(exercise, [])), problem)
 
