@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 import minibert  # noqa: E402
 from minibert.exercises.adapters import get_impl  # noqa: E402
 from minibert.exercises.catalog import EXERCISES  # noqa: E402
+from minibert.exercises.drawn import expected  # noqa: E402
 from minibert.exercises.snapshot_io import SNAPSHOT_DIR, decode, dump_snapshot, encode, load_snapshot  # noqa: E402
 
 try:  # optional: the reference is a test dependency, the snapshots do not need it
@@ -608,23 +609,6 @@ def qa_best_span_check(cases, checks):
 # --------------------------------------------------------------------------------------------------------
 
 
-def run_solution(name: str, inputs: dict) -> dict:
-    """The reference solution's outputs on one case, named as the grader names them."""
-    fn = solution(name)
-    if name == "wordpiece":
-        return {"pieces": fn(inputs["word"], set(inputs["vocab"]), inputs["unk_token"],
-                             inputs["max_input_chars_per_word"])}
-    if name == "linear_schedule":
-        return {"factors": [fn(s, inputs["num_warmup_steps"], inputs["num_training_steps"]) for s in inputs["steps"]]}
-    out = fn(**inputs)
-    names = {"gelu": ("y",), "basic_tokenize": ("words",), "layer_norm": ("y",), "embeddings": ("embeddings",),
-             "attention_mask": ("mask",), "split_heads": ("heads",), "merge_heads": ("merged",),
-             "attention": ("context", "probs"), "add_and_norm": ("y",), "pooler": ("pooled",),
-             "mlm_masking": ("masked_input_ids", "labels"), "prune_heads_index": ("index",),
-             "qa_best_span": ("start", "end", "score")}[name]
-    return dict(zip(names, out if len(names) > 1 else (out,)))
-
-
 def versions() -> dict:
     return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
             "minibert": minibert.__version__, "transformers": getattr(transformers, "__version__", None)}
@@ -634,7 +618,7 @@ def build(name: str) -> dict:
     """Cases, expected outputs and cross-check results for exercise ``name`` (raises on a disagreement)."""
     cases = globals()[f"{name}_cases"]()
     for case in cases:
-        case["expected"] = run_solution(name, case["inputs"])
+        case["expected"] = expected(name, case["inputs"])
     checks = CrossChecks(name)
     globals()[f"{name}_check"](cases, checks)
     return {"exercise": name, "generated_by": "scripts/make_exercise_snapshots.py", "versions": versions(),

@@ -20,19 +20,22 @@ from pathlib import Path
 
 import pytest
 
-from minibert.exercises.__main__ import main, run_graders
+from minibert.exercises.__main__ import main
 from minibert.exercises.adapters import get_impl
 from minibert.exercises.catalog import EXERCISES, find
+from minibert.exercises.drawn import DRAWN
+from minibert.exercises.grading import run_graders
 from minibert.exercises.snapshot_io import SNAPSHOT_DIR, load_snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 MISTAKES = REPO / "tests" / "exercise_mistakes.py"
-N_CASES = {ex.name: len(load_snapshot(ex.name)["cases"]) for ex in EXERCISES}
+N_CASES = {ex.name: len(load_snapshot(ex.name)["cases"]) + DRAWN for ex in EXERCISES}
+SEEDS = (0, 1)  # the graders draw fresh cases from a seed; these tests use fixed ones, so they repeat exactly
 
 
-def graded(source: str) -> dict[str, list[tuple[str, bool, str]]]:
+def graded(source: str, seed: int) -> dict[str, list[tuple[str, bool, str]]]:
     """Every grader run by pytest (in this process) on ``source``: exercise -> [(case, passed, message)]."""
-    results, _ = run_graders(list(EXERCISES), source)
+    results, _ = run_graders(list(EXERCISES), source, seed=seed)
     assert results.collection_errors == []
     assert {name: len(rows) for name, rows in results.by_exercise.items()} == N_CASES
     return results.by_exercise
@@ -55,13 +58,15 @@ def table(stdout: str) -> dict[str, str]:
     return rows
 
 
-def test_solutions_pass_every_grader():
-    failures = [(name, case, msg) for name, rows in graded("solutions").items() for case, ok, msg in rows if not ok]
+@pytest.mark.parametrize("seed", SEEDS)
+def test_solutions_pass_every_grader(seed):
+    failures = [(name, case, msg) for name, rows in graded("solutions", seed).items() for case, ok, msg in rows
+                if not ok]
     assert failures == []
 
 
 def test_stubs_fail_every_grader_with_not_implemented():
-    for name, rows in graded("stubs").items():
+    for name, rows in graded("stubs", 0).items():
         for case, ok, message in rows:
             assert not ok, f"{name}[{case}] passed on an untouched stub"
             assert "not implemented yet" in message, f"{name}[{case}]: {message}"
@@ -118,12 +123,13 @@ def mistake_rounds(tmp_path: Path) -> list[tuple[Path, dict[str, str]]]:
     return rounds
 
 
-def test_every_planted_mistake_is_named(tmp_path):
-    """Each planted mistake fails its grader, and every failing case names that mistake, and only that one, in
-    the sentence that comes before the numbers (or, where the mistake makes the learner's code itself raise,
-    shows that error and where it was raised), never "not implemented yet"."""
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_planted_mistake_is_named(tmp_path, seed):
+    """Each planted mistake fails its grader, and every failing case (snapshot or drawn) names that mistake, and
+    only that one, in the sentence that comes before the numbers (or, where the mistake makes the learner's code
+    itself raise, shows that error and where it was raised), never "not implemented yet"."""
     for folder, keys in mistake_rounds(tmp_path):
-        results, _ = run_graders([find(name) for name in keys], str(folder))
+        results, _ = run_graders([find(name) for name in keys], str(folder), seed=seed)
         assert results.collection_errors == []
         for exercise, key in keys.items():
             known = catalogue(exercise)
@@ -143,7 +149,7 @@ def test_every_planted_mistake_is_named(tmp_path):
 def test_messages_show_the_input_at_the_worst_mismatch(tmp_path):
     """The table row: the diagnosis, then the numbers, then the input where the output is worst."""
     folder, keys = mistake_rounds(tmp_path)[0]
-    rows = table(main_output(["grade", "gelu", "layer_norm", "mlm_masking", "--impl", str(folder)]))
+    rows = table(main_output(["grade", "gelu", "layer_norm", "mlm_masking", "--impl", str(folder), "--seed", "0"]))
     assert rows["gelu"].split(maxsplit=2)[2].startswith(catalogue("gelu")[keys["gelu"]].says)
     assert "worst at index (" in rows["gelu"] and "(x = " in rows["gelu"]
     assert "(row x[" in rows["layer_norm"] and "variance" in rows["layer_norm"]
@@ -152,7 +158,7 @@ def test_messages_show_the_input_at_the_worst_mismatch(tmp_path):
 
 def test_an_unknown_mistake_gets_the_numbers_only(tmp_path):
     (tmp_path / "gelu.py").write_text("def gelu(x):\n    return x * 0.5\n")
-    rows = table(main_output(["grade", "gelu", "--impl", str(tmp_path)]))
+    rows = table(main_output(["grade", "gelu", "--impl", str(tmp_path), "--seed", "0"]))
     assert rows["gelu"].split(maxsplit=2)[2].startswith("grid: gelu(x): ") and "Probably" not in rows["gelu"]
 
 
@@ -310,14 +316,14 @@ def test_status_lists_progress_and_what_next(tmp_path, capsys):
         (work / f"{name}.py").write_bytes((solutions / f"{name}.py").read_bytes())
     plant(work, "wordpiece", "wordpiece__greedy_shortest")
     capsys.readouterr()
-    assert main(["status", "--impl", str(work)]) == 0
-    lines = {line.split()[1]: line for line in capsys.readouterr().out.splitlines() if line[:3].strip().isdigit()}
+    assert main(["status", "--impl", str(work), "--seed", "0"]) == 0
+    printed = capsys.readouterr().out
+    lines = {line.split()[1]: line for line in printed.splitlines() if line[:3].strip().isdigit()}
     out = "\n".join(lines.values())
     assert "passing" in lines["gelu"] and "passing" in lines["layer_norm"], out
     assert "failing" in lines["wordpiece"] and "Probably greedy SHORTEST-match" in lines["wordpiece"], out
     assert "not started" in lines["embeddings"] and "not started" in lines["qa_best_span"], out
-    assert main(["status", "--impl", str(work)]) == 0
-    tail = capsys.readouterr().out.splitlines()[-2:]
+    tail = printed.splitlines()[-2:]
     assert tail[0] == f"next: fix wordpiece (exercise 3; its line above says what is wrong), then: " \
                       f"python -m minibert.exercises grade 3 --impl {work}"
     assert tail[1].startswith("capstone (your functions in a whole BERT): needs embeddings, attention_mask"), tail

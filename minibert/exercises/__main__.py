@@ -1,12 +1,16 @@
-"""``python -m minibert.exercises list | init [DIR] | grade [NAME ...] | status | capstone [--model M]``.
+"""``python -m minibert.exercises list | init [DIR] | grade [NAME ...] [--batch S --out G] | status | capstone``.
 
 ``init`` copies the stubs into a folder of your own (default ``my_exercises``), which you then edit and grade
 with ``--impl DIR`` (or ``export MINIBERT_EXERCISES=DIR``): the package itself stays untouched.
 
-``grade`` runs the pytest graders in minibert/exercises/graders on the chosen implementation and prints one
-row per exercise: PASS when every case matches its snapshot, else FAIL with the first mismatch (which output,
-which shape or value, by how much) or "not implemented yet". The exit code is 0 only when every graded
-exercise passes. The same graders run under plain pytest: ``pytest minibert/exercises/graders --impl solutions``.
+``grade`` runs the pytest graders in minibert/exercises/graders on the chosen implementation, each exercise in
+a fenced process of its own with a time limit (minibert/exercises/isolation.py), on the snapshot's cases and
+cases drawn from a printed seed (minibert/exercises/drawn.py), and prints one row per exercise: PASS when every
+case matches, else FAIL with the first mismatch (which output, which shape or value, by how much), "not
+implemented yet", or why it could not be graded (timed out, crashed). The exit code is 0 only when every graded
+exercise passes; an interrupted grading prints no row and exits 130. ``grade --batch SUBMISSIONS --out
+GRADEBOOK`` grades a class (minibert/exercises/batch.py). The same graders run under plain pytest, in one
+process: ``pytest minibert/exercises/graders --impl solutions``.
 
 ``status`` lists each exercise as not started / failing (with the mistake recognised) / passing, and says
 what to do next (minibert/exercises/progress.py). ``capstone`` runs a whole BertModel on your functions
@@ -17,95 +21,57 @@ module agrees.
 from __future__ import annotations
 
 import argparse
+import secrets
 import shutil
 import sys
 from pathlib import Path
 
 from minibert.exercises.adapters import ENV_VAR, default_source
 from minibert.exercises.catalog import EXERCISES, Exercise, find
+from minibert.exercises.grading import Interrupted
+from minibert.exercises.isolation import DEFAULT_TIMEOUT, grade_isolated
 
-GRADERS = Path(__file__).resolve().parent / "graders"
 STUBS = Path(__file__).resolve().parent / "stubs"
+INTERRUPTED = "interrupted: grading stopped before every case ran; nothing was graded"
 
 
-class Results:
-    """A pytest plugin that keeps each test's outcome and failure message, per exercise."""
-
-    def __init__(self):
-        self.by_exercise: dict[str, list[tuple[str, bool, str]]] = {}  # exercise -> [(case, passed, message)]
-        self.mistakes: dict[str, list[str]] = {}  # exercise -> keys of the known mistakes recognised, per case
-        self.collection_errors: list[str] = []
-
-    @staticmethod
-    def _message(report) -> str:
-        longrepr = report.longrepr
-        if isinstance(longrepr, str):  # our GradeFailure messages (see graders/conftest.py)
-            return longrepr
-        crash = getattr(longrepr, "reprcrash", None)
-        if crash is not None:  # an error inside the implementation: say what and where
-            return f"{crash.message} (at {crash.path}:{crash.lineno})"
-        return str(longrepr).strip().splitlines()[-1]
-
-    def pytest_runtest_logreport(self, report):
-        if report.when != "call" and report.passed:  # setup/teardown matter only when they go wrong
-            return
-        module = report.nodeid.split("::")[0].rsplit("/", 1)[-1]  # test_<exercise>.py
-        exercise = module.removeprefix("test_").removesuffix(".py")
-        case = report.nodeid.rsplit("[", 1)[-1].rstrip("]") if "[" in report.nodeid else report.nodeid
-        message = "" if report.passed else self._message(report)
-        self.by_exercise.setdefault(exercise, []).append((case, report.passed, message))
-        for key, value in report.user_properties:  # set by graders/conftest.py when a known mistake is named
-            if key == "mistake":
-                self.mistakes.setdefault(exercise, []).append(value)
-
-    def pytest_collectreport(self, report):
-        if report.failed:
-            self.collection_errors.append(f"{report.nodeid}: {self._message(report)}")
+def parse_names(names: list[str]) -> list[Exercise]:
+    """The exercises named (by name or number; all when none); KeyError names the known ones."""
+    return [find(name) for name in names] if names else list(EXERCISES)
 
 
-def run_graders(exercises: list[Exercise], source: str, verbose: bool = False) -> tuple[Results, int]:
-    """Run the graders of ``exercises`` on ``source`` with pytest, in this process; (results, pytest's exit code)."""
-    import pytest
-
-    results = Results()
-    args = [str(GRADERS / f"test_{ex.name}.py") for ex in exercises]
-    args += ["-c", str(GRADERS / "pytest.ini"), "--rootdir", str(GRADERS), "--impl", source]
-    args += ["-v"] if verbose else ["-p", "no:terminal"]  # without -v, our table is the only report
-    return results, int(pytest.main(args, plugins=[results]))
-
-
-def grade(names: list[str], source: str, verbose: bool = False) -> int:
-    """Grade ``names`` (all if empty) on ``source`` and print one row per exercise; 0 when all pass."""
+def grade(names: list[str], source: str, verbose: bool = False, seed: int | None = None,
+          timeout: float = DEFAULT_TIMEOUT) -> int:
+    """Grade ``names`` (all if empty) on ``source``, each exercise in a fenced process of its own, and print one
+    row per exercise; 0 when all pass. Interrupted (Ctrl-C, SIGTERM): no row, exit 130."""
     try:
         import pytest  # noqa: F401
     except ImportError:
         print("error: grading needs pytest: pip install pytest", file=sys.stderr)
         return 2
     try:
-        exercises = [find(name) for name in names] if names else list(EXERCISES)
+        exercises = parse_names(names)
     except KeyError as err:
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
-    results, code = run_graders(exercises, source, verbose)
+    seed = secrets.randbelow(10**6) if seed is None else seed
+    try:
+        outcomes = [grade_isolated(ex.name, source, seed, timeout, verbose) for ex in exercises]
+    except (Interrupted, KeyboardInterrupt):
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
 
-    print(f"Grading {source!r} ({'the reference solutions' if source == 'solutions' else 'your implementation'})")
+    who = "the reference solutions" if source == "solutions" else "your implementation"
+    print(f"Grading {source!r} ({who}); cases drawn with seed {seed} (to repeat: --seed {seed})")
     width = max(len(ex.name) for ex in exercises)
     print(f"{'#':>3}  {'exercise':{width}}  result  cases  first problem")
-    n_pass = 0
-    for ex in exercises:
-        rows = results.by_exercise.get(ex.name, [])
-        passed = sum(ok for _, ok, _ in rows)
-        ok = bool(rows) and passed == len(rows)
-        n_pass += ok
-        problem = next((msg for _, good, msg in rows if not good), "")
-        if not rows:
-            problem = f"no grader result (pytest exit code {code}); rerun with -v to see why"
-        result = "PASS" if ok else "FAIL"
-        print(f"{ex.number:3d}  {ex.name:{width}}  {result:6s}  {passed:>2}/{len(rows):<2}  {problem}".rstrip())
-    for error in results.collection_errors:
-        print(f"collection error: {error}")
+    for ex, outcome in zip(exercises, outcomes):
+        result = "PASS" if outcome.passed else "FAIL"
+        cases = f"{outcome.n_passed:>2}/{outcome.expected:<2}"
+        print(f"{ex.number:3d}  {ex.name:{width}}  {result:6s}  {cases}  {outcome.first_problem()}".rstrip())
+    n_pass = sum(outcome.passed for outcome in outcomes)
     print(f"{n_pass}/{len(exercises)} exercises pass")
-    return 0 if n_pass == len(exercises) and not results.collection_errors else 1
+    return 0 if n_pass == len(exercises) else 1
 
 
 def list_exercises() -> int:
@@ -136,6 +102,26 @@ def init(folder: Path, force: bool = False) -> int:
     return 0
 
 
+def grade_batch(args) -> int:
+    from minibert.exercises.batch import batch
+
+    if args.impl is not None:
+        print("error: --impl and --batch exclude each other: --batch grades every student folder in it",
+              file=sys.stderr)
+        return 2
+    try:
+        exercises = parse_names(args.names)
+    except KeyError as err:
+        print(f"error: {err.args[0]}", file=sys.stderr)
+        return 2
+    seed = secrets.randbelow(10**6) if args.seed is None else args.seed
+    try:
+        return batch(args.batch, args.out, exercises, seed, args.timeout)
+    except (Interrupted, KeyboardInterrupt):
+        print(INTERRUPTED + " (no gradebook written)", file=sys.stderr)
+        return 130
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m minibert.exercises", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -146,7 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("grade", help="grade exercises against the reference snapshots")
     g.add_argument("names", nargs="*", metavar="NAME", help="exercise names or numbers (default: all)")
     g.add_argument("-v", "--verbose", action="store_true", help="show pytest's own report too")
+    g.add_argument("--batch", type=Path, default=None, metavar="SUBMISSIONS",
+                   help="grade a class: one folder per student in SUBMISSIONS (needs --out)")
+    g.add_argument("--out", type=Path, default=None, metavar="GRADEBOOK",
+                   help="with --batch: the folder that gets grades.csv and feedback/<student>.md")
     st = sub.add_parser("status", help="each exercise: not started, failing (and why) or passing; what next")
+    for p in (g, st):
+        p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help=f"wall-clock limit per exercise (default {DEFAULT_TIMEOUT:g})")
+        p.add_argument("--seed", type=int, default=None,
+                       help="seed of the cases drawn besides the snapshot's (default: a fresh one, printed)")
     c = sub.add_parser("capstone", help="a whole BERT on your functions, compared with the reference module by module")
     c.add_argument("--model", default=None, help="checkpoint folder or Hub id (default: the default trained model)")
     c.add_argument("--device", default="cpu", help="cpu (default), cuda, ...")
@@ -159,12 +154,18 @@ def main(argv: list[str] | None = None) -> int:
         return list_exercises()
     if args.command == "init":
         return init(args.folder, args.force)
+    if args.command in ("grade", "status") and not args.timeout > 0:
+        parser.error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    if args.command == "grade" and (args.batch is None) != (args.out is None):
+        parser.error("--batch SUBMISSIONS and --out GRADEBOOK go together")
+    if args.command == "grade" and args.batch is not None:
+        return grade_batch(args)
     if args.command == "grade":
-        return grade(args.names, args.impl or default_source(), args.verbose)
+        return grade(args.names, args.impl or default_source(), args.verbose, args.seed, args.timeout)
     if args.command == "status":
         from minibert.exercises.progress import status
 
-        return status(args.impl or default_source())
+        return status(args.impl or default_source(), args.seed, args.timeout)
     if args.command == "capstone":
         from minibert.exercises.capstone import capstone
 

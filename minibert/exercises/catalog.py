@@ -16,6 +16,7 @@ class Exercise:
     name: str  # function, stub module, grader and snapshot name
     summary: str  # one line for `python -m minibert.exercises list`
     lesson: str  # where minibert does the same thing for real
+    points: float = 1.0  # what the exercise is worth in a gradebook (grade --batch)
 
 
 EXERCISES = (

@@ -5,10 +5,14 @@
     grade("gelu", gelu)        # the same graders and snapshots as `python -m minibert.exercises grade gelu`
     grade("gelu", None)        # nothing written yet: says so and returns None (a notebook runs on unattended)
 
-Returns True when every case passes, False otherwise (the first problem is printed), None when skipped.
+The learner's function runs in this process (no time limit: interrupt the cell to stop a hang; an
+interrupted grading raises and never prints PASS). Returns True when every case passes, False otherwise (the
+first problem is printed), None when skipped.
 """
 
 from __future__ import annotations
+
+import secrets
 
 from minibert.exercises import adapters
 from minibert.exercises.catalog import find
@@ -26,19 +30,20 @@ def grade(exercise: str | int, fn=None) -> bool | None:
     except ImportError:
         print("grading needs pytest: pip install pytest")
         return None
-    from minibert.exercises.__main__ import run_graders
+    from minibert.exercises.grading import run_graders
 
+    seed = secrets.randbelow(10**6)
     adapters._in_memory[ex.name] = fn
-    try:
-        results, code = run_graders([ex], adapters.IN_MEMORY)
+    try:  # an interrupted grading raises (grading.Interrupted): it never prints PASS
+        results, code = run_graders([ex], adapters.IN_MEMORY, seed=seed)
     finally:
         adapters._in_memory.pop(ex.name, None)
-    rows = results.by_exercise.get(ex.name, [])
-    passed = sum(ok for _, ok, _ in rows)
-    if rows and passed == len(rows) and not results.collection_errors:
-        print(f"exercise {ex.number} ({ex.name}): PASS, {passed}/{len(rows)} cases match the reference")
+    outcome = results.outcome(ex.name)
+    if outcome.passed:
+        print(f"exercise {ex.number} ({ex.name}): PASS, {outcome.n_passed}/{outcome.expected} cases match the "
+              f"reference")
         return True
-    problem = next((msg for _, ok, msg in rows if not ok), "") or "; ".join(results.collection_errors) or \
-        f"no grader result (pytest exit code {code})"
-    print(f"exercise {ex.number} ({ex.name}): FAIL, {passed}/{len(rows)} cases pass. First problem: {problem}")
+    problem = outcome.first_problem() or f"no grader result (pytest exit code {code})"
+    print(f"exercise {ex.number} ({ex.name}): FAIL, {outcome.n_passed}/{outcome.expected} cases pass "
+          f"(cases drawn with seed {seed}). First problem: {problem}")
     return False

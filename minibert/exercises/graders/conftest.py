@@ -1,6 +1,8 @@
-"""The one thing every grader needs: the implementation under test, from the source the user chose."""
+"""What every grader needs: the implementation under test, from the source the user chose, and its cases."""
 
 from __future__ import annotations
+
+import secrets
 
 import pytest
 
@@ -11,6 +13,26 @@ from minibert.exercises.compare import GradeFailure
 def pytest_addoption(parser):
     parser.addoption("--impl", default=None,
                      help=f"what to grade: stubs (default), solutions, or a path (default: ${ENV_VAR} or stubs)")
+    parser.addoption("--seed", type=int, default=None,
+                     help="seed of the cases drawn besides the snapshot's (default: a fresh one, printed)")
+
+
+def pytest_configure(config):
+    if config.getoption("--seed", None) is None:
+        config.option.seed = secrets.randbelow(10**6)
+
+
+def pytest_report_header(config):
+    return f"exercise cases drawn with --seed {config.getoption('--seed')}"
+
+
+def pytest_generate_tests(metafunc):
+    """Each grader's ``case``: its snapshot cases, then the cases drawn from --seed (graders/common.py)."""
+    if "case" in metafunc.fixturenames:
+        from minibert.exercises.graders.common import cases
+
+        name = metafunc.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+        metafunc.parametrize("case", cases(name, metafunc.config.getoption("--seed")))
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,6 @@
 """Grader for exercise 1, ``gelu``."""
 
-import pytest
-
-from minibert.exercises.graders.common import assert_tensor, call, cases, diagnose
+from minibert.exercises.graders.common import assert_tensor, call, diagnose
 from minibert.exercises.mistakes.gelu import MISTAKES
 
 # atol 1e-6 + rtol 1e-6. The erf formula in fp32 agrees with torch's fused kernel to 5.4e-7 (measured by
@@ -11,7 +9,6 @@ from minibert.exercises.mistakes.gelu import MISTAKES
 ATOL, RTOL = 1e-6, 1e-6
 
 
-@pytest.mark.parametrize("case", cases("gelu"))
 def test_gelu(impl, case):
     x = case["inputs"]["x"]
     y = call(impl("gelu"), **case["inputs"])

@@ -1,8 +1,6 @@
 """Grader for exercise 14, ``linear_schedule``."""
 
-import pytest
-
-from minibert.exercises.graders.common import assert_floats, call, cases, diagnose
+from minibert.exercises.graders.common import assert_floats, call, diagnose
 from minibert.exercises.mistakes.linear_schedule import MISTAKES
 
 # atol 1e-12: plain float64 arithmetic on small integers; writing the decay as 1 - progress instead of
@@ -10,7 +8,6 @@ from minibert.exercises.mistakes.linear_schedule import MISTAKES
 ATOL = 1e-12
 
 
-@pytest.mark.parametrize("case", cases("linear_schedule"))
 def test_linear_schedule(impl, case):
     i = case["inputs"]
     fn = impl("linear_schedule")

@@ -1,14 +1,11 @@
 """Grader for exercise 13, ``prune_heads_index``."""
 
-import pytest
-
-from minibert.exercises.graders.common import assert_tensor, call, cases, diagnose
+from minibert.exercises.graders.common import assert_tensor, call, diagnose
 from minibert.exercises.mistakes.prune_heads_index import MISTAKES
 
 # Exact, dtype int64 included: indices are integers (and index_select wants int64).
 
 
-@pytest.mark.parametrize("case", cases("prune_heads_index"))
 def test_prune_heads_index(impl, case):
     i = case["inputs"]
     index = call(impl("prune_heads_index"), list(i["heads"]), i["n_heads"], i["head_size"], list(i["already_pruned"]))

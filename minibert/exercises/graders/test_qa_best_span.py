@@ -1,8 +1,6 @@
 """Grader for exercise 15, ``qa_best_span``."""
 
-import pytest
-
-from minibert.exercises.graders.common import assert_tensor, call, cases, diagnose, unpack
+from minibert.exercises.graders.common import assert_tensor, call, diagnose, unpack
 from minibert.exercises.mistakes.qa_best_span import MISTAKES
 
 # start/end exact (positions). score atol 1e-6: one fp32 addition of two logits, so any correct code gives
@@ -11,7 +9,6 @@ from minibert.exercises.mistakes.qa_best_span import MISTAKES
 SCORE_ATOL = 1e-6
 
 
-@pytest.mark.parametrize("case", cases("qa_best_span"))
 def test_qa_best_span(impl, case):
     inputs, expected = case["inputs"], case["expected"]
 
