@@ -163,3 +163,15 @@ def test_notebook_runs_online_without_transformers(path, online_model, monkeypat
         assert "no reference to compare with" in printed, f"{path.name} compared with a reference it does not have"
     if path.name.startswith("06_"):
         assert f"{ONLINE_NAME}, 2 layers" in printed
+
+
+def test_lesson_reference_skips_with_a_sentence_only_when_there_is_none(tmp_path, monkeypatch, capsys):
+    from minibert import compat
+
+    bare = tmp_path / "bare"
+    shutil.copytree(REPO / "checkpoints" / "tiny-bert", bare, ignore=shutil.ignore_patterns(REFERENCE_FILE))
+    monkeypatch.setattr(compat, "reference_library", lambda: None)  # as without the dev extra
+    assert compat.lesson_reference(bare) is None
+    assert f"{bare} has no {REFERENCE_FILE} and transformers is not installed" in capsys.readouterr().out
+    stored = compat.lesson_reference(REPO / "checkpoints" / "tiny-bert")  # stored outputs need no transformers
+    assert stored is not None and "last_hidden_state" in stored
