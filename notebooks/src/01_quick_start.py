@@ -60,7 +60,7 @@ tokenizer = BertTokenizer.from_pretrained(MODEL)
 # the bare encoder has no place for them. Loaded models start in eval mode: dropout is off.
 model = BertModel.from_pretrained(MODEL).to(DEVICE)
 config = model.config
-print(f"{CHOICE.label(config)}: {config.num_hidden_layers} layers, hidden size {config.hidden_size}, "
+print(f"{CHOICE.label()}: {config.num_hidden_layers} layers, hidden size {config.hidden_size}, "
       f"{config.num_attention_heads} heads, vocabulary {config.vocab_size}: {model.num_parameters():,} parameters")
 assert not model.training
 

@@ -328,8 +328,8 @@ if stored is not None:
 #
 # How close is "the same"? Each float32 rounding errs by up to 2⁻²⁴ ≈ 6e-8 *of the number rounded*, so two orders
 # of the same sums differ by a fixed share of the activations' size, not by a fixed amount: a model with larger
-# activations (all-MiniLM-L6-v2's reach ~5.7 here, and more inside its layers) differs more in absolute terms
-# (1.6e-5 there). The check is therefore relative to the largest |value|: |Δ| ≤ 1e-5 × max |h|. (The comparisons
+# activations differs more in absolute terms (all-MiniLM-L6-v2's, for one, reach ~5.7 on this batch and more
+# inside its layers, and differ by 1.6e-5; the cell below prints the lesson's model's). The check is therefore relative to the largest |value|: |Δ| ≤ 1e-5 × max |h|. (The comparisons
 # with the reference `transformers` above and in every test stay absolute, ≤ 1e-5: there the two libraries must
 # do the same operations in the same order.)
 

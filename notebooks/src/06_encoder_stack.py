@@ -60,7 +60,7 @@ batch = tokenizer(["The quick brown fox jumps over the lazy dog.", "Hello world!
 with torch.no_grad():
     out = model(**batch, output_hidden_states=True)
 L = model.config.num_hidden_layers
-print(f"{CHOICE.label(model.config)}: {L} layers, so {len(out.hidden_states)} hidden states:",
+print(f"{CHOICE.label(model.config)}: {len(out.hidden_states)} hidden states (the embeddings, then each layer's):",
       [tuple(h.shape) for h in out.hidden_states])
 assert len(out.hidden_states) == L + 1
 assert torch.equal(out.hidden_states[-1], out.last_hidden_state)

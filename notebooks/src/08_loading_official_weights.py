@@ -169,7 +169,7 @@ if not official:
 else:
     from minibert import BertTokenizer
 
-    report = check_checkpoint(official)  # the same table, 32 rows for 6 layers: its head and its verdict
+    report = check_checkpoint(official)  # the same table, 5 rows per layer: its head and its verdict
     lines = report.format_table().splitlines()
     print("\n".join(lines[:7] + ["..."] + lines[-3:]))
     assert report.ok
