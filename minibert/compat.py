@@ -294,3 +294,20 @@ def reference_outputs_for(name_or_path: str | os.PathLike) -> dict[str, torch.Te
         tensors["pooler_output"] = out.pooler_output
     tensors.update({f"modules.{k}": v for k, v in capture(model, batch).items() if not k.endswith(".probs")})
     return tensors
+
+
+def lesson_reference(name_or_path: str | os.PathLike) -> dict[str, torch.Tensor] | None:
+    """``reference_outputs_for(name_or_path)``, or None, after one printed sentence saying why, when there is
+    nothing to compare with: no stored outputs (e.g. the Hub's bert-base-uncased) and no ``transformers``.
+
+    The notebooks' comparison cells use it, so that a lesson still runs on a model without stored outputs in an
+    install without the dev extra: it skips the comparison and says so, rather than stopping.
+    """
+    from pathlib import Path
+
+    stored = os.path.isdir(name_or_path) and (Path(name_or_path) / REFERENCE_FILE).is_file()
+    if not stored and reference_library() is None:
+        print(f"no reference to compare with: {name_or_path} has no {REFERENCE_FILE} and transformers is not "
+              "installed (pip install -e '.[dev]' adds it), so this comparison is skipped")
+        return None
+    return reference_outputs_for(name_or_path)

@@ -43,6 +43,27 @@ class ResolvedModel:
         weights = "trained weights" if self.trained else "RANDOM weights: its predictions mean nothing"
         return f"model: {self.name_or_path} ({self.reason}; {weights})"
 
+    @property
+    def name(self) -> str:
+        """A short name for titles and legends: the folder's name, or the Hub repo's ("bert-base-uncased")."""
+        return short_name(self.name_or_path)
+
+    def label(self, config=None) -> str:
+        """'minibert-pydocs, 4 layers (trained)': what a plot or a sentence calls this model, from the model
+        itself (``config``: its BertConfig, for the size), so a lesson never names a model by hand."""
+        size = f", {config.num_hidden_layers} layers" if config is not None else ""
+        return f"{self.name}{size} ({'trained' if self.trained else 'RANDOM weights'})"
+
+
+def short_name(name_or_path: str | os.PathLike) -> str:
+    """The last part of a folder or Hub id; for a Hub cache snapshot (.../models--org--name/snapshots/<commit>)
+    the repo's name rather than the commit hash."""
+    parts = Path(str(name_or_path)).parts
+    for part in reversed(parts):
+        if part.startswith("models--"):
+            return part.split("--")[-1]
+    return parts[-1] if parts else str(name_or_path)
+
 
 def resolve_model(model: str | os.PathLike | None = None, *, verbose: bool = True) -> ResolvedModel:
     """The model to use: ``model`` if given, else the default rule above. Prints one line unless ``verbose=False``."""

@@ -71,8 +71,9 @@ def test_notebook_runs_on_the_official_minilm(name, official_checkpoint, monkeyp
     execute(NOTEBOOK_DIR / f"{name}.ipynb")
 
 
-def execute(path: Path) -> None:
-    """Run the notebook at ``path`` top to bottom in a fresh kernel; fail naming the cell that broke."""
+def execute(path: Path):
+    """Run the notebook at ``path`` top to bottom in a fresh kernel; fail naming the cell that broke. Returns the
+    executed notebook (its cells hold the outputs)."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
@@ -104,3 +105,4 @@ def execute(path: Path) -> None:
     else:
         assert not notes, f"{path.name} prints the unused-weights note again: {notes[0][:200]}"
     assert elapsed < NOTEBOOK_BUDGET_S, f"{path.name} took {elapsed:.0f} s, over its {NOTEBOOK_BUDGET_S} s budget"
+    return nb

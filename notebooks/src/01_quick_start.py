@@ -41,7 +41,8 @@ TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the a
 # pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
 from minibert.defaults import resolve_model
 
-MODEL = resolve_model().name_or_path
+CHOICE = resolve_model()  # CHOICE.label(config) names it in titles and sentences: never written by hand
+MODEL = CHOICE.name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -55,20 +56,20 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 from minibert import BertModel, BertTokenizer
 
 tokenizer = BertTokenizer.from_pretrained(MODEL)
-# The checkpoint was saved from BertForPreTraining: the warning lists its pre-training heads (cls.*), which the
-# bare encoder has no place for. Loaded models start in eval mode: dropout is off.
+# A checkpoint saved from BertForPreTraining also holds its pre-training heads (cls.*): the warning lists them,
+# the bare encoder has no place for them. Loaded models start in eval mode: dropout is off.
 model = BertModel.from_pretrained(MODEL).to(DEVICE)
 config = model.config
-print(f"{config.num_hidden_layers} layers, hidden size {config.hidden_size}, {config.num_attention_heads} heads, "
-      f"vocabulary {config.vocab_size}: {model.num_parameters():,} parameters")
+print(f"{CHOICE.label()}: {config.num_hidden_layers} layers, hidden size {config.hidden_size}, "
+      f"{config.num_attention_heads} heads, vocabulary {config.vocab_size}: {model.num_parameters():,} parameters")
 assert not model.training
 
 # %% [markdown]
 # **About the red line above.** "Some weights of the checkpoint at … were not used when initializing BertModel:
-# ['cls.predictions.bias', …]" is a note on stderr, not an error. `checkpoints/tiny-bert` was saved from
-# `BertForPreTraining`, so it also holds the masked-LM head (`cls.predictions.*`) and the next-sentence head
-# (`cls.seq_relationship.*`); `BertModel` is the encoder alone and has no place for them, so they are left out and
-# listed, exactly as `transformers` does. It would matter the other way round: weights the model needs but the
+# ['cls.predictions.bias', …]" is a note on stderr, not an error. A checkpoint saved from `BertForPreTraining`
+# (the note shows whether this one was) also holds the masked-LM head (`cls.predictions.*`) and the next-sentence
+# head (`cls.seq_relationship.*`); `BertModel` is the encoder alone and has no place for them, so they are left
+# out and listed, exactly as `transformers` does. It would matter the other way round: weights the model needs but the
 # checkpoint lacks are reported as "newly initialized" (random) and must be trained before use. The later
 # notebooks load this checkpoint many times, so their setup cells hide this one note (missing weights are still
 # reported); `from_pretrained(..., output_loading_info=True)` returns the same lists to read in code (notebook 08).
@@ -110,8 +111,9 @@ assert out.pooler_output.shape == (B, config.hidden_size)  # one vector per sent
 assert inputs["input_ids"][0, 0] == tokenizer.cls_token_id and inputs["input_ids"][0, -1] == tokenizer.sep_token_id
 
 # %% [markdown]
-# Each row below is one token's output vector. With random weights there is no meaning to read, but note that
-# every row is on the same scale: the last operation of every layer is a LayerNorm (notebook 05).
+# Each row below is one token's output vector. No single dimension has a meaning you could read off (what a
+# trained model knows is spread over many of them; the title says which model this is and whether it is trained),
+# but note that every row is on the same scale: the last operation of every layer is a LayerNorm (notebook 05).
 
 # %%
 import matplotlib.pyplot as plt
@@ -121,7 +123,7 @@ fig, ax = plt.subplots(figsize=(8, 3.5))
 im = ax.imshow(out.last_hidden_state[0].cpu(), aspect="auto", cmap="RdBu_r")
 ax.set_yticks(range(T), tokens)
 ax.set_xlabel("hidden dimension")
-ax.set_title("last_hidden_state: one row per token")
+ax.set_title(f"last_hidden_state of {CHOICE.label(config)}: one row per token")
 fig.colorbar(im)
 plt.show()
 
@@ -129,19 +131,21 @@ plt.show()
 # ## Compare with the reference
 #
 # The claim of this project: the same weights and inputs give the same numbers as `transformers.BertModel`
-# (fp32, max |Δ| ≤ 1e-5). When `transformers` is installed we run it on the same folder; the checkpoint also
-# stores the outputs `transformers` computed when it was made (`reference_outputs.safetensors`), so the check
-# works without it too. The stored batch begins with our sentence.
+# (fp32, max |Δ| ≤ 1e-5). When `transformers` is installed we run it on the same folder; the project's
+# checkpoints also store the outputs `transformers` computed when they were made (`reference_outputs.safetensors`),
+# so the check works without it too. The stored batch begins with our sentence. A model with neither (a Hub model
+# in an install without the dev extra) skips the comparison, and the cell says so.
 
 # %%
-from minibert.compat import reference_outputs_for
+from minibert.compat import lesson_reference
 
-stored = reference_outputs_for(MODEL)  # the stored file next to the weights, or transformers now
-n = int(stored["inputs.attention_mask"][0].sum())  # row 0 is our sentence, padded to the batch length
-assert stored["inputs.input_ids"][0, :n].tolist() == inputs["input_ids"][0].tolist(), "the tokenizer differs"
-diff = (out.last_hidden_state[0].cpu() - stored["last_hidden_state"][0, :n]).abs().max().item()
-print(f"vs stored reference outputs: max |Δ| = {diff:.2e}")
-assert diff <= 1e-5
+stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
+if stored is not None:
+    n = int(stored["inputs.attention_mask"][0].sum())  # row 0 is our sentence, padded to the batch length
+    assert stored["inputs.input_ids"][0, :n].tolist() == inputs["input_ids"][0].tolist(), "the tokenizer differs"
+    diff = (out.last_hidden_state[0].cpu() - stored["last_hidden_state"][0, :n]).abs().max().item()
+    print(f"vs the reference outputs: max |Δ| = {diff:.2e}")
+    assert diff <= 1e-5
 
 try:
     import transformers
@@ -163,8 +167,8 @@ if transformers is not None:
 #
 # `python -m minibert walkthrough` runs this sentence stage by stage (embeddings, each layer, pooler) and prints
 # each stage's distance from the reference; `python -m minibert check PATH` prints one row per module (notebook
-# 08). Here is the walkthrough on the tiny checkpoint, called in-process (a shell would run
-# `python -m minibert walkthrough --reference stored`):
+# 08). Here is the walkthrough on the lesson's model, called in-process (a shell would run
+# `python -m minibert walkthrough --reference stored`); its first lines say which model and how big:
 
 # %%
 from minibert.__main__ import main as minibert_cli  # what `python -m minibert ...` runs

@@ -6,7 +6,8 @@
 #   *token-type* (segment) vector, each a row of a learned table;
 # * why the sum is followed by LayerNorm, and what LayerNorm computes;
 # * what dropout does in training and why it does nothing at inference;
-# * what the three tables look like, random (our tiny checkpoint) and trained (the official MiniLM, when present).
+# * what the three tables look like, random (a random initialisation) and trained (the lesson's model, when its
+#   weights are trained; the official MiniLM too, when present).
 #
 # Devlin et al. (2019), §3.1 and Figure 2: token t at position p in segment s is represented as
 #
@@ -43,7 +44,8 @@ TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the a
 # pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
 from minibert.defaults import resolve_model
 
-MODEL = resolve_model().name_or_path
+CHOICE = resolve_model()  # CHOICE.label(config) names it in titles and sentences: never written by hand
+MODEL = CHOICE.name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -141,23 +143,28 @@ diff = (by_hand - module_out).abs().max().item()
 print(f"by hand vs BertEmbeddings: max |Δ| = {diff:.2e}")
 assert diff < 1e-5
 
-# Not exactly 1 after: γ and β (random here, ~N(1, 0.1²) and N(0, 0.1²)) rescale and shift each feature.
+# Not exactly 1 after: γ and β, the LayerNorm's own parameters, rescale and shift each feature.
+gamma, beta = ln.weight.detach(), ln.bias.detach()
+print(f"{CHOICE.label(model.config)}: γ mean {gamma.mean():.3f} (std {gamma.std():.3f}), "
+      f"β mean {beta.mean():+.3f} (std {beta.std():.3f})")
 print("before LayerNorm: per-token std", summed.std(-1, unbiased=False)[0, :5].cpu().numpy().round(4))
 print("after  LayerNorm: per-token std", module_out.std(-1, unbiased=False)[0, :5].cpu().numpy().round(4))
 
 # %% [markdown]
-# The same numbers as the reference: the checkpoint stores the embedding output `transformers` computed on its
-# stored batch (`hidden_states.0`).
+# The same numbers as the reference: the embedding output `transformers` computes (`hidden_states.0`), stored
+# with the project's checkpoints, or computed now when `transformers` is installed.
 
 # %%
-from minibert.compat import reference_outputs_for
+from minibert.compat import lesson_reference
 
-stored = reference_outputs_for(MODEL)  # the stored file next to the weights, or transformers now
-with torch.no_grad():
-    ours = emb(stored["inputs.input_ids"].to(DEVICE), stored["inputs.token_type_ids"].to(DEVICE))
-diff = (ours.cpu() - stored["hidden_states.0"]).abs().max().item()
-print(f"vs the reference's embedding output on its 4-sentence batch: max |Δ| = {diff:.2e}")
-assert diff <= 1e-5
+stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
+if stored is not None:
+    with torch.no_grad():
+        ours = emb(stored["inputs.input_ids"].to(DEVICE), stored["inputs.token_type_ids"].to(DEVICE))
+    diff = (ours.cpu() - stored["hidden_states.0"]).abs().max().item()
+    n_rows = stored["inputs.input_ids"].shape[0]
+    print(f"vs the reference's embedding output on its {n_rows}-sentence batch: max |Δ| = {diff:.2e}")
+    assert diff <= 1e-5
 
 # %% [markdown]
 # ## Dropout
@@ -181,15 +188,18 @@ assert torch.allclose(dropped[~zeros], module_out[~zeros] / (1 - p), atol=1e-6) 
 # ## What the tables look like
 #
 # Left: the three vectors of each token of our pair, and their sum after LayerNorm. Right: cosine similarity
-# between position vectors. In our tiny checkpoint the tables are random: N(0, 1), drawn on a larger scale than
-# BERT's N(0, 0.02²) initialisation so that every term of the sum visibly matters (see
-# `scripts/make_reference_checkpoints.py`). So positions are unrelated to each other: only the diagonal is bright. In a *trained* model (the official
-# MiniLM, when `MINIBERT_OFFICIAL_CHECKPOINT` points at it) neighbouring positions get similar vectors: a bright
-# band along the diagonal that the model learned from data alone.
+# between position vectors, for a random table (`checkpoints/tiny-bert`, a random initialisation: N(0, 1), drawn on
+# a larger scale than BERT's N(0, 0.02²) so that every term of the sum visibly matters, see
+# `scripts/make_reference_checkpoints.py`), for the lesson's model, and for the official MiniLM when
+# `MINIBERT_OFFICIAL_CHECKPOINT` points at it; each title says which model and whether it is trained. In a random
+# table positions are unrelated to each other: only the diagonal is bright. In a *trained* model neighbouring
+# positions get similar vectors: a bright band along the diagonal that the model learned from data alone.
 
 # %%
 import matplotlib.pyplot as plt
 from safetensors import safe_open
+
+from minibert import BertConfig
 
 
 def cosine_matrix(table):  # (P, C) -> (P, P)
@@ -197,15 +207,20 @@ def cosine_matrix(table):  # (P, C) -> (P, P)
     return unit @ unit.T
 
 
-random_positions = BertModel.from_pretrained(TINY).embeddings.position_embeddings.weight  # untrained, for contrast
-tables = {"tiny-bert (random)": random_positions.detach().cpu()}
+random_model = BertModel.from_pretrained(TINY)
+RANDOM_LABEL = resolve_model(TINY, verbose=False).label(random_model.config)  # untrained, for contrast
+tables = {RANDOM_LABEL: random_model.embeddings.position_embeddings.weight.detach().cpu()}
+if CHOICE.label() != resolve_model(TINY, verbose=False).label():  # the lesson's own model, unless it is that one
+    tables[CHOICE.label(model.config)] = emb.position_embeddings.weight.detach().cpu()
 official = os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT")
+OFFICIAL_LABEL = None
 if official and (Path(official) / "model.safetensors").is_file():
     with safe_open(str(Path(official) / "model.safetensors"), framework="pt") as f:
         key = next(k for k in f.keys() if k.endswith("embeddings.position_embeddings.weight"))
-        tables["all-MiniLM-L6-v2 (trained)"] = f.get_tensor(key)
+        OFFICIAL_LABEL = resolve_model(official, verbose=False).label(BertConfig.from_pretrained(official))
+        tables[OFFICIAL_LABEL] = f.get_tensor(key)
 else:
-    print("MINIBERT_OFFICIAL_CHECKPOINT is not set: showing the random tiny checkpoint only")
+    print("MINIBERT_OFFICIAL_CHECKPOINT is not set: no official checkpoint to show")
 
 tokens = tokenizer.convert_ids_to_tokens(ids[0])
 fig, axes = plt.subplots(1, 1 + len(tables), figsize=(5 + 4 * len(tables), 4))
@@ -223,14 +238,13 @@ for ax, (name, table) in zip(axes[1:], tables.items()):
 fig.tight_layout()
 plt.show()
 
-sim = cosine_matrix(tables["tiny-bert (random)"][:64])
-neighbours = sim.diagonal(offset=1).mean().item()
-print(f"tiny-bert: mean cosine between neighbouring positions {neighbours:+.3f}")
+neighbour_cosine = {name: cosine_matrix(table[:64]).diagonal(offset=1).mean().item() for name, table in tables.items()}
+for name, value in neighbour_cosine.items():
+    print(f"{name}: mean cosine between neighbouring positions {value:+.3f}")
+neighbours = neighbour_cosine[RANDOM_LABEL]
 assert abs(neighbours) < 0.1  # random vectors in 32 dimensions: nearly orthogonal
-if len(tables) == 2:
-    trained = cosine_matrix(tables["all-MiniLM-L6-v2 (trained)"][:64]).diagonal(offset=1).mean().item()
-    print(f"MiniLM:    mean cosine between neighbouring positions {trained:+.3f}")
-    assert trained > neighbours + 0.3  # training made neighbours alike
+if OFFICIAL_LABEL is not None:
+    assert neighbour_cosine[OFFICIAL_LABEL] > neighbours + 0.3  # training made neighbours alike
 
 # %% [markdown]
 # **What to remember.** An id becomes a vector by three lookups and a sum; LayerNorm normalises each token's

@@ -44,7 +44,8 @@ TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the a
 # pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
 from minibert.defaults import resolve_model
 
-MODEL = resolve_model().name_or_path
+CHOICE = resolve_model()  # CHOICE.label(config) names it in titles and sentences: never written by hand
+MODEL = CHOICE.name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -252,11 +253,12 @@ assert torch.allclose(dropped[kept], probs[kept] / (1 - attn.dropout.p), atol=1e
 # %% [markdown]
 # ## Heatmaps, one per head
 #
-# Row = the query token, column = the key token it takes from. Our tiny checkpoint has random weights, so its
-# patterns are arbitrary (but every row sums to 1 and padding columns are empty, as in the second sentence). With
-# `MINIBERT_OFFICIAL_CHECKPOINT` set, the second figure shows heads of a trained model: much of the weight rests on
-# `[CLS]` (a "no-op" place to put attention), some heads follow the previous token, some link a word to one related
-# word: patterns studied by Clark et al. (2019), "What Does BERT Look At?".
+# Row = the query token, column = the key token it takes from. Every row sums to 1 and padding columns are empty,
+# as in the second sentence, whatever the weights. The title says which model drew it and whether its weights are
+# trained: a random model's patterns are arbitrary, while in a trained model (also the second figure, with
+# `MINIBERT_OFFICIAL_CHECKPOINT` set) much of the weight rests on `[CLS]` or `[SEP]` (a "no-op" place to put
+# attention), some heads follow the previous token, some link a word to one related word: patterns studied by
+# Clark et al. (2019), "What Does BERT Look At?", and measured on this model further down.
 
 # %%
 import matplotlib.pyplot as plt
@@ -278,7 +280,7 @@ def plot_heads(probs, tokens, title):  # probs (H, T, T)
 
 
 plot_heads(probs[1], tokenizer.convert_ids_to_tokens(batch["input_ids"][1]),
-           "tiny-bert layer 0, 'Hello world!' (padded): random weights")
+           f"{CHOICE.label(model.config)}, layer 0, 'Hello world!' (padded)")
 
 official = os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT")
 if official:
@@ -288,30 +290,33 @@ if official:
     with torch.no_grad():
         att = trained(**enc, output_attentions=True).attentions  # L × (1, H, T, T)
     plot_heads(att[2][0, :6], trained_tok.convert_ids_to_tokens(enc["input_ids"][0]),
-               "all-MiniLM-L6-v2, layer 2, heads 0-5: trained weights")
+               f"{resolve_model(official, verbose=False).label(trained.config)}, layer 2, heads 0-5")
 else:
     print("MINIBERT_OFFICIAL_CHECKPOINT is not set: no trained heads to show")
 
 # %% [markdown]
 # ## The same numbers as the reference
 #
-# The tiny checkpoint stores the attention probabilities `transformers` computed on its 4-sentence batch, whose
-# last row is *all* padding (what happens there? every score gets the same huge negative number, so the softmax
-# is uniform, not NaN: the reason for "most negative finite" instead of -∞, see `minibert/masks.py`).
+# The reference's attention probabilities on the standard batch (stored with the project's checkpoints, or
+# computed now by `transformers` when it is installed), whose last row is *all* padding (what happens there? every
+# score gets the same huge negative number, so the softmax is uniform, not NaN: the reason for "most negative
+# finite" instead of -∞, see `minibert/masks.py`).
 
 # %%
-from minibert.compat import reference_outputs_for
+from minibert.compat import lesson_reference
 
-stored = reference_outputs_for(MODEL)  # the stored file next to the weights, or transformers now
-inputs = {k.removeprefix("inputs."): v.to(DEVICE) for k, v in stored.items() if k.startswith("inputs.")}
-with torch.no_grad():
-    ours = model(**inputs, output_attentions=True).attentions
-for i, a in enumerate(ours):
-    diff = (a.cpu() - stored[f"attentions.{i}"]).abs().max().item()
-    print(f"layer {i}: probabilities max |Δ| = {diff:.2e}")
-    assert diff <= 1e-5
-Tpad = inputs["input_ids"].shape[1]
-assert inputs["attention_mask"][3].sum() == 0 and torch.allclose(ours[0][3].cpu(), torch.full((H, Tpad, Tpad), 1 / Tpad))
+stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
+if stored is not None:
+    inputs = {k.removeprefix("inputs."): v.to(DEVICE) for k, v in stored.items() if k.startswith("inputs.")}
+    with torch.no_grad():
+        ours = model(**inputs, output_attentions=True).attentions
+    for i, a in enumerate(ours):
+        diff = (a.cpu() - stored[f"attentions.{i}"]).abs().max().item()
+        print(f"layer {i}: probabilities max |Δ| = {diff:.2e}")
+        assert diff <= 1e-5
+    Tpad, last = inputs["input_ids"].shape[1], inputs["input_ids"].shape[0] - 1
+    assert inputs["attention_mask"][last].sum() == 0
+    assert torch.allclose(ours[0][last].cpu(), torch.full((H, Tpad, Tpad), 1 / Tpad))
 
 # %% [markdown]
 # ## Eager vs sdpa
@@ -323,8 +328,8 @@ assert inputs["attention_mask"][3].sum() == 0 and torch.allclose(ours[0][3].cpu(
 #
 # How close is "the same"? Each float32 rounding errs by up to 2⁻²⁴ ≈ 6e-8 *of the number rounded*, so two orders
 # of the same sums differ by a fixed share of the activations' size, not by a fixed amount: a model with larger
-# activations (all-MiniLM-L6-v2's reach ~5.7 here, and more inside its layers) differs more in absolute terms
-# (1.6e-5 there). The check is therefore relative to the largest |value|: |Δ| ≤ 1e-5 × max |h|. (The comparisons
+# activations differs more in absolute terms (all-MiniLM-L6-v2's, for one, reach ~5.7 on this batch and more
+# inside its layers, and differ by 1.6e-5; the cell below prints the lesson's model's). The check is therefore relative to the largest |value|: |Δ| ≤ 1e-5 × max |h|. (The comparisons
 # with the reference `transformers` above and in every test stay absolute, ≤ 1e-5: there the two libraries must
 # do the same operations in the same order.)
 

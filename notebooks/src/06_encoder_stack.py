@@ -5,8 +5,8 @@
 # * that `BertEncoder` is a plain loop over identical-shaped `BertLayer`s, and what `output_hidden_states` returns;
 # * how the token vectors change from layer to layer.
 #
-# Every layer maps (B, T, C) to (B, T, C), so layers stack: BERT-base has 12, our tiny checkpoint 2. What the
-# stack costs in memory and time, and how to pay less (gradient checkpointing, chunking, unpadded inference), is
+# Every layer maps (B, T, C) to (B, T, C), so layers stack: BERT-base has 12; the first cell below prints how many
+# the lesson's model has. What the stack costs in memory and time, and how to pay less (gradient checkpointing, chunking, unpadded inference), is
 # notebook 12, "memory and speed".
 #
 # Modules: `minibert/encoder.py`, `minibert/layer.py`.
@@ -37,7 +37,8 @@ TINY = ROOT / "checkpoints" / "tiny-bert"  # random weights: for checks of the a
 # pre-trained itself (checkpoints/minibert-pydocs). The line printed below says which, why, and if it is trained.
 from minibert.defaults import resolve_model
 
-MODEL = resolve_model().name_or_path
+CHOICE = resolve_model()  # CHOICE.label(config) names it in titles and sentences: never written by hand
+MODEL = CHOICE.name_or_path
 torch.manual_seed(0)
 print(f"device: {DEVICE}   repository: {ROOT}")
 
@@ -59,7 +60,8 @@ batch = tokenizer(["The quick brown fox jumps over the lazy dog.", "Hello world!
 with torch.no_grad():
     out = model(**batch, output_hidden_states=True)
 L = model.config.num_hidden_layers
-print(f"{len(out.hidden_states)} hidden states:", [tuple(h.shape) for h in out.hidden_states])
+print(f"{CHOICE.label(model.config)}: {len(out.hidden_states)} hidden states (the embeddings, then each layer's):",
+      [tuple(h.shape) for h in out.hidden_states])
 assert len(out.hidden_states) == L + 1
 assert torch.equal(out.hidden_states[-1], out.last_hidden_state)
 
@@ -75,8 +77,9 @@ print("the loop by hand reproduces every hidden state")
 # %% [markdown]
 # How much does each layer change the vectors? Below, for each layer, the mean cosine similarity of a token's
 # vector with its vector one layer down (how much the layer *keeps*), and the mean cosine similarity between
-# different tokens of the same sentence (how alike the tokens become). With `MINIBERT_OFFICIAL_CHECKPOINT` set,
-# the trained 6-layer MiniLM is shown next to the random tiny model.
+# different tokens of the same sentence (how alike the tokens become). The legend names each model, its depth and
+# whether it is trained: the lesson's model, a random initialisation of the same size for contrast, and, with
+# `MINIBERT_OFFICIAL_CHECKPOINT` set, the official MiniLM.
 
 # %%
 import matplotlib.pyplot as plt
@@ -97,16 +100,22 @@ def layer_stats(hidden_states, n_tokens):
 sentence = "The cat sat on the mat because it was tired."
 stats = {}
 enc = tokenizer(sentence, return_tensors="pt").to(DEVICE)
+torch.manual_seed(0)
+random_init = BertModel(model.config).to(DEVICE).eval()  # the same architecture, never trained
 with torch.no_grad():
-    stats["tiny-bert (random)"] = layer_stats(model(**enc, output_hidden_states=True).hidden_states,
-                                              enc["input_ids"].shape[1])
+    stats[CHOICE.label(model.config)] = layer_stats(model(**enc, output_hidden_states=True).hidden_states,
+                                                    enc["input_ids"].shape[1])
+    if CHOICE.trained:
+        stats[f"{CHOICE.name}, {L} layers, from random init"] = layer_stats(
+            random_init(**enc, output_hidden_states=True).hidden_states, enc["input_ids"].shape[1])
 official = os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT")
 if official:
     trained, trained_tok = BertModel.from_pretrained(official).to(DEVICE), BertTokenizer.from_pretrained(official)
     enc = trained_tok(sentence, return_tensors="pt").to(DEVICE)
     with torch.no_grad():
-        stats["all-MiniLM-L6-v2 (trained)"] = layer_stats(trained(**enc, output_hidden_states=True).hidden_states,
-                                                          enc["input_ids"].shape[1])
+        stats[resolve_model(official, verbose=False).label(trained.config)] = layer_stats(
+            trained(**enc, output_hidden_states=True).hidden_states, enc["input_ids"].shape[1])
+print("models compared:", list(stats))
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
 for name, (keep, alike) in stats.items():
     ax1.plot(range(1, len(keep) + 1), keep, "o-", label=name)

@@ -125,7 +125,7 @@ print("reloaded:", shapes(reloaded, 0))
 # more and more heads, least important first, or in a random order, and measure how far the sentence vectors
 # (mean of the token vectors) move: 1 − cosine similarity with the unpruned model's. We use the head mask for
 # the sweep, having just seen that it computes what pruning computes. With `MINIBERT_OFFICIAL_CHECKPOINT` set, the
-# same on the trained MiniLM (6 layers × 12 heads).
+# same on the official MiniLM; each title names its model, its depth and whether it is trained.
 
 # %%
 import matplotlib.pyplot as plt
@@ -160,11 +160,12 @@ def sweep(m, enc, seed=0):
 
 sentences = ["The quick brown fox jumps over the lazy dog.", "Where is the cat? It sleeps on the mat.",
              "Paris is the capital of France.", "Shares dropped on Wall Street today."]
-models = {f"{Path(MODEL).name} (the default model)": (model, tokenizer)}
+models = {resolve_model(MODEL, verbose=False).label(model.config): (model, tokenizer)}  # the lesson's model
 official = os.environ.get("MINIBERT_OFFICIAL_CHECKPOINT")
 if official:
-    models["all-MiniLM-L6-v2 (trained)"] = (BertModel.from_pretrained(official, attn_implementation="eager").to(DEVICE),
-                                            BertTokenizer.from_pretrained(official))
+    trained = BertModel.from_pretrained(official, attn_implementation="eager").to(DEVICE)
+    models[resolve_model(official, verbose=False).label(trained.config)] = (trained,
+                                                                           BertTokenizer.from_pretrained(official))
 fig, axes = plt.subplots(1, len(models), figsize=(5.5 * len(models), 3.8), squeeze=False)
 for ax, (name, (m, tok)) in zip(axes[0], models.items()):
     enc = tok(sentences, padding=True, return_tensors="pt").to(DEVICE)

@@ -71,13 +71,17 @@ print(rows[0])
 # ## A classifier from a checkpoint
 #
 # The encoder's weights come from the checkpoint; the classifier (C → 2) does not exist there, so it is
-# initialised and listed as "newly initialized" in the warning. (Our tiny checkpoint's encoder is random too, so
-# this run learns everything from these 320 examples; the code is the same for a real pre-trained checkpoint.)
+# initialised and listed as "newly initialized" in the warning. This section starts from `checkpoints/tiny-bert`,
+# whose encoder is random too (the line below says so), so this run learns everything from the training examples
+# above; the code is the same for a real pre-trained checkpoint, and the transfer section below uses one.
 
 # %%
+from minibert.defaults import resolve_model
+
 torch.manual_seed(0)  # the new classifier's initial weights
 model = BertForSequenceClassification.from_pretrained(TINY, num_labels=len(label_names),
                                                       id2label=dict(enumerate(label_names)), label2id=label2id)
+print(f"starting point: {resolve_model(TINY, verbose=False).label(model.config)}")
 print(model.classifier)
 assert model.classifier.out_features == 2
 
@@ -227,7 +231,7 @@ for text in ["the hay was wonderful , so the horse is happy", "ben says the fish
 # it is trained), and the same config with random weights. Each is fine-tuned on the first n examples of one
 # shuffled pool, n = 8 … 216, with identical settings (AdamW, linear warm-up and decay, the same number of steps,
 # word embeddings frozen),
-# and scored on the 108 test sentences.
+# and scored on the held-out test sentences (the cell prints how many).
 
 # %%
 import copy
@@ -253,6 +257,8 @@ def encode(rows):
 
 
 test_batch, test_labels = encode(test)
+print(f"{choice.label(BertConfig.from_pretrained(choice.name_or_path))}: a pool of "
+      f"{len(pool)} labelled training sentences, {len(test)} test sentences")
 
 
 def fine_tune(model, rows, steps=TRANSFER_STEPS, batch_size=16, lr=TRANSFER_LR, seed=0) -> float:
@@ -314,7 +320,7 @@ assert all(0 <= a <= 1 for curve in accuracy.values() for a in curve)
 # stayed at chance (49 – 51 %) for every n: in 30 steps it learns nothing it can use on new subjects. (Trained much
 # longer on all 216 examples it would do better: what pre-training buys is labels *and* steps.) On the offline
 # default, `checkpoints/minibert-pydocs` (16,500 steps on the Python documentation), the same settings gave
-# 52 / 55 / 56 / 53 / 49 % against 49 – 50 % from random weights: a mean gain of 3 points on 80 test examples, not
+# 52 / 55 / 56 / 53 / 49 % against 49 – 50 % from random weights: a mean gain of 3 points on the same test set, not
 # a real one (its step-12,500 weights gave 49 / 51 / 53 / 56 / 50 %). That model has read no films and no meals,
 # and fills 41 % of its own domain's blanks (its model card): what pre-training buys grows with how much the model
 # learnt, and of what; it learnt too little of this for negation. Set `MINIBERT_MODEL` to bert-base-uncased or
@@ -323,5 +329,6 @@ assert all(0 <= a <= 1 for curve in accuracy.values() for a in curve)
 # %% [markdown]
 # **What to remember.** Fine-tuning = the pre-trained encoder + a new small head, all trained together with AdamW
 # (no decay on biases and LayerNorms), a small peak learning rate, warm-up then decay. `python -m minibert finetune`
-# runs this recipe from the command line. This is the end of the guided series: the exercises
-# (`python -m minibert.exercises list`) ask you to write the key pieces yourself.
+# runs this recipe from the command line. Next, notebook 12: what training and inference cost in memory and time,
+# and how to pay less. The exercises (`python -m minibert.exercises list`) ask you to write the key pieces
+# yourself.

@@ -77,7 +77,8 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The runs below use the tiny checkpoint and a small padded batch.
+# The runs below use `checkpoints/tiny-bert` (random weights: here only the arithmetic and its cost matter, and a
+# small model keeps them fast) and a small padded batch.
 
 # %%
 tokenizer = BertTokenizer.from_pretrained(TINY)
