@@ -50,9 +50,14 @@ class ResolvedModel:
 
     def label(self, config=None) -> str:
         """'minibert-pydocs, 4 layers (trained)': what a plot or a sentence calls this model, from the model
-        itself (``config``: its BertConfig, for the size), so a lesson never names a model by hand."""
+        itself (``config``: its BertConfig, for the size), so a lesson never names a model by hand.
+
+        It says "trained" or "RANDOM weights" only where that is known (the checkpoints shipped in checkpoints/);
+        of a user's folder or a Hub model it says nothing, since nothing here can tell."""
         size = f", {config.num_hidden_layers} layers" if config is not None else ""
-        return f"{self.name}{size} ({'trained' if self.trained else 'RANDOM weights'})"
+        if not self.trained:
+            return f"{self.name}{size} (RANDOM weights)"
+        return f"{self.name}{size} (trained)" if _shipped(self.name_or_path) else f"{self.name}{size}"
 
 
 def short_name(name_or_path: str | os.PathLike) -> str:
@@ -77,6 +82,12 @@ def resolve_model(model: str | os.PathLike | None = None, *, verbose: bool = Tru
     if verbose:
         print(chosen.describe(), file=sys.stderr, flush=True)
     return chosen
+
+
+def _shipped(name_or_path: str | os.PathLike) -> bool:
+    """True for a checkpoint of this repository's checkpoints/ folder, whose training (or none) is recorded."""
+    path = Path(name_or_path)
+    return path.exists() and (path if path.is_dir() else path.parent).resolve().parent == CHECKPOINTS.resolve()
 
 
 def is_trained(name_or_path: str | os.PathLike) -> bool:

@@ -118,7 +118,9 @@ def test_label_is_computed_from_the_model():
 
     snapshot = "/cache/hub/models--google-bert--bert-base-uncased/snapshots/86b5e0934494bd15c9632b12f734a8a67f723594"
     assert short_name(snapshot) == "bert-base-uncased"
-    assert ResolvedModel(snapshot, "cached", True).label(Config()) == "bert-base-uncased, 4 layers (trained)"
+    # Of a Hub model or a user's folder nothing here knows whether it was trained: the label makes no claim.
+    assert ResolvedModel(snapshot, "cached", True).label(Config()) == "bert-base-uncased, 4 layers"
+    assert ResolvedModel(str(SHIPPED), "default", True).label(Config()) == f"{SHIPPED.name}, 4 layers (trained)"
     assert ResolvedModel("checkpoints/tiny-bert", "given", False).label() == "tiny-bert (RANDOM weights)"
 
 
@@ -158,7 +160,7 @@ def test_notebook_runs_online_without_transformers(path, online_model, monkeypat
     assert "minibert-pydocs" not in printed, f"{path.name} speaks of the default model, not the one it ran"
     if path.name.startswith("01_"):
         assert "transformers is not installed" in printed  # the kernel really ran without it
-        assert f"{ONLINE_NAME} (trained): 2 layers" in printed  # a folder outside checkpoints/ counts as trained
+        assert f"{ONLINE_NAME}: 2 layers" in printed  # a folder outside checkpoints/: no claim about its training
     if path.name.startswith(COMPARISONS):
         assert "no reference to compare with" in printed, f"{path.name} compared with a reference it does not have"
     if path.name.startswith("06_"):
