@@ -216,7 +216,7 @@ if transformers is not None:
 # ideograph (`tokenize_chinese_chars=True`), so each Chinese character reaches WordPiece as a word of its own. A
 # vocabulary then needs every character as a token, or the character is `[UNK]`. An English vocabulary has few
 # or none. Measured on four Chinese sentences, with this project's own vocabulary (`checkpoints/minibert-pydocs`,
-# trained on English text) and with bert-base-uncased's:
+# trained on English text) and with bert-base-uncased's (the one `checkpoints/tiny-bert` carries):
 
 # %%
 from minibert.tokenization.chars import is_cjk
@@ -228,14 +228,16 @@ pairs = [  # (Chinese, English): the same meaning
     ("这个模型能够理解文字的意思。", "This model can understand the meaning of the text."),
 ]
 zh_text = "".join(zh for zh, _ in pairs)
-english_vocab = BertTokenizer.from_pretrained(ROOT / "checkpoints" / "minibert-pydocs")
+PYDOCS = ROOT / "checkpoints" / "minibert-pydocs"
+english_vocab = BertTokenizer.from_pretrained(PYDOCS)
 unk_rate = {}
-for name, tok in [("minibert-pydocs", english_vocab), ("bert-base-uncased", tokenizer)]:
+for name, tok in [(PYDOCS.name, english_vocab), (TINY.name, tokenizer)]:  # names from the folders read
     pieces = tok.tokenize(zh_text)
     unk_rate[name] = pieces.count("[UNK]") / len(pieces)
-    print(f"{name:>17}: {pieces.count('[UNK]')} of {len(pieces)} tokens are [UNK] ({unk_rate[name]:.0%})")
-print("first sentence with minibert-pydocs:", english_vocab.tokenize(pairs[0][0]))
-assert unk_rate["minibert-pydocs"] > 0.5  # most of the Chinese text is invisible to an English model
+    print(f"{name:>17} ({len(tok.vocab):,}-token vocabulary): {pieces.count('[UNK]')} of {len(pieces)} tokens "
+          f"are [UNK] ({unk_rate[name]:.0%})")
+print(f"first sentence with {PYDOCS.name}:", english_vocab.tokenize(pairs[0][0]))
+assert unk_rate[PYDOCS.name] > 0.5  # most of the Chinese text is invisible to an English model
 
 # %% [markdown]
 # `bert-base-chinese` (Google's Chinese BERT) keeps the tokenizer and changes the vocabulary: its 21,128 entries
