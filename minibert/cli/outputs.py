@@ -171,9 +171,23 @@ def claim_folder(out, command: str, inputs: dict | None = None, overwrite: bool 
     returns the fields to record (e.g. a training run's arguments); the body gets that record.
     """
     check_output_folder(out, command, inputs, overwrite, adopt)  # before creating anything
-    with locked(out, command):
-        earlier = check_output_folder(out, command, inputs, overwrite, adopt)  # again: another may have come first
-        record = {"command": command, **(accept(earlier) if accept else {})}
-        if mark:
-            write_record(out, record)
-        yield record
+    created = not Path(out).exists()
+    try:
+        with locked(out, command):
+            earlier = check_output_folder(out, command, inputs, overwrite, adopt)  # again: another may have come
+            record = {"command": command, **(accept(earlier) if accept else {})}
+            if mark:
+                write_record(out, record)
+            yield record
+    except BaseException:
+        if created:  # a command that failed leaves no folder of its own making behind, only what it wrote
+            _remove_if_only_our_record(Path(out))
+        raise
+
+
+def _remove_if_only_our_record(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        if {p.name for p in folder.iterdir()} <= {RECORD_NAME}:
+            with contextlib.suppress(FileNotFoundError):
+                (folder / RECORD_NAME).unlink()
+            folder.rmdir()  # fails, harmlessly, if anything else appeared meanwhile
