@@ -66,3 +66,19 @@ def test_rss_after_chunk_20_stays_within_one_batch_of_chunk_5():
     margin = 4 * (B * HEADS * T * T + B * T * 4 * HIDDEN)  # bytes: one batch's scores and feed-forward, fp32
     growth = rss[20] - rss[5]
     assert growth <= margin, f"RSS grew by {growth / 2**20:.1f} MB from chunk 5 to 20 (margin {margin / 2**20:.1f} MB)"
+
+
+def test_memory_benchmark_runs_and_plots(tmp_path):
+    """benchmarks/bench_memory.py end to end on tiny-bert: both variants per length, a table and a plot."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import bench_memory
+
+    assert bench_memory.main(["--lines", "20,40", "--checkpoint", str(REPO / "checkpoints" / "tiny-bert"),
+                              "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "memory.json").read_text())
+    assert [(r["lines"], r["variant"]) for r in results["rows"]] == [
+        (20, "before"), (20, "after"), (40, "before"), (40, "after")]
+    assert all(r["peak_rss_mb"] > 0 and r["cpu_s"] > 0 for r in results["rows"])
+    assert "| 40 |" in (tmp_path / "memory.md").read_text()
+    assert (tmp_path / "memory.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["memory.json", "memory.md", "memory.png"]
