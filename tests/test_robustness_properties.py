@@ -6,7 +6,7 @@
 
 The models run in float64, so that the only difference a correct model can show is round-off far below the
 tolerance, while a padding leak is of order 1e-3 or more. The tolerance is the rounding bound derived in
-tests/_numerics.py, for float64 (about 1e-13 of the values' size here; measured: at most 1.4e-15 over 1,600
+tests/_numerics.py, for float64 (about 2e-14 of the values' size here; measured: at most 1.4e-15 over 1,600
 random cases).
 In float32 the same correct model differs by up to 7e-7 (1,500 random cases), because the matrix products
 block their sums differently for other lengths and batch sizes: how far depends on the CPU's kernels, which is
