@@ -92,7 +92,7 @@ class Pipeline:
         device: ``None``/``"cpu"``, ``"cuda"``, ``"cuda:1"``, a ``torch.device`` or a GPU index.
         batch_size (int): rows per forward pass. 1 (the default, as in the reference) runs each text alone;
             larger batches are faster and cost no accuracy: texts are sorted by length before batching and run
-            unpadded (``run_rows``), so results equal batch_size=1 within float rounding (tested to 1e-6).
+            unpadded (``run_rows``), so results equal batch_size=1 within float rounding (tests/_numerics.py).
     """
 
     task = ""

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from minibert.model import BertModel
 from minibert.pipelines import pooling as pooling_lib
 from minibert.pipelines.base import Pipeline, PipelineError, as_batch
+from minibert.pipelines.heap import release_freed_memory
 
 
 class FeatureExtractionPipeline(Pipeline):
@@ -67,14 +68,18 @@ class FeatureExtractionPipeline(Pipeline):
                 mask = torch.ones(hidden.shape[:2]) if mask is None else mask
                 for i, vector in zip(indices, pooling_lib.embed(hidden, mask, config).cpu()):  # (B, D)
                     vectors[i] = vector
+                del out, hidden  # only the (B, D) vectors outlive the batch ...
+                release_freed_memory()  # ... and what it freed goes back to the system: memory stays flat (heap.py)
                 bar.update(len(indices))
         return torch.stack(vectors)  # (N, D)
 
     def iter_embed(self, texts, chunk_size: int = 4096, **options):
         """Embed an iterable of texts a chunk at a time: yields (M, D) tensors whose rows follow the input.
 
-        Memory stays bounded by ``chunk_size`` texts whatever the input's length (a file read line by line);
-        texts are sorted by length within a chunk. ``options`` go to ``embed``.
+        Memory stays bounded by ``chunk_size`` texts whatever the input's length (a file read line by line):
+        a chunk holds its texts' ids and (M, D) vectors, never a batch's hidden states, and each batch's freed
+        memory goes back to the system (heap.py). Texts are sorted by length within a chunk. ``options`` go
+        to ``embed``.
         """
         chunk = []
         for text in texts:
