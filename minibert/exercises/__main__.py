@@ -1,6 +1,5 @@
 """``python -m minibert.exercises list | init [DIR] | grade [NAME] [--batch S --out G] | status | capstone | release``.
 
-
 ``init`` copies the stubs into a folder of your own (default ``my_exercises``), which you then edit and grade
 with ``--impl DIR`` (or ``export MINIBERT_EXERCISES=DIR``): the package itself stays untouched.
 
