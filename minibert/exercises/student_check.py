@@ -60,6 +60,26 @@ def same(got, want, atol: float, rtol: float) -> bool:
     return got == want
 
 
+def difference(got, want, atol: float, rtol: float) -> str:
+    """What differs between ``got`` and the expected ``want``, in one phrase (only called when they differ)."""
+    if isinstance(want, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            return f"expected a torch.Tensor of shape {tuple(want.shape)}, got {type(got).__name__}"
+        if got.shape != want.shape or got.dtype != want.dtype:
+            return f"got {tuple(got.shape)} {got.dtype}, expected {tuple(want.shape)} {want.dtype}"
+        g, w = got.detach().cpu().double(), want.double()
+        diff = (g - w).abs().nan_to_num(nan=float("inf"))
+        bad = ~((diff <= atol + rtol * w.abs()) | (g == w) | (g.isnan() & w.isnan()))
+        return (f"{int(bad.sum())} of {want.numel()} values differ, max abs diff {diff[bad].max().item():.3g} "
+                f"(tolerance atol={atol:g}, rtol={rtol:g})")
+    if isinstance(want, list) and isinstance(got, (list, tuple)):
+        i = next((i for i, (g, w) in enumerate(zip(got, want)) if not same(g, w, atol, rtol)), None)
+        if i is None:
+            return f"got {len(got)} items, expected {len(want)}"
+        return f"first difference at position {i}: got {got[i]!r}, expected {want[i]!r}"
+    return f"got {got!r}, expected {want!r}"
+
+
 def load_function(folder: Path, name: str):
     """The function ``name`` from ``folder/<name>.py``; its folder comes first on sys.path (neighbour imports)."""
     path = folder / f"{name}.py"
@@ -101,7 +121,7 @@ def check_case(fn, spec: dict, says: dict, case: dict) -> str:
     if len(names) > 1 and (not isinstance(got, (tuple, list)) or len(got) != len(names)):
         problem = f"expected a tuple of {len(names)} outputs ({', '.join(names)})"
     else:
-        problem = next((f"{n} differs from the expected output" for n, g, e in zip(names, outputs, expected)
+        problem = next((f"{n}: {difference(g, e, atol, rtol)}" for n, g, e in zip(names, outputs, expected)
                         if not same(g, e, atol, rtol)), "")
     if not problem:
         return ""
