@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_notebooks import execute
 
 from minibert.exercises.__main__ import main
 from minibert.exercises.catalog import EXERCISES
@@ -145,6 +146,17 @@ def test_notebooks_have_no_answer_cell_and_a_stub_for_each(release):
     # Each exercise a notebook works by hand: wordpiece; layer_norm; split_heads, attention; add_and_norm, gelu;
     # pooler. (Notebook 03's lookups and 07's span search use minibert's own modules: no answer to withhold.)
     assert {k: v for k, v in n_answers.items() if v} == {"02": 1, "03": 1, "04": 2, "05": 2, "07": 1}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", ["02_tokenizer", "03_embeddings", "04_self_attention",
+                                  "05_attention_output_feed_forward", "07_pooler_and_heads"])
+def test_student_notebooks_with_stubs_run_top_to_bottom(stem, tmp_path, monkeypatch):
+    """Each stub stands in for its answer cell: the student's notebook runs on, every later assert holding."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    path = tmp_path / f"{stem}.ipynb"
+    path.write_text(build(SOURCES / f"{stem}.py", student=True), encoding="utf-8")
+    execute(path)
 
 
 def test_an_answer_cell_needs_its_stub(tmp_path):
