@@ -43,9 +43,13 @@ This folder is yours: edit it, run it, hand in `exercises/`.
 - `notebooks/`: the 12 lessons. Where a lesson says **Your turn**, write the function it asks for in the cell
   below the ask and run `grade(...)` there; the cell after it (marked "Your turn" too) stands in for the
   worked answer with minibert's own modules, so the lesson runs on whatever you have written.
-- `exercises/`: one file per exercise, `<name>.py`, each with the function's signature, its task and hints.
-  Replace the `raise NotImplementedError(...)` line with your code.
+- `exercises/`: one file per exercise, `<name>.py`, each with the function's signature, its task and hints
+  (the file a lesson calls `minibert/exercises/stubs/<name>.py`). Replace the `raise NotImplementedError(...)`
+  line with your code.
 - `check.py` and `snapshots/`: the self-check.
+
+The notebooks import minibert, which runs the model they study: install it as your instructor says, with its
+`notebooks` extra.
 
 ## Check your work
 
