@@ -621,8 +621,54 @@ def build(name: str) -> dict:
         case["expected"] = expected(name, case["inputs"])
     checks = CrossChecks(name)
     globals()[f"{name}_check"](cases, checks)
+    mistakes = importlib.import_module(f"minibert.exercises.mistakes.{name}").MISTAKES
+    for case in cases:
+        case["mistake_outputs"] = mistake_outputs(name, mistakes, case["inputs"])
     return {"exercise": name, "generated_by": "scripts/make_exercise_snapshots.py", "versions": versions(),
-            "cross_checks": checks.rows, "cases": cases}
+            "cross_checks": checks.rows, "self_check": SELF_CHECK[name],
+            "mistakes": [{"key": m.key, "says": m.says} for m in mistakes if m.output is not None], "cases": cases}
+
+
+# How the student release's self-check (minibert/exercises/student_check.py, shipped without any solution)
+# calls each exercise and compares: the call ("kwargs": fn(**inputs); "wordpiece": vocab as a set;
+# "per_step": fn(step, num_warmup_steps, num_training_steps) for each step), the expected outputs in the
+# order the function returns them, and the grader's tolerances (minibert/exercises/graders/test_<name>.py).
+SELF_CHECK = {
+    "gelu": {"call": "kwargs", "outputs": ["y"], "atol": 1e-6, "rtol": 1e-6},
+    "basic_tokenize": {"call": "kwargs", "outputs": ["words"], "atol": 0.0, "rtol": 0.0},
+    "wordpiece": {"call": "wordpiece", "outputs": ["pieces"], "atol": 0.0, "rtol": 0.0},
+    "layer_norm": {"call": "kwargs", "outputs": ["y"], "atol": 1e-5, "rtol": 0.0},
+    "embeddings": {"call": "kwargs", "outputs": ["embeddings"], "atol": 1e-5, "rtol": 0.0},
+    "attention_mask": {"call": "kwargs", "outputs": ["mask"], "atol": 0.0, "rtol": 0.0},
+    "split_heads": {"call": "kwargs", "outputs": ["heads"], "atol": 0.0, "rtol": 0.0},
+    "merge_heads": {"call": "kwargs", "outputs": ["merged"], "atol": 0.0, "rtol": 0.0},
+    "attention": {"call": "kwargs", "outputs": ["context", "probs"], "atol": 1e-5, "rtol": 0.0},
+    "add_and_norm": {"call": "kwargs", "outputs": ["y"], "atol": 1e-5, "rtol": 0.0},
+    "pooler": {"call": "kwargs", "outputs": ["pooled"], "atol": 1e-6, "rtol": 0.0},
+    "mlm_masking": {"call": "kwargs", "outputs": ["masked_input_ids", "labels"], "atol": 0.0, "rtol": 0.0},
+    "prune_heads_index": {"call": "kwargs", "outputs": ["index"], "atol": 0.0, "rtol": 0.0},
+    "linear_schedule": {"call": "per_step", "outputs": ["factors"], "atol": 1e-12, "rtol": 0.0},
+    "qa_best_span": {"call": "kwargs", "outputs": ["start", "end", "score"], "atol": 1e-6, "rtol": 0.0},
+}
+
+
+def mistake_outputs(name: str, mistakes, inputs: dict) -> dict:
+    """What each catalogued mistake that has an ``output`` returns on ``inputs`` (the self-check names a
+    mistake by comparing with these numbers, without its code); a mistake that cannot run here is left out."""
+    if name == "wordpiece":
+        inputs = {**inputs, "vocab": set(inputs["vocab"])}
+    found = {}
+    for mistake in mistakes:
+        if mistake.output is None:
+            continue
+        fresh = decode(encode(inputs))  # a mistake that modifies its inputs in place must not change the case
+        if name == "wordpiece":
+            fresh["vocab"] = set(inputs["vocab"])
+        try:
+            found[mistake.key] = mistake.output(**fresh)
+        except Exception:  # the grader's diagnosis skips such a mistake too (diagnosis.recognise)
+            continue
+    return found
 
 
 def first_difference(stored, computed, where: str) -> str | None:
@@ -631,7 +677,8 @@ def first_difference(stored, computed, where: str) -> str | None:
         if stored.shape != computed.shape or stored.dtype != computed.dtype:
             return f"{where}: {tuple(stored.shape)} {stored.dtype} vs {tuple(computed.shape)} {computed.dtype}"
         if stored.dtype.is_floating_point:
-            ok = torch.allclose(stored.double(), computed.double(), atol=CHECK_TOLERANCE, rtol=CHECK_TOLERANCE)
+            ok = torch.allclose(stored.double(), computed.double(), atol=CHECK_TOLERANCE, rtol=CHECK_TOLERANCE,
+                                 equal_nan=True)  # a mistake's stored output may hold NaN
         else:
             ok = torch.equal(stored, computed)
         return None if ok else f"{where}: values differ (max abs diff {max_diff(stored, computed):.3g})"

@@ -3,9 +3,11 @@
     python scripts/make_notebooks.py            # (re)write every notebook
     python scripts/make_notebooks.py --check    # exit 1 if a committed notebook differs from its source
 
-A source is a plain text file in the "percent" format many editors know: a line ``# %% [markdown]`` starts
-a Markdown cell (its lines written as comments, ``# text``), a line ``# %%`` starts a code cell. Keeping the
-lessons in text files makes them easy to review and diff; the .ipynb files are what learners open.
+A source is a plain text file in the "percent" format many editors know (minibert/exercises/notebook_source.py:
+``# %%`` a code cell, ``# %% [markdown]`` a Markdown cell, ``# %% [answer]`` / ``# %% [stub]`` an exercise's
+worked answer and the "your turn" stub the student release shows instead). Keeping the lessons in text files
+makes them easy to review and diff; the .ipynb files are what learners open. The student versions are written
+by ``python -m minibert.exercises release OUT``, from the same sources.
 
 The notebooks are written without outputs and without execution counts: what a notebook prints is the
 learner's to produce (and tests/test_notebooks.py checks that nothing was stored).
@@ -17,51 +19,13 @@ import argparse
 import sys
 from pathlib import Path
 
-import nbformat
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+from minibert.exercises.notebook_source import build  # noqa: E402
+
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = NOTEBOOKS / "src"
-KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
-
-
-def parse_cells(text: str, path: Path) -> list:
-    """Percent-format text -> nbformat cells (Markdown comment markers removed, blank edges trimmed)."""
-    cells, kind, lines = [], None, []
-
-    def flush():
-        body = "\n".join(lines).strip("\n")
-        if kind == "markdown":
-            body = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in body.splitlines())
-            cells.append(nbformat.v4.new_markdown_cell(body))
-        elif kind == "code" and body.strip():
-            cells.append(nbformat.v4.new_code_cell(body))
-
-    for n, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("# %%"):
-            flush()
-            marker = line[4:].strip()
-            if marker not in ("", "[markdown]"):
-                raise ValueError(f"{path}:{n}: unknown cell marker {line!r}; use '# %%' or '# %% [markdown]'")
-            kind, lines = ("markdown" if marker else "code"), []
-        elif kind is None:
-            if line.strip():
-                raise ValueError(f"{path}:{n}: text before the first '# %%' cell marker")
-        else:
-            lines.append(line)
-    flush()
-    return cells
-
-
-def build(source: Path) -> str:
-    """The notebook JSON for one source, exactly as it is committed."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"}}
-    nb.cells = parse_cells(source.read_text(encoding="utf-8"), source)
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"{source.stem[:2]}-{i:02d}"  # stable ids: regenerating gives the same file
-    nbformat.validate(nb)
-    return nbformat.writes(nb) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -390,3 +390,31 @@ def test_screenshot_of_the_attention_page(site, tmp_path):
     assert struct.unpack(">II", data[16:24]) == (1400, 1000)
     shutil.copyfile(shot, SCREENSHOT)
     print(f"screenshot: {SCREENSHOT}")
+
+
+def test_no_solutions_site_leaves_out_solutions_mistakes_and_answer_cells(site, tmp_path):
+    """`build --no-solutions` (a site for students): no page for the exercises' solutions or mistake catalogue,
+    no link to one, and the notebooks' answer cells (tagged "answer") neither on their page nor in the download.
+    The default build, the `site` fixture, has those pages."""
+    answer = "scores = q @ k.transpose(-1, -2) / math.sqrt(d)"
+    notebook = {**NOTEBOOK_04, "cells": NOTEBOOK_04["cells"] + [
+        {"cell_type": "code", "source": answer + "\n", "metadata": {"tags": ["answer"]}, "outputs": []},
+        {"cell_type": "code", "source": "probs = attn(x)\n", "metadata": {"tags": ["your-turn"]}, "outputs": []}]}
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "04_self_attention.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    out = tmp_path / "site"
+    command = [sys.executable, "-m", "minibert.docs", "build", "--out", str(out), "--no-execute", "--no-solutions",
+               "--notebooks", str(tmp_path / "notebooks"), "--package-dir", str(site.parent / "minibert")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+
+    hidden = ("exercises.solutions", "exercises.mistakes")
+    assert [p.name for p in site.glob("exercises.solutions.*.html")] and list(site.glob("exercises.mistakes.*.html"))
+    assert not [p.name for p in out.glob("*.html") if p.name.startswith(hidden)]
+    assert (out / "exercises.stubs.gelu.html").is_file() and (out / "exercises.graders.test_gelu.html").is_file()
+    for page in out.rglob("*.html"):
+        assert not [h for h in read(page).hrefs if h.split("/")[-1].startswith(hidden)], page.name
+    text = html.unescape(re.sub(r"<[^>]+>", "", (out / "notebooks" / "04_self_attention.html").read_text()))
+    assert answer not in text and "probs = attn(x)" in text
+    download = json.loads((out / "notebooks" / "04_self_attention.ipynb").read_text(encoding="utf-8"))
+    assert ["answer" in c.get("metadata", {}).get("tags", []) for c in download["cells"]] == [False] * 3

@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
                    "site build (files of the same names are replaced)")
     b.add_argument("--no-execute", action="store_true", help="show the notebooks' cells without running them "
                    "(by default each notebook is run, so its page shows the outputs and figures: minutes)")
+    b.add_argument("--no-solutions", action="store_true", help="a site for students: no page for the exercises' "
+                   "solutions and mistake catalogue, and the notebooks without their answer cells")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with claim_folder(args.out, "docs build", inputs, args.overwrite):
             pages = build(args.out, args.package_dir, args.notebooks, execute=not args.no_execute,
-                          progress=lambda message: print(message, file=sys.stderr, flush=True))
+                          progress=lambda message: print(message, file=sys.stderr, flush=True),
+                          solutions=not args.no_solutions)
     except (ValueError, OSError, SyntaxError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -27,16 +27,18 @@ def default_package_dir() -> Path:
 
 
 def build(out: Path, package_dir: Path | None = None, notebooks_dir: Path | None = None,
-          execute: bool = False, progress=None) -> list[Path]:
+          execute: bool = False, progress=None, solutions: bool = True) -> list[Path]:
     """Write the site into ``out`` (created if needed); return the HTML pages written, index first.
 
-    ``execute`` runs every notebook so its page shows the outputs and figures (minutes on a CPU).
+    ``execute`` runs every notebook so its page shows the outputs and figures (minutes on a CPU). Without
+    ``solutions`` (a site for students) the exercises' solutions and mistake catalogue get no page and the
+    notebooks' answer cells (tagged ``answer``) are left out of their pages and downloads.
     """
     package_dir = Path(package_dir or default_package_dir())
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else package_dir.parent / "notebooks"
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    modules = catalog.discover(package_dir)
+    modules = catalog.discover(package_dir, solutions)
     if not modules:
         raise ValueError(f"no Python modules found under {package_dir}: expected the minibert package folder")
 
@@ -48,7 +50,7 @@ def build(out: Path, package_dir: Path | None = None, notebooks_dir: Path | None
     links = Links(modules, definitions)
 
     (out / "style.css").write_text(templates.stylesheet(), encoding="utf-8")
-    notebook_pages = render_notebooks(notebooks_dir, out, links.resolver(None), execute, progress)
+    notebook_pages = render_notebooks(notebooks_dir, out, links.resolver(None), execute, progress, solutions)
     written = [_write(out / "index.html", _index(modules, links, notebook_pages))]
     for i, m in enumerate(modules):
         prev = (modules[i - 1].page, modules[i - 1].dotted) if i > 0 else ("index.html", "contents")

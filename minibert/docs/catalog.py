@@ -48,6 +48,9 @@ GROUPS = {
 }  # group heading -> the first part under it
 CATCH_ALL = "Everything else"
 EXCLUDED = ["docs", "docs.*"]
+# What `build --no-solutions` leaves out, for a site students may read: the reference solutions and the mistake
+# catalogue (whose functions make each mistake on purpose, a near-solution each).
+SOLUTIONS = ["exercises.solutions", "exercises.solutions.*", "exercises.mistakes", "exercises.mistakes.*"]
 
 # Notebook number -> title, and module patterns -> the notebooks that teach them (first match wins).
 NOTEBOOK_TITLES = {
@@ -117,12 +120,13 @@ def _place(name: str) -> tuple[int, int]:
     return [p for p, _ in PARTS].index(CATCH_ALL), 0
 
 
-def discover(package_dir: Path) -> list[Module]:
-    """Every page-worthy module under ``package_dir``, in reading order."""
+def discover(package_dir: Path, solutions: bool = True) -> list[Module]:
+    """Every page-worthy module under ``package_dir``, in reading order (without SOLUTIONS unless ``solutions``)."""
+    excluded = EXCLUDED + ([] if solutions else SOLUTIONS)
     ranked = []
     for path in sorted(package_dir.rglob("*.py")):
         name = module_name(package_dir, path)
-        if _matches(name, EXCLUDED) is not None or "__pycache__" in path.parts:
+        if _matches(name, excluded) is not None or "__pycache__" in path.parts:
             continue
         if not path.read_text(encoding="utf-8").strip():
             continue  # an empty __init__.py has nothing to teach

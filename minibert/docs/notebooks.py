@@ -23,11 +23,12 @@ from minibert.docs import catalog, outputs, prose, templates
 
 
 def render_notebooks(notebooks_dir: Path, out: Path, resolve, execute: bool = False,
-                     progress=None) -> dict[int, str]:
+                     progress=None, answers: bool = True) -> dict[int, str]:
     """Write ``out/notebooks/NN_name.html`` (+ the .ipynb) for each numbered notebook; number → href.
 
     With ``execute`` each notebook is run first and its outputs are shown; ``progress(message)`` is told
-    which notebook runs (running all of them takes minutes).
+    which notebook runs (running all of them takes minutes). Without ``answers`` the cells tagged ``answer``
+    (an exercise worked by hand, minibert/exercises/notebook_source.py) are left out of page and download.
     """
     pages = {}
     for number, title in catalog.NOTEBOOK_TITLES.items():
@@ -35,14 +36,25 @@ def render_notebooks(notebooks_dir: Path, out: Path, resolve, execute: bool = Fa
         if path is None:
             continue
         (out / "notebooks").mkdir(exist_ok=True)
-        shutil.copyfile(path, out / "notebooks" / path.name)
+        if answers:
+            shutil.copyfile(path, out / "notebooks" / path.name)
+        else:
+            notebook = json.loads(path.read_text(encoding="utf-8"))
+            notebook["cells"] = [c for c in notebook.get("cells", []) if not _is_answer(c)]
+            (out / "notebooks" / path.name).write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
+                                                       encoding="utf-8")
         if execute and progress:
             progress(f"running notebook {path.name}")
         cells = outputs.execute(path) if execute else _cells(path)
+        cells = cells if answers else [c for c in cells if not _is_answer(c)]
         html = _notebook_page(path, cells, number, title, _resolver_from_subfolder(resolve))
         (out / "notebooks" / f"{path.stem}.html").write_text(html, encoding="utf-8")
         pages[number] = f"notebooks/{path.stem}.html"
     return pages
+
+
+def _is_answer(cell: dict) -> bool:
+    return "answer" in cell.get("metadata", {}).get("tags", [])
 
 
 def _resolver_from_subfolder(resolve):

@@ -1,4 +1,4 @@
-"""``python -m minibert.exercises list | init [DIR] | grade [NAME ...] [--batch S --out G] | status | capstone``.
+"""``python -m minibert.exercises list | init [DIR] | grade [NAME] [--batch S --out G] | status | capstone | release``.
 
 ``init`` copies the stubs into a folder of your own (default ``my_exercises``), which you then edit and grade
 with ``--impl DIR`` (or ``export MINIBERT_EXERCISES=DIR``): the package itself stays untouched.
@@ -15,7 +15,8 @@ process: ``pytest minibert/exercises/graders --impl solutions``.
 ``status`` lists each exercise as not started / failing (with the mistake recognised) / passing, and says
 what to do next (minibert/exercises/progress.py). ``capstone`` runs a whole BertModel on your functions
 against the reference, module by module (minibert/exercises/capstone.py); its exit code is 0 only when every
-module agrees.
+module agrees. ``release OUT`` writes what an instructor hands out, without any solution
+(minibert/exercises/release.py).
 """
 
 from __future__ import annotations
@@ -149,7 +150,17 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--impl", default=None,
                        help=f"a folder made by `init` (or any .py file) with your solutions, stubs (the package's "
                             f"own stubs) or solutions (the reference); default: ${ENV_VAR}, else stubs")
+    r = sub.add_parser("release", help="write the student release: notebooks without answers, stubs, self-check")
+    r.add_argument("out", type=Path, metavar="OUT", help="the folder to write (new, empty, or an earlier release)")
+    r.add_argument("--notebooks", type=Path, default=None,
+                   help="the notebook sources NN_name.py (default: notebooks/src of this checkout)")
+    r.add_argument("--overwrite", action="store_true",
+                   help="write into a non-empty OUT that is not an earlier release (same-named files replaced)")
     args = parser.parse_args(argv)
+    if args.command == "release":
+        from minibert.exercises.release import release
+
+        return release(args.out, args.notebooks, args.overwrite)
     if args.command == "list":
         return list_exercises()
     if args.command == "init":

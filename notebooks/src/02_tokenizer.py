@@ -85,7 +85,7 @@ from minibert.exercises.notebook import grade
 my_wordpiece = None  # <- delete this line once your function is written above; None skips the grading
 grade("wordpiece", my_wordpiece)
 
-# %%
+# %% [answer]
 def longest_match(word, vocab):
     pieces, start = [], 0
     while start < len(word):
@@ -102,6 +102,12 @@ for word in ["tokenization", "unbelievable", "minibert", "transformers"]:
     ours = longest_match(word, tokenizer.vocab)
     print(f"{word:>13} → {ours}")
     assert ours == tokenizer.tokenize(word)
+
+# %% [stub]
+# Your turn (exercise 3, `wordpiece`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's tokenizer stands in for it, so the lesson runs on.
+for word in ["tokenization", "unbelievable", "minibert", "transformers"]:
+    print(f"{word:>13} → {tokenizer.tokenize(word)}")
 
 # %% [markdown]
 # ## Special tokens, single texts and pairs

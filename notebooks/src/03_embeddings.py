@@ -132,7 +132,7 @@ from minibert.exercises.notebook import grade
 my_layer_norm = None  # <- delete this line once your function is written above; None skips the grading
 grade("layer_norm", my_layer_norm)
 
-# %%
+# %% [answer]
 ln = emb.LayerNorm
 with torch.no_grad():
     mu = summed.mean(-1, keepdim=True)  # (1, T, 1)
@@ -143,6 +143,15 @@ diff = (by_hand - module_out).abs().max().item()
 print(f"by hand vs BertEmbeddings: max |Δ| = {diff:.2e}")
 assert diff < 1e-5
 
+# %% [stub]
+# Your turn (exercise 4, `layer_norm`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's LayerNorm module stands in for it, so the lesson runs on.
+ln = emb.LayerNorm
+with torch.no_grad():
+    by_hand = ln(summed)  # (1, T, C)
+    module_out = emb(ids, types)  # eval mode: dropout is off
+
+# %%
 # Not exactly 1 after: γ and β, the LayerNorm's own parameters, rescale and shift each feature.
 gamma, beta = ln.weight.detach(), ln.bias.detach()
 print(f"{CHOICE.label(model.config)}: γ mean {gamma.mean():.3f} (std {gamma.std():.3f}), "

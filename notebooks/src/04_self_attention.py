@@ -97,13 +97,20 @@ from minibert.exercises.notebook import grade
 my_split_heads = None  # <- delete this line once your function is written above; None skips the grading
 grade("split_heads", my_split_heads)
 
-# %%
+# %% [answer]
 with torch.no_grad():
     q = attn.query(x).view(B, T, H, d).transpose(1, 2)  # (B, H, T, d)
     k = attn.key(x).view(B, T, H, d).transpose(1, 2)  # (B, H, T, d)
     v = attn.value(x).view(B, T, H, d).transpose(1, 2)  # (B, H, T, d)
 print("q, k, v:", tuple(q.shape))
 assert torch.equal(q, attn.split_heads(attn.query(x)))  # minibert's helper does the same reshape
+
+# %% [stub]
+# Your turn (exercise 7, `split_heads`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's own reshape stands in for it, so the lesson runs on.
+with torch.no_grad():
+    q, k, v = (attn.split_heads(layer(x)) for layer in (attn.query, attn.key, attn.value))  # (B, H, T, d) each
+print("q, k, v:", tuple(q.shape))
 
 # %% [markdown]
 # ## Why divide by √d
@@ -177,14 +184,39 @@ my_attention_mask = None  # <- delete this line once your function is written ab
 grade("attention_mask", my_attention_mask)
 
 # %%
+mask = extended_attention_mask(batch["attention_mask"], x.dtype)  # (B, 1, 1, T)
+print("mask", tuple(mask.shape), "  row 1:", mask[1, 0, 0].tolist())
+
+# %% [markdown]
+# **Your turn: exercise 9, `attention`.** Before you read the next cell, write scaled dot-product attention: the scores Q·Kᵀ/√d plus the additive mask, a softmax over the keys, the head mask after it, then the probability-weighted sum of the values; return the context and the probabilities. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/attention.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 9 --impl my_exercises`.
+#
+# *Predict, then run:* how much weight will the padding keys of sentence 1 get, after the softmax? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_attention(q, k, v, attention_mask=None, head_mask=None):
+#     ...  # your code
+my_attention = None  # <- delete this line once your function is written above; None skips the grading
+grade("attention", my_attention)
+
+# %% [answer]
 with torch.no_grad():
     scores = q @ k.transpose(-1, -2) / math.sqrt(d)  # (B, H, T, T)
-    mask = extended_attention_mask(batch["attention_mask"], x.dtype)  # (B, 1, 1, T)
     probs = torch.softmax(scores + mask, dim=-1)  # (B, H, T, T)
-print("mask", tuple(mask.shape), "  row 1:", mask[1, 0, 0].tolist())
 padding = batch["attention_mask"][1] == 0
 assert torch.allclose(probs.sum(-1), torch.ones(B, H, T, device=DEVICE))  # each row is a distribution
 assert (probs[1, :, :, padding] == 0).all()  # padding keys get exactly zero weight
+
+# %% [stub]
+# Your turn (exercise 9, `attention`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's BertSelfAttention stands in for it, so the lesson runs on.
+with torch.no_grad():
+    probs = attn(x, mask, output_attentions=True)[1]  # (B, H, T, T)
+padding = batch["attention_mask"][1] == 0
 
 # %% [markdown]
 # The broadcast, drawn for this batch: the (B, T) mask becomes one row of T additive values per sentence, shape

@@ -109,13 +109,20 @@ from minibert.exercises.notebook import grade
 my_add_and_norm = None  # <- delete this line once your function is written above; None skips the grading
 grade("add_and_norm", my_add_and_norm)
 
-# %%
+# %% [answer]
 out_mod = layer.attention.output  # BertSelfOutput
 with torch.no_grad():
     a = out_mod.LayerNorm(x + out_mod.dense(context))  # (B, T, C)
 diff = (a - seen["attn_out"][1]).abs().max().item()
 print(f"by hand vs BertSelfOutput: max |Δ| = {diff:.2e}")
 assert diff < 1e-6
+
+# %% [stub]
+# Your turn (exercise 10, `add_and_norm`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's BertSelfOutput stands in for it, so the lesson runs on.
+out_mod = layer.attention.output  # BertSelfOutput
+with torch.no_grad():
+    a = out_mod(context, x)  # (B, T, C)
 
 # %% [markdown]
 # ## GELU
@@ -150,6 +157,8 @@ import matplotlib.pyplot as plt
 from minibert.activations import gelu, gelu_new
 
 xs = torch.linspace(-5, 5, 1001, dtype=torch.float64)
+
+# %% [answer]
 exact = 0.5 * xs * (1 + torch.erf(xs / math.sqrt(2)))  # x·Φ(x)
 approx = 0.5 * xs * (1 + torch.tanh(math.sqrt(2 / math.pi) * (xs + 0.044715 * xs**3)))
 assert torch.allclose(gelu(xs), exact, atol=1e-12) and torch.allclose(gelu_new(xs), approx, atol=1e-12)
@@ -157,6 +166,14 @@ gap = (exact - approx).abs()
 print(f"max |GELU - tanh approximation| = {gap.max().item():.1e} at x = {xs[gap.argmax()].item():+.2f}")
 assert 1e-4 < gap.max().item() < 1e-3  # close, but far above fp32 rounding (~1e-7)
 
+# %% [stub]
+# Your turn (exercise 1, `gelu`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's gelu stands in for it, so the lesson runs on.
+exact, approx = gelu(xs), gelu_new(xs)
+gap = (exact - approx).abs()
+print(f"max |GELU - tanh approximation| = {gap.max().item():.1e} at x = {xs[gap.argmax()].item():+.2f}")
+
+# %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
 ax1.plot(xs, exact, label="GELU, exact: x·Φ(x)")
 ax1.plot(xs, approx, "--", label="tanh approximation (gelu_new)")

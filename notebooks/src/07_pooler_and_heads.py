@@ -80,9 +80,17 @@ model = BertModel.from_pretrained(MODEL).to(DEVICE)
 batch = tokenizer(["Where is the cat?", "Hello world!"], padding=True, return_tensors="pt").to(DEVICE)
 with torch.no_grad():
     out = model(**batch)
+
+# %% [answer]
+with torch.no_grad():
     by_hand = torch.tanh(model.pooler.dense(out.last_hidden_state[:, 0]))  # (B, C)
 print("last_hidden_state", tuple(out.last_hidden_state.shape), "→ pooler_output", tuple(out.pooler_output.shape))
 assert torch.allclose(by_hand, out.pooler_output, atol=1e-6)
+
+# %% [stub]
+# Your turn (exercise 11, `pooler`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's BertPooler stands in for it, so the lesson runs on.
+print("last_hidden_state", tuple(out.last_hidden_state.shape), "→ pooler_output", tuple(out.pooler_output.shape))
 
 # %% [markdown]
 # ## Seven heads on one small random config
