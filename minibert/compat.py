@@ -294,3 +294,23 @@ def reference_outputs_for(name_or_path: str | os.PathLike) -> dict[str, torch.Te
         tensors["pooler_output"] = out.pooler_output
     tensors.update({f"modules.{k}": v for k, v in capture(model, batch).items() if not k.endswith(".probs")})
     return tensors
+
+
+@torch.no_grad()
+def masked_lm_max_abs_diff(folder: str | os.PathLike, inputs: dict[str, torch.Tensor]) -> float | None:
+    """Max |Δ| of the masked-LM logits (B, T, V) of minibert's and the reference's ``BertForMaskedLM`` on
+    ``folder`` (both fp32, eager attention) for ``inputs``; None when ``transformers`` is not installed."""
+    lib = reference_library()
+    if lib is None:
+        return None
+    from minibert.heads.masked_lm import BertForMaskedLM
+
+    quiet = lib.logging.get_verbosity()
+    lib.logging.set_verbosity_error()  # an unused pooler in the folder is expected here
+    try:
+        ref = lib.BertForMaskedLM.from_pretrained(folder, attn_implementation="eager").eval()
+    finally:
+        lib.logging.set_verbosity(quiet)
+    ours = BertForMaskedLM.from_pretrained(folder, attn_implementation="eager").eval()
+    a, b = ours(**inputs).logits, ref(**inputs).logits
+    return float((a.double() - b.double()).abs().max())
