@@ -36,8 +36,15 @@ def fill_mask_prompts(held_out: list[list[str]], tokenizer, n: int = 6, seed: in
 
 def fill_mask_table(model_folder, prompts: list[tuple[str, str | None]]) -> list[dict]:
     """``[{"text", "answer", "predictions": top 3}]`` by minibert's fill-mask pipeline on the saved model."""
+    import logging
+
     from minibert import pipeline
 
-    unmask = pipeline("fill-mask", model=str(model_folder))
+    quiet = logging.getLogger("minibert")
+    level, quiet.level = quiet.level, logging.ERROR  # the folder's untrained pooler, unused by the MLM: expected
+    try:
+        unmask = pipeline("fill-mask", model=str(model_folder))
+    finally:
+        quiet.setLevel(level)
     return [{"text": text, "answer": answer, "predictions": [c["token_str"] for c in unmask(text, top_k=3)]}
             for text, answer in prompts]

@@ -45,7 +45,7 @@ class BudgetTrainer(Trainer):
         # Wall-clock seconds of the whole command (corpus, evaluations... included) over every call, for the report.
         self.wall_start, self.wall_before = wall_start or time.perf_counter(), 0.0
         self._bar = tqdm(total=round(budget), unit="s", disable=not progress,
-                         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} s of training [{postfix}]")
+                         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} s of training{postfix}")
 
     # -- the Trainer's hooks ---------------------------------------------------------------------------------
     def should_stop(self) -> bool:
