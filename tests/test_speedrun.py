@@ -220,3 +220,20 @@ def test_bag_of_words_regression_learns_which_words_decide():
     train = [[1, 5], [2, 5], [3, 6], [4, 6]] * 3
     labels = [0, 0, 1, 1] * 3
     assert bow.fit_predict(train, labels, [[7, 5], [7, 6]], vocab_size=8, num_labels=2) == [0, 1]
+
+
+def test_the_pydocs_corpus_is_the_one_the_checkpoint_script_builds(tmp_path):
+    """The speedrun's pydocs split is scripts/pretrain_pydocs.py's (train.txt / heldout.txt byte for byte), read
+    from the installed documentation. Skipped where Debian's python3.11-doc is missing, except in CI
+    (MINIBERT_REQUIRE_PYDOCS=1, .ci/run installs it)."""
+    if not pydocs.DOCS.is_dir():
+        if os.environ.get("MINIBERT_REQUIRE_PYDOCS") == "1":
+            pytest.fail(f"{pydocs.DOCS} is missing: {pydocs.INSTALL}")
+        pytest.skip(f"{pydocs.DOCS} is missing: {pydocs.INSTALL}")
+    done = subprocess.run([sys.executable, "scripts/pretrain_pydocs.py", "corpus", "--work", str(tmp_path)], cwd=ROOT,
+                          env=_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    split = corpus.load_corpus("pydocs")
+    assert split.every == 20 and len(split.held_out) == 25
+    assert corpus.as_text(split.train) == (tmp_path / "train.txt").read_text(encoding="utf-8")
+    assert corpus.as_text(split.held_out) == (tmp_path / "heldout.txt").read_text(encoding="utf-8")
