@@ -19,8 +19,6 @@ import torch
 from minibert.speedrun.budget import format_seconds
 from minibert.speedrun.recipe import Recipe
 
-SEEDS = 3
-
 
 @dataclass
 class Settings:
