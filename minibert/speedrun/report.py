@@ -64,7 +64,9 @@ def markdown(c: dict) -> str:
     r, m, corpus = c["recipe"], c["machine"], c["corpus"]
     kinds = "\n".join(f"| {k} | {v['blanks']} | {_pct(v['top1'])} | {_pct(v['top5'])} |"
                       for k, v in c["per_kind"].items())
-    fill = "\n".join(f"| `{f['text']}` | {f['answer'] or ''} | {', '.join(f['predictions'])} |" for f in c["fill_mask"])
+    cell = lambda text: text.replace("|", "\\|").replace("`", "'")  # noqa: E731  (a table cell, in code quotes)
+    fill = "\n".join(f"| `{cell(f['text'])}` | {f['answer'] or ''} | {cell(', '.join(f['predictions']))} |"
+                     for f in c["fill_mask"])
     baseline = ", ".join(c["baseline_tokens"])
     parity = ("not measured: " + c["parity_note"] if c["parity_max_abs_diff"] is None else
               f"max |Δ| {c['parity_max_abs_diff']:.2e} ({c['parity_note']})")
