@@ -122,7 +122,8 @@ def test_reference_loads_the_model_folder_with_the_same_logits(killed_run):
 
 def test_stop_after_steps_then_resume_continues_the_schedule(tmp_path):
     out = tmp_path / "run"
-    cmd = _command(out, "8s", "--no-transfer")
+    cmd = _command(out, "8s", "--no-transfer", "--clock", "cpu")  # CPU seconds: 3 steps stay far below 8 s, however
+    # busy the machine is, so the first call always ends by --stop-after, never by the budget
     first = subprocess.run([*cmd, "--stop-after", "3"], cwd=ROOT, env=_env(), capture_output=True, text=True)
     assert first.returncode == 0, first.stderr[-3000:]
     assert "run the same command again" in first.stdout and not (out / "report.json").exists()
