@@ -16,6 +16,7 @@ COMMANDS = {
     "check": ("minibert.cli.check", "weight-compatibility table: minibert vs the reference on a checkpoint"),
     "convert": ("minibert.cli.convert", "an original Google (TensorFlow) BERT checkpoint -> config.json + safetensors"),
     "pretrain": ("minibert.cli.pretrain", "pre-train a (tiny) BERT with masked-LM (+ NSP) on a text corpus"),
+    "speedrun": ("minibert.cli.speedrun", "pre-train a BERT for a time budget (1h, 2m, 90s) and write its report card"),
     "finetune": ("minibert.cli.finetune", "fine-tune a BERT: text classification, NER or QA (--task); held-out score"),
     "fill-mask": ("minibert.cli.fill_mask", "predict the words hidden behind [MASK]"),
     "embed": ("minibert.cli.embed", "sentence embeddings, pooled as the checkpoint says"),

@@ -311,3 +311,26 @@ def lesson_reference(name_or_path: str | os.PathLike) -> dict[str, torch.Tensor]
               "installed (pip install -e '.[dev]' adds it), so this comparison is skipped")
         return None
     return reference_outputs_for(name_or_path)
+
+
+@torch.no_grad()
+def masked_lm_max_abs_diff(folder: str | os.PathLike, inputs: dict[str, torch.Tensor]) -> float | None:
+    """Max |Δ| of the masked-LM logits (B, T, V) of minibert's and the reference's ``BertForMaskedLM`` on
+    ``folder`` (both fp32, eager attention) for ``inputs``; None when ``transformers`` is not installed."""
+    lib = reference_library()
+    if lib is None:
+        return None
+    from minibert.heads.masked_lm import BertForMaskedLM
+
+    quiet, ours_log = lib.logging.get_verbosity(), logging.getLogger("minibert")
+    level = ours_log.level
+    lib.logging.set_verbosity_error()  # an unused pooler in the folder is expected here, by both libraries
+    ours_log.setLevel(logging.ERROR)
+    try:
+        ref = lib.BertForMaskedLM.from_pretrained(folder, attn_implementation="eager").eval()
+        ours = BertForMaskedLM.from_pretrained(folder, attn_implementation="eager").eval()
+    finally:
+        lib.logging.set_verbosity(quiet)
+        ours_log.setLevel(level)
+    a, b = ours(**inputs).logits, ref(**inputs).logits
+    return float((a.double() - b.double()).abs().max())

@@ -23,16 +23,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import html.parser
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
+from minibert.speedrun.evaluate import PYDOCS_PROMPTS
+from minibert.speedrun.pydocs import DOCS
+
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = Path("/usr/share/doc/python3.11/html")
 SHIP = ROOT / "checkpoints" / "minibert-pydocs"
 PROBE = ROOT / "checkpoints" / "minilm-pydocs-mlm-head"  # scripts/probe_minilm.py: another model, for comparison
 HELD_OUT_EVERY = 20  # every 20th page (in sorted path order) is held out: whole pages, never seen in training
@@ -51,52 +51,17 @@ RECIPE = dict(vocab_size=12000, max_length=128, hidden_size=256, layers=4, heads
               seed=0, eval_fraction=0.01, save_every=100, eval_every=300)
 
 
-class _Paragraphs(html.parser.HTMLParser):
-    """The text of every ``<p>`` of a Sphinx page, outside tables; code is kept only inline (``len()``)."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.paragraphs: list[str] = []
-        self._depth_p = self._depth_table = 0
-        self._buf: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self._depth_table += 1
-        elif tag == "p" and not self._depth_table:
-            self._depth_p += 1
-            self._buf = []
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self._depth_table = max(0, self._depth_table - 1)
-        elif tag == "p" and self._depth_p:
-            self._depth_p -= 1
-            text = " ".join("".join(self._buf).split())
-            if len(text.split()) >= 8:  # real prose, not captions or one-word labels
-                self.paragraphs.append(text)
-
-    def handle_data(self, data):
-        if self._depth_p:
-            self._buf.append(data)
-
-
-def page_paragraphs(path: Path) -> list[str]:
-    parser = _Paragraphs()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-    return [p.replace("¶", "").strip() for p in parser.paragraphs]
-
-
 def build_corpus(docs: Path, work: Path) -> None:
-    """train.txt / heldout.txt: one paragraph per line, a blank line between pages."""
-    if not docs.is_dir():
-        sys.exit(f"{docs} not found: install the Python documentation first "
-                 "(apt-get update && apt-get install -y python3.11-doc), or pass --docs DIR")
-    pages = sorted(p for p in docs.rglob("*.html") if "_static" not in p.parts and "genindex" not in p.name)
+    """train.txt / heldout.txt: one paragraph per line, a blank line between pages (minibert/speedrun/pydocs.py)."""
+    from minibert.speedrun.pydocs import documents
+
+    try:
+        pages = documents(docs)
+    except FileNotFoundError as err:
+        sys.exit(f"{err}; or pass --docs DIR")
     work.mkdir(parents=True, exist_ok=True)
     out = {"train": [], "heldout": []}
-    for i, page in enumerate(pages):
-        paragraphs = page_paragraphs(page)
+    for i, (_, paragraphs) in enumerate(pages):
         if paragraphs:
             out["heldout" if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 else "train"].append("\n".join(paragraphs))
     for name, texts in out.items():
@@ -106,52 +71,30 @@ def build_corpus(docs: Path, work: Path) -> None:
 
 
 def build_vocab(work: Path, vocab_size: int) -> None:
-    """An uncased WordPiece vocabulary trained on train.txt (the `tokenizers` library's trainer)."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    """An uncased WordPiece vocabulary trained on train.txt (minibert/speedrun/vocab.py, `tokenizers`' trainer)."""
+    from minibert.speedrun.vocab import train_wordpiece
 
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    # The same normalisation and pre-splitting as BertTokenizer(do_lower_case=True): the vocabulary's pieces
-    # are then exactly the ones the reference tokenizer will look up.
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=None, clean_text=True,
-                                                handle_chinese_chars=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=2, show_progress=False,
-                                        special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
-                                        continuing_subword_prefix="##")
-    tok.train([str(work / "train.txt")], trainer)
-    vocab = sorted(tok.get_vocab().items(), key=lambda kv: kv[1])
-    (work / "vocab.txt").write_text("".join(piece + "\n" for piece, _ in vocab), encoding="utf-8")
-    print(f"vocab.txt: {len(vocab)} pieces, sha256 {_sha(work / 'vocab.txt')[:16]}")
+    n = train_wordpiece(work / "train.txt", work / "vocab.txt", vocab_size)
+    print(f"vocab.txt: {n} pieces, sha256 {_sha(work / 'vocab.txt')[:16]}")
 
 
 def pack(work: Path, max_length: int) -> None:
     """train_packed.txt: each line as many whole sentences of a page as fit in max_length - 2 pieces.
 
     BERT trains on full-length segments of running text (Devlin et al., 2019, §A.2), not single sentences;
-    the pretrain command makes one example per line, so the lines are the segments.
+    the pretrain command makes one example per line, so the lines are the segments (minibert/speedrun/segments.py).
     """
     from minibert import BertTokenizer
+    from minibert.speedrun.segments import pack as pack_sentences
 
     tokenizer = BertTokenizer(str(work / "vocab.txt"))
-    budget = max_length - 2
     for name in ("train", "heldout"):
-        lines, n_segments = [], 0
+        lines = []
         for page in (work / f"{name}.txt").read_text(encoding="utf-8").split("\n\n"):
-            current, used = [], 0
-            for paragraph in page.splitlines():
-                for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(`\"'])", paragraph):
-                    n = len(tokenizer.tokenize(sentence))
-                    if current and used + n > budget:
-                        lines.append(" ".join(current))
-                        current, used = [], 0
-                    current.append(sentence)
-                    used += n
-            if current:
-                lines.append(" ".join(current))
-            lines.append("")  # the page ends: a new document
-            n_segments = len([ln for ln in lines if ln])
+            groups = pack_sentences(page.splitlines(), lambda s: len(tokenizer.tokenize(s)), max_length - 2)
+            lines += [" ".join(group) for group in groups] + [""]  # the page ends: a new document
         (work / f"{name}_packed.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print(f"{name}_packed.txt: {n_segments} segments of <= {budget} pieces")
+        print(f"{name}_packed.txt: {len([ln for ln in lines if ln])} segments of <= {max_length - 2} pieces")
 
 
 def train(work: Path, recipe: dict, steps: int | None) -> None:
@@ -213,10 +156,7 @@ def load_trained(work: Path, recipe: dict):
     return model, state["step"]
 
 
-# Blanks a reader of the Python documentation can judge (each has one clearly right word).
-PROMPTS = ["The function [MASK] a list.", "This module provides functions for working with [MASK] files.",
-           "The [MASK] statement is used to import a module.", "Return the number of [MASK] in the list.",
-           "If the file does not exist, a [MASK] is raised.", "The default value of this argument is [MASK]."]
+PROMPTS = PYDOCS_PROMPTS  # blanks a reader of the Python documentation can judge
 
 
 def evaluate(work: Path, recipe: dict) -> dict:
@@ -251,22 +191,11 @@ def evaluate(work: Path, recipe: dict) -> dict:
 
 
 def add_initial_pooler(weights: Path, hidden_size: int) -> None:
-    """Add ``bert.pooler.*`` at BERT's initialisation (N(0, 0.02²), bias 0; seed 0), untrained.
+    """Add ``bert.pooler.*`` at BERT's initialisation (seed 0), untrained, in the file's dtype (fp16 here): see
+    minibert/speedrun/parity.py for why a model pre-trained with MLM only ships one."""
+    from minibert.speedrun.parity import add_untrained_pooler
 
-    MLM-only pre-training (as RoBERTa) never trains the pooler, which only NSP reads. Shipping it initialised
-    keeps ``BertModel``'s ``pooler_output`` defined and identical in every library that loads the file, rather
-    than drawn afresh, differently, by each ``from_pretrained``; the model card says it is untrained.
-    """
-    import torch
-    from safetensors import safe_open
-    from safetensors.torch import save_file
-
-    with safe_open(str(weights), framework="pt") as f:
-        tensors, metadata = {k: f.get_tensor(k) for k in f.keys()}, f.metadata()
-    g = torch.Generator().manual_seed(0)
-    tensors["bert.pooler.dense.weight"] = (torch.randn(hidden_size, hidden_size, generator=g) * 0.02).half()
-    tensors["bert.pooler.dense.bias"] = torch.zeros(hidden_size, dtype=torch.float16)
-    save_file(tensors, str(weights), metadata=metadata)
+    add_untrained_pooler(weights, hidden_size, seed=0)
 
 
 def ship(work: Path, recipe: dict, out: Path = SHIP) -> None:

@@ -1,9 +1,10 @@
 """minibert never imports the reference implementation.
 
 ``transformers`` is a test/dev dependency only. The one place that may load it is the optional live
-comparison of the diagnostic commands (``python -m minibert check`` / ``walkthrough``, in
-``minibert/compat.py``), lazily and only when it is installed; without it they compare against stored
-reference outputs. Nothing else, and no model, tokenizer, pipeline or training code path, loads it.
+comparison of the diagnostic commands (``python -m minibert check`` / ``walkthrough``, and the parity row of
+``speedrun``'s report card, all in ``minibert/compat.py``), lazily and only when it is installed; without it they
+compare against stored reference outputs. Nothing else, and no model, tokenizer, pipeline or training code path,
+loads it.
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ class Trainer:
         # A run may stop before the plan ends (a time budget): the schedule is still max_steps long, so a later
         # run resumed from the checkpoint continues exactly as one uninterrupted run would.
         end = args.max_steps if args.stop_at_step is None else args.stop_at_step
-        while self.step < end:
+        while self.step < end and not self.should_stop():
             for batch in self._epoch_batches():
                 self.batch_in_epoch += 1
                 micro_batches.append(batch)
@@ -138,12 +138,14 @@ class Trainer:
                     micro_batches = []
                     bar.update(1)
                     bar.set_postfix(loss=f"{last['loss']:.4f}", lr=f"{last['lr']:.2e}")
-                    if self.step >= end:
+                    if self.step >= end or self.should_stop():
                         break
             else:  # the epoch ran out
                 self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+                continue
+            break  # stopped inside the epoch (the plan's end, or should_stop)
         bar.close()
-        if end < args.max_steps and not (args.save_every and self.step % args.save_every == 0):
+        if self.step < args.max_steps and not (args.save_every and self.step % args.save_every == 0):
             self._save_checkpoint()  # stopped early: keep what resuming needs (before evaluating, as every save)
         last.update(self.evaluate())
         if self.dist.is_main:
@@ -188,7 +190,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         record = {"step": self.step, "loss": step_loss, "lr": lr,
-                  "grad_norm": grad_norm, "epoch": self.epoch, "time": time.time()}
+                  "grad_norm": grad_norm, "epoch": self.epoch, "time": time.time(), **self.extra_record()}
         if self.dist.is_main:
             with open(self.log_path, "a") as f:
                 f.write(json.dumps(record) + "\n")
@@ -197,6 +199,22 @@ class Trainer:
         if args.save_every and self.step % args.save_every == 0:
             self._save_checkpoint()
         return record
+
+    # -- hooks for subclasses (a time-budgeted run: minibert/speedrun/pretrain.py) -------------------------
+    def should_stop(self) -> bool:
+        """True ends the run after the current step (saved, resumable), before ``max_steps``."""
+        return False
+
+    def extra_record(self) -> dict:
+        """More fields for each step's line of log.jsonl."""
+        return {}
+
+    def extra_state(self) -> dict:
+        """More entries for checkpoint.pt (numbers, lists, tensors); given back to :meth:`load_extra_state`."""
+        return {}
+
+    def load_extra_state(self, state: dict) -> None:
+        pass
 
     # -- evaluation --------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -232,7 +250,7 @@ class Trainer:
                 "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(), "rng": rng,
                 "step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
-                "args": asdict(self.args)})
+                "args": asdict(self.args), **self.extra_state()})
         D.barrier(self.dist)
 
     def _load(self, path: Path) -> None:
@@ -251,6 +269,7 @@ class Trainer:
         self.scaler.load_state_dict(state["scaler"])
         set_rng_state(state["rng"][self.dist.rank])
         self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
+        self.load_extra_state(state)
         if self.dist.is_main:  # drop log lines written after the checkpoint by the run that died
             lines = self.log_path.read_text().splitlines() if self.log_path.exists() else []
             kept = [ln for ln in lines if json.loads(ln)["step"] <= self.step]

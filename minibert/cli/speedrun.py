@@ -1,0 +1,69 @@
+"""``python -m minibert speedrun``: pre-train a BERT for a time budget, evaluate it, measure transfer, report.
+
+    python -m minibert speedrun --budget 1h                                   # the Python documentation
+    python -m minibert speedrun --budget 2m --corpus examples/data/speedrun_corpus.txt --out runs/demo
+
+Everything lands in ``--out``: data/, train/ (resumable: run the same command again after a kill), model/ (a
+Hugging Face folder), report.md, report.json and the figures. See docs/pretraining.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--budget", default="1h", help="training time: 90s, 2m, 1h ... (default 1h)")
+    parser.add_argument("--corpus", default="pydocs",
+                        help="pydocs (the Python documentation, Debian's python3.11-doc), a UTF-8 text file "
+                             "(documents separated by blank lines) or a folder of .txt files")
+    parser.add_argument("--out", default="runs/speedrun", help="output folder (default runs/speedrun)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--seed", type=int, default=0, help="weights, data order, masks, transfer draws")
+    g = parser.add_argument_group("recipe (defaults picked from the budget; see docs/pretraining.md)")
+    g.add_argument("--layers", type=int)
+    g.add_argument("--hidden-size", type=int, help="heads: hidden size / 64; feed-forward: 4 × hidden size")
+    g.add_argument("--lr", type=float, help="peak learning rate")
+    g.add_argument("--warmup", type=float, help="warm-up, as a share of the budget")
+    g.add_argument("--batch-size", type=int)
+    g.add_argument("--max-length", type=int, help="pieces per segment, [CLS] and [SEP] included")
+    g.add_argument("--mlm-probability", type=float, help="share of the tokens masked (default 0.25)")
+    g.add_argument("--dropout", type=float, help="dropout while pre-training (default 0)")
+    g.add_argument("--vocab-size", type=int)
+    parser.add_argument("--clock", default="wall", choices=["wall", "cpu"],
+                        help="what the budget counts: wall-clock seconds (default) or the process's CPU seconds")
+    parser.add_argument("--no-transfer", action="store_true", help="skip the transfer experiment")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--stop-after", type=int, default=None, metavar="STEPS",
+                        help="end this call after STEPS steps, saved (run again to go on)")
+
+
+def recipe_from(args, budget: float):
+    from minibert.speedrun.recipe import recipe_for
+
+    recipe = recipe_for(budget)
+    for name in ("layers", "hidden_size", "lr", "warmup", "batch_size", "max_length", "mlm_probability", "dropout",
+                 "vocab_size"):
+        if getattr(args, name) is not None:
+            setattr(recipe, name, getattr(args, name))
+    if args.hidden_size is not None:
+        recipe.heads = max(1, args.hidden_size // 64)
+    if recipe.hidden_size % recipe.heads:
+        raise ValueError(f"--hidden-size {recipe.hidden_size} is not a multiple of its {recipe.heads} heads")
+    if not 0 < recipe.mlm_probability < 1:
+        raise ValueError(f"--mlm-probability must be in (0, 1), got {recipe.mlm_probability}")
+    return recipe
+
+
+def run(args: argparse.Namespace) -> int:
+    from minibert.speedrun.budget import parse_budget
+    from minibert.speedrun.run import Settings, speedrun
+
+    budget = parse_budget(args.budget)
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"--threads must be >= 1, got {args.threads}")
+    settings = Settings(corpus=args.corpus, budget=budget, out=args.out, threads=args.threads, seed=args.seed,
+                        clock=args.clock, recipe=recipe_from(args, budget), transfer=not args.no_transfer,
+                        progress=not args.no_progress, stop_after_steps=args.stop_after)
+    speedrun(settings)
+    return 0

@@ -1,0 +1,114 @@
+"""Masked-LM pre-training for a time budget: minibert's Trainer, stopped and scheduled by a stopwatch.
+
+What the speedrun adds to minibert/training/trainer.py (everything else, the data order, the masked-positions
+decoder, atomic checkpoints and exact resume, is the Trainer's own):
+
+* the learning rate follows the budget's clock (budget.budget_schedule), not a step count;
+* the run ends when the budget's seconds are spent (``should_stop``), saved, so a later call only evaluates;
+* every step's log line carries ``train_seconds``; the checkpoint stores them, so a killed run resumes with
+  the schedule where it was (the seconds since the last checkpoint are lost and trained again);
+* a checkpoint every ``save_every_seconds`` of training, and a held-out top-1 measurement every
+  ``eval_every_seconds`` (its time not counted in the budget), for the curve against time;
+* a progress bar in seconds: time left and the current loss.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tqdm.auto import tqdm
+
+from minibert.speedrun.budget import Stopwatch, budget_schedule, format_seconds
+from minibert.training.mlm_eval import fill_blanks
+from minibert.training.trainer import Trainer, TrainingArguments
+
+NEVER = 10**9  # max_steps: the budget, not a step count, ends the run
+
+
+class BudgetTrainer(Trainer):
+    def __init__(self, model, output_dir: str, train_dataset, collate_fn, *, budget: float, warmup: float, lr: float,
+                 weight_decay: float, batch_size: int, seed: int, clock: str = "wall", eval_sequences=None,
+                 mask_token_id: int = 0, special_ids=(), progress: bool = True, stop_after_steps: int | None = None,
+                 wall_start: float | None = None):
+        args = TrainingArguments(output_dir=output_dir, max_steps=NEVER, batch_size=batch_size, lr=lr,
+                                 weight_decay=weight_decay, warmup_steps=0, seed=seed, progress=False)
+        super().__init__(model, args, train_dataset, collate_fn,
+                         forward_kwargs={"masked_positions_only": True})
+        self.budget, self.watch = budget, Stopwatch(clock)
+        self.scheduler = budget_schedule(self.optimizer, self.watch, budget, warmup)
+        self.save_every_seconds = max(5.0, budget / 20)
+        self.eval_every_seconds = budget / 8
+        self.eval_sequences, self.mask_token_id, self.special_ids = eval_sequences or [], mask_token_id, special_ids
+        self.stop_after_steps, self.steps_this_run = stop_after_steps, 0
+        self._next_save = self._next_eval = 0.0
+        # Wall-clock seconds of the whole command (corpus, evaluations... included) over every call, for the report.
+        self.wall_start, self.wall_before = wall_start or time.perf_counter(), 0.0
+        self._bar = tqdm(total=round(budget), unit="s", disable=not progress,
+                         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} s of training{postfix}")
+
+    # -- the Trainer's hooks ---------------------------------------------------------------------------------
+    def should_stop(self) -> bool:
+        hook = self.stop_after_steps is not None and self.steps_this_run >= self.stop_after_steps
+        return hook or self.watch.spent >= self.budget
+
+    def extra_record(self) -> dict:
+        return {"train_seconds": self.watch.spent}
+
+    @property
+    def wall_seconds(self) -> float:
+        return self.wall_before + time.perf_counter() - self.wall_start
+
+    def extra_state(self) -> dict:
+        return {"train_seconds": self.watch.spent, "next_eval": self._next_eval, "wall_seconds": self.wall_seconds}
+
+    def load_extra_state(self, state: dict) -> None:
+        self.watch.before = float(state.get("train_seconds", 0.0))
+        self.wall_before = float(state.get("wall_seconds", 0.0))
+        self._next_eval = float(state.get("next_eval", 0.0))
+        self._next_save = self.watch.spent + self.save_every_seconds
+
+    # -- one step, timed -----------------------------------------------------------------------------------
+    def _train_step(self, micro_batches):
+        # The stopwatch runs from the end of one step's bookkeeping to the end of the next step: reading and
+        # masking the data counts, evaluations and checkpoints do not.
+        if self.steps_this_run == 0 and self.watch.spent == 0.0:
+            self._held_out_top1()  # the curve's first point: the untrained model
+        if self.watch._lap_start is None:
+            self.watch.start()
+        record = super()._train_step(micro_batches)
+        self.watch.stop()
+        self.steps_this_run += 1
+        spent = self.watch.spent
+        self._bar.n = min(round(spent), self._bar.total)
+        self._bar.set_postfix_str(f"step {self.step}, loss {record['loss']:.3f}, "
+                                  f"{format_seconds(max(0.0, self.budget - spent))} left")
+        if spent >= self._next_eval or self.should_stop():
+            self._held_out_top1()
+        if spent >= self._next_save and not self.should_stop():  # at a stop, the Trainer saves
+            self._save_checkpoint()
+            self._next_save = spent + self.save_every_seconds
+        if not self.should_stop():
+            self.watch.start()
+        return record
+
+    def _held_out_top1(self) -> None:
+        """Held-out top-1 on the evaluation sample, logged with the training seconds (not counted in them)."""
+        if not self.eval_sequences:
+            return
+        blanks = fill_blanks(self.model, self.eval_sequences, mask_token_id=self.mask_token_id,
+                             special_ids=set(self.special_ids), seed=0)
+        self.model.train()
+        self._next_eval = self.watch.spent + self.eval_every_seconds
+        self._log({"step": self.step, "train_seconds": self.watch.spent, "heldout_top1": blanks.accuracy(1)})
+
+    def _log(self, record: dict) -> None:
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def train(self, resume: bool = True) -> dict:
+        try:
+            return super().train(resume=resume)
+        finally:
+            self.watch.stop()
+            self._bar.close()

@@ -1,0 +1,48 @@
+"""The speedrun's recipe: the model's size and the training settings, picked from the budget.
+
+Every choice stays inside standard BERT (post-LayerNorm, biases, GELU, the decoder tied to the word
+embeddings) so that ``transformers.BertForMaskedLM`` loads the result. Within that, the choices follow the
+budget-training papers (see docs/pretraining.md for the measurements on this project's corpus):
+
+* no next-sentence prediction (RoBERTa, Liu et al. 2019): masked-LM only, on packed segments;
+* the MLM decoder on the masked positions only (the same loss, ~5x cheaper with a 12k vocabulary);
+* dropout off while pre-training (Cramming, Geiping & Goldstein 2022: one pass over the data cannot overfit);
+* 25 % masking (Wettig et al. 2023, "Should you mask 15 % in MLM?": more signal per step for small budgets);
+* a small model for a small budget (Kaplan et al. 2020; Hoffmann et al. 2022): 2 layers × 128 learns from the
+  context within minutes on a CPU, where 4 × 256 still sat on the unigram plateau after half an hour;
+* the schedule tied to the budget (minibert/speedrun/budget.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class Recipe:
+    layers: int = 2
+    hidden_size: int = 128
+    heads: int = 2
+    vocab_size: int = 12000
+    max_length: int = 128            # pieces per segment, [CLS] and [SEP] included
+    batch_size: int = 32
+    lr: float = 2e-3
+    warmup: float = 0.05             # share of the budget
+    weight_decay: float = 0.01
+    mlm_probability: float = 0.25
+    dropout: float = 0.0
+
+    @property
+    def intermediate_size(self) -> int:
+        return 4 * self.hidden_size
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "intermediate_size": self.intermediate_size}
+
+
+def recipe_for(budget_seconds: float) -> Recipe:
+    """The default recipe for a budget. One size for now: 2 × 128 (the first measurement's best, issue anchors);
+    a tiny budget (a test, a demo: under 5 minutes) also shortens the segments so that it takes more steps."""
+    if budget_seconds < 300:
+        return Recipe(max_length=64, batch_size=16, warmup=0.1)
+    return Recipe()

@@ -1,0 +1,129 @@
+"""The report card: DIR/report.json (every figure, for programs), DIR/report.md (for people), three PNGs.
+
+Every number comes from what ran in this call and the runs it resumed: the log, the evaluation, the transfer
+runs. ``report.json`` keys (fractions in [0, 1], seconds):
+
+    heldout_top1, heldout_top5, baseline_top1, baseline_top5, per_kind, blanks, train_seconds, total_seconds,
+    steps, budget_seconds, transfer [{labels, pretrained: [acc per seed], random, majority, bow_logreg, steps}],
+    transfer_seconds, transfer_task, parity_max_abs_diff, parity_note, machine {cores, threads, torch, ...},
+    recipe, corpus, curve {loss: [{step, train_seconds, loss}], heldout_top1: [{step, train_seconds, ...}]},
+    fill_mask [{text, answer, predictions}], figures
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from minibert.loading.atomic import atomic_write_bytes
+from minibert.speedrun import figures
+from minibert.speedrun.budget import format_seconds
+
+
+def build(s, meta: dict, mlm: dict, log: list[dict], train_seconds: float, steps: int, total_seconds: float,
+          transfer: dict | None, parity_diff: float | None, parity_note: str, fill: list[dict],
+          machine: dict) -> dict:
+    losses = [r for r in log if "loss" in r]
+    every = max(1, len(losses) // 400)  # at most ~400 points: the figure's line, not the whole log
+    return {
+        "heldout_top1": mlm["top1"], "heldout_top5": mlm["top5"],
+        "baseline_top1": mlm["baseline_most_frequent"]["top1"], "baseline_top5": mlm["baseline_most_frequent"]["top5"],
+        "baseline_tokens": mlm["baseline_most_frequent"]["tokens"], "per_kind": mlm["per_kind"],
+        "blanks": mlm["blanks"], "held_out_segments": mlm["held_out_segments"],
+        "train_seconds": train_seconds, "total_seconds": total_seconds, "steps": steps, "budget_seconds": s.budget,
+        "transfer": transfer["rows"] if transfer else [], "transfer_seconds": transfer["seconds"] if transfer else 0.0,
+        "transfer_task": transfer["task"] if transfer else None,
+        "parity_max_abs_diff": parity_diff, "parity_note": parity_note,
+        "machine": machine, "recipe": s.recipe.to_dict(), "seed": s.seed,
+        "corpus": {k: v for k, v in meta.items() if k != "held_out_names"},
+        "curve": {"loss": [{k: r[k] for k in ("step", "train_seconds", "loss")} for r in losses[::every]],
+                  "heldout_top1": [r for r in log if "heldout_top1" in r]},
+        "fill_mask": fill,
+    }
+
+
+def write(card: dict, out: Path) -> None:
+    card["figures"] = ["curve.png", "fill_mask.png"] + (["transfer.png"] if card["transfer"] else [])
+    figures.curve(card, out / "curve.png")
+    figures.fill_mask(card, out / "fill_mask.png")
+    if card["transfer"]:
+        figures.transfer(card, out / "transfer.png")
+    atomic_write_bytes(out / "report.json", (json.dumps(card, indent=2) + "\n").encode("utf-8"))
+    atomic_write_bytes(out / "report.md", markdown(card).encode("utf-8"))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def _spread(values: list[float]) -> str:
+    return f"{_pct(sum(values) / len(values))} ({100 * min(values):.1f}–{100 * max(values):.1f})"
+
+
+def markdown(c: dict) -> str:
+    r, m, corpus = c["recipe"], c["machine"], c["corpus"]
+    kinds = "\n".join(f"| {k} | {v['blanks']} | {_pct(v['top1'])} | {_pct(v['top5'])} |"
+                      for k, v in c["per_kind"].items())
+    cell = lambda text: text.replace("|", "\\|").replace("`", "'")  # noqa: E731  (a table cell, in code quotes)
+    fill = "\n".join(f"| `{cell(f['text'])}` | {f['answer'] or ''} | {cell(', '.join(f['predictions']))} |"
+                     for f in c["fill_mask"])
+    baseline = ", ".join(c["baseline_tokens"])
+    parity = ("not measured: " + c["parity_note"] if c["parity_max_abs_diff"] is None else
+              f"max |Δ| {c['parity_max_abs_diff']:.2e} ({c['parity_note']})")
+    text = f"""# Speedrun report card
+
+A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with masked-LM for
+{format_seconds(c['budget_seconds'])} of training ({m['clock']} clock) on `{corpus['corpus']}`:
+{corpus['train_documents']} documents ({corpus['train_words']:,} words, {corpus['train_segments']:,} segments), a
+WordPiece vocabulary of {corpus['vocab_size']:,} pieces trained on them; {corpus['held_out_documents']} documents
+({corpus['held_out_rule']}) held out whole.
+
+| | |
+|---|---|
+| steps | {c['steps']:,} of {r['batch_size']} × {r['max_length']} pieces |
+| training time | {c['train_seconds']:.0f} s (budget {c['budget_seconds']:.0f} s) |
+| total time (data, training, evaluation, transfer, report) | {c['total_seconds']:.0f} s |
+| machine | {m['cores']} cores, {m['threads']} thread(s), torch {m['torch']}, Python {m['python']} |
+| parity with `transformers.BertForMaskedLM` | {parity} |
+
+## Held-out masked-token accuracy
+
+15 % of the tokens of each of the {c['held_out_segments']:,} held-out segments hidden behind `[MASK]` at once,
+{c['blanks']:,} blanks (the model card's protocol, minibert/training/mlm_eval.py).
+
+| | top-1 | top-5 |
+|---|---|---|
+| this model | **{_pct(c['heldout_top1'])}** | **{_pct(c['heldout_top5'])}** |
+| always the most frequent training token(s): {baseline} | {_pct(c['baseline_top1'])} | {_pct(c['baseline_top5'])} |
+
+| hidden token | blanks | top-1 | top-5 |
+|---|---|---|---|
+{kinds}
+
+![loss and held-out top-1 against time](curve.png)
+
+## Fill-mask on held-out text
+
+| text | hidden | top 3 |
+|---|---|---|
+{fill}
+"""
+    if c["transfer"]:
+        t = c["transfer_task"]
+        rows = "\n".join(f"| {row['labels']} | {_spread(row['pretrained'])} | {_spread(row['random'])} | "
+                         f"{_spread(row['bow_logreg'])} | {_pct(sum(row['majority']) / len(row['majority']))} |"
+                         for row in c["transfer"])
+        text += f"""
+## Transfer: {t['task']}
+
+Test accuracy on {t['test_sentences']} held-out sentences, mean of {t['seeds']} seeds (min–max). The same
+architecture fine-tuned from the pre-trained encoder and from random initialisation, on the same draws of
+labelled sentences; {c['transfer_seconds']:.0f} s in all. Documents: {', '.join(f'`{d}`' for d in t['documents'])}.
+
+| labels | pre-trained | random init | bag-of-words log. regression | majority class |
+|---|---|---|---|---|
+{rows}
+
+![transfer curve](transfer.png)
+"""
+    return text

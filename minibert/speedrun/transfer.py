@@ -1,0 +1,107 @@
+"""Transfer: does pre-training make fine-tuning work from few labels? A task built from held-out documents.
+
+The task: **which of k held-out documents does this sentence come from?** (k = 4 by default). Any corpus gives
+it, with no annotation, from documents the model never saw in pre-training; and the label takes reading: a
+document's sentences share its subject, its terms and its way of speaking, but no single word decides (a
+sentence of a page on ``json`` may never say "json"). Classes are balanced: the majority class scores 1/k.
+(docs/pretraining.md says why this task and not "are these two sentences from the same document?".)
+
+For each label count n and seed s: n training sentences drawn (n/k per document, seeded by s) from the
+documents' training pools; the same architecture fine-tuned twice, its encoder from the pre-trained model or
+from random initialisation (BertForSequenceClassification, classifier seeded by s), with the same steps; the
+accuracy on the fixed test sentences. Beside them, on the same draws: the majority class, and a bag-of-words
+logistic regression (minibert/speedrun/bow.py).
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from dataclasses import dataclass
+
+import torch
+
+from minibert.speedrun import bow
+from minibert.speedrun.segments import sentences
+from minibert.training.data import Collator
+from minibert.training.trainer import Trainer, TrainingArguments
+
+LABEL_COUNTS = (32, 128, 512)
+
+
+@dataclass
+class Task:
+    documents: list[str]                 # the k documents' names (class i = documents[i])
+    pools: list[list[str]]               # per class: sentences to draw training examples from
+    test: list[tuple[str, int]]          # fixed (sentence, class) pairs, balanced
+
+
+def build_task(held_out: list[list[str]], names: list[str], k: int = 4, test_per_class: int = 100,
+               seed: int = 0) -> Task:
+    """The k held-out documents with the most sentences of 5+ words; a third of the smallest (≤ test_per_class)
+    of each document's sentences is its test share, the rest its training pool."""
+    per_doc = [[s for p in doc for s in sentences(p) if len(s.split()) >= 5] for doc in held_out]
+    order = sorted(range(len(per_doc)), key=lambda i: (-len(per_doc[i]), i))[:k]
+    if len(order) < 2 or len(per_doc[order[-1]]) < 6:
+        raise ValueError("the transfer task needs at least 2 held-out documents of 6+ sentences; give a corpus with "
+                         "more or longer documents")
+    t = min(test_per_class, len(per_doc[order[-1]]) // 3)
+    rng = random.Random(seed)
+    pools, test = [], []
+    for label, i in enumerate(order):
+        shuffled = per_doc[i][:]
+        rng.shuffle(shuffled)
+        test += [(s, label) for s in shuffled[:t]]
+        pools.append(shuffled[t:])
+    return Task([names[i] for i in order], pools, test)
+
+
+def label_counts(task: Task, short: bool) -> list[int]:
+    """The label counts that the pools can fill, balanced (at least two; a short budget takes the two smallest)."""
+    k, most = len(task.pools), min(len(p) for p in task.pools) * len(task.pools)
+    counts = [n for n in LABEL_COUNTS if n <= most]
+    if len(counts) < 2:  # a small corpus: a quarter of what there is, and all of it
+        counts = sorted({max(2 * k, most // 4 // k * k), most // k * k})
+    return counts[:2] if short else counts
+
+
+def draw(task: Task, n: int, seed: int) -> list[tuple[str, int]]:
+    """n training sentences, balanced over the classes (the first n mod k classes get one more)."""
+    rng, k = random.Random(seed), len(task.pools)
+    return [(s, label) for label, pool in enumerate(task.pools)
+            for s in rng.sample(pool, n // k + (label < n % k))]
+
+
+def _encode(tokenizer, rows, max_length: int) -> list[dict]:
+    enc = tokenizer([s for s, _ in rows], truncation=True, max_length=max_length)["input_ids"]
+    return [{"input_ids": ids, "labels": label} for ids, (_, label) in zip(enc, rows)]
+
+
+def finetune_accuracy(model, tokenizer, train_rows, test_rows, *, steps: int, lr: float, seed: int,
+                      max_length: int = 64) -> float:
+    """Fine-tune ``model`` (a BertForSequenceClassification) on ``train_rows``, return its test accuracy."""
+    train, test = _encode(tokenizer, train_rows, max_length), _encode(tokenizer, test_rows, max_length)
+    collate = Collator(tokenizer.pad_token_id)
+    with tempfile.TemporaryDirectory(prefix="minibert-transfer-") as out:
+        args = TrainingArguments(output_dir=out, max_steps=steps, batch_size=min(16, len(train)), lr=lr,
+                                 warmup_steps=steps // 10, seed=seed, progress=False)
+        Trainer(model, args, train, collate).train(resume=False)
+    model.eval()
+    right = 0
+    with torch.no_grad():
+        for start in range(0, len(test), 64):
+            batch = collate(test[start:start + 64])
+            labels = batch.pop("labels")
+            right += int((model(**batch).logits.argmax(-1) == labels).sum())
+    return right / len(test)
+
+
+def baselines(task: Task, train_rows, tokenizer) -> dict[str, float]:
+    """Majority class and bag-of-words logistic regression, on the same training draw and test sentences."""
+    labels = [y for _, y in train_rows]
+    majority = max(sorted(set(labels)), key=labels.count)
+    gold = [y for _, y in task.test]
+    ids = lambda rows: [tokenizer.convert_tokens_to_ids(tokenizer.tokenize(s)) for s, _ in rows]  # noqa: E731
+    predicted = bow.fit_predict(ids(train_rows), labels, ids(task.test), tokenizer.vocab_size, len(task.pools))
+    return {"majority": sum(y == majority for y in gold) / len(gold),
+            "bow_logreg": sum(p == y for p, y in zip(predicted, gold)) / len(gold)}
