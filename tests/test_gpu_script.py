@@ -2,7 +2,11 @@
 for every head, rows 7, 8 and 9, notebooks 01 and 04) runs end to end on the CPU with a tiny model and small
 sizes, so the script is ready for a CUDA GPU. Timings are not checked: on the CPU they mean nothing. Row 9
 needs the official all-MiniLM-L6-v2 and sentence-transformers (the bench extra): without them the dry run
-reports it skipped with the reason, and the second test, which requires them, skips."""
+reports it skipped with the reason, and the second test, which requires them, skips.
+
+Both skip in one case only: ATEN_CPU_CAPABILITY forces torch below the kernels this CPU has, and torch's own
+bf16 scaled_dot_product_attention then fails in a subprocess (torch 2.13 on an AVX-512/AMX CPU forced to avx2
+or default: "pack_vnni2 is only supported when avx512 is supported"; not minibert's fault)."""
 
 from __future__ import annotations
 
@@ -15,10 +19,62 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+CAPABILITIES = ["DEFAULT", "AVX2", "AVX512"]  # torch's x86 kernel sets, lowest first
+# torch alone, no minibert: bf16 attention large enough for the CPU flash-attention kernel's blocked path.
+SDPA_PROBE = ("import torch, torch.nn.functional as F\n"
+              "q = torch.randn(2, 4, 128, 64, dtype=torch.bfloat16)\n"
+              "F.scaled_dot_product_attention(q, q, q)\n")
+CAPABILITY_PROBE = "import torch; print(torch.backends.cpu.get_cpu_capability())"
+
+
+def _python(code: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+
+
+def forced_capability_failure(env: dict) -> str | None:
+    """Why torch's own bf16 attention fails under ``env``'s forced ATEN_CPU_CAPABILITY, or None: None unless
+    the variable forces a kernel set below the one torch picks on this CPU AND the torch-only probe fails."""
+    if not env.get("ATEN_CPU_CAPABILITY"):
+        return None
+    native = _python(CAPABILITY_PROBE, {k: v for k, v in env.items() if k != "ATEN_CPU_CAPABILITY"}).stdout.strip()
+    forced = _python(CAPABILITY_PROBE, env).stdout.strip()
+    known = native in CAPABILITIES and forced in CAPABILITIES
+    if not known or CAPABILITIES.index(forced) >= CAPABILITIES.index(native):
+        return None
+    probe = _python(SDPA_PROBE, env)
+    if probe.returncode == 0:
+        return None
+    error = (probe.stderr.strip().splitlines() or ["no message"])[-1]
+    return (f"torch's own bf16 scaled_dot_product_attention fails with "
+            f"ATEN_CPU_CAPABILITY={env['ATEN_CPU_CAPABILITY']} on this {native} CPU: {error}")
+
+
+@pytest.fixture(scope="module")
+def torch_bf16_attention_works():
+    reason = forced_capability_failure(dict(os.environ))
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.mark.slow  # five torch subprocesses
+def test_forced_capability_failure_only_when_forced_below_and_failing():
+    """The skip needs both conditions: never without the variable, never at the CPU's own kernels, and under a
+    lower forced set only with the probe's own error."""
+    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    assert forced_capability_failure(env) is None
+    native = _python(CAPABILITY_PROBE, env).stdout.strip()
+    assert forced_capability_failure({**env, "ATEN_CPU_CAPABILITY": native.lower()}) is None
+    forced = {**env, "ATEN_CPU_CAPABILITY": "default"}
+    reason = forced_capability_failure(forced)
+    probe = _python(SDPA_PROBE, forced)
+    if native == "DEFAULT" or probe.returncode == 0:
+        assert reason is None
+    else:
+        assert reason.endswith(probe.stderr.strip().splitlines()[-1]) and "ATEN_CPU_CAPABILITY=default" in reason
 
 
 @pytest.mark.slow
-def test_gpu_script_dry_run(tmp_path):
+def test_gpu_script_dry_run(tmp_path, torch_bf16_attention_works):
     env = {**os.environ, "PYTHON": sys.executable, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(["bash", str(REPO / "benchmarks" / "gpu.sh"), "--dry-run", "--out", str(tmp_path)],
                             capture_output=True, text=True, env=env, timeout=1200)
@@ -50,7 +106,7 @@ def check_gpu_rows(rows, corpus_required=False):
 
 
 @pytest.mark.slow
-def test_gpu_rows_8_9_dry_run_with_sentence_transformers(tmp_path, official_checkpoint):
+def test_gpu_rows_8_9_dry_run_with_sentence_transformers(tmp_path, official_checkpoint, torch_bf16_attention_works):
     """The rows the GPU run adds, exactly as it runs them (benchmarks/run.py with MINIBERT_BENCH_DEVICE set), with
     row 9 required to run: the three peers' vectors agree within 1e-5, checked by the run itself."""
     pytest.importorskip("sentence_transformers", reason="sentence-transformers is not installed (the bench extra)")
