@@ -9,7 +9,7 @@ a blank line between pages. License: the Python documentation's, the PSF
 License Version 2 (https://docs.python.org/3/license.html), which allows copying with the notice kept:
 "Copyright © 2001-2023 Python Software Foundation; All Rights Reserved".
 
-About 95 KB: enough for a one-minute speedrun in the tests (tests/test_speedrun.py) to train a vocabulary, hold
+About 95 KB: enough for a one-minute speedrun in the tests (tests/speedrun/test_speedrun.py) to train a vocabulary, hold
 out 4 whole pages and build the transfer task from them.
 """
 

@@ -1,4 +1,4 @@
-"""Write docs/images/bert_block_diagram.svg: BERT-base's block diagram, drawn by minibert/diagram.py.
+"""Write docs/images/bert_block_diagram.svg: BERT-base's block diagram, drawn by minibert/analysis/diagram.py.
 
     python scripts/make_diagram.py            # (re)write the picture
     python scripts/make_diagram.py --check    # exit 1 if the committed picture is not what the code draws
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from minibert import BertConfig
-from minibert.diagram import bert_block_diagram
+from minibert.analysis.diagram import bert_block_diagram
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "images" / "bert_block_diagram.svg"
 

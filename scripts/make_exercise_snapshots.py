@@ -12,7 +12,7 @@ built-in (F.gelu, F.layer_norm, F.scaled_dot_product_attention) and, where it is
 the QA pipeline's decode_spans). A disagreement aborts. The measured differences and the versions used are
 written into each snapshot (``cross_checks``, ``versions``).
 
-``--check`` (used by tests/test_exercises.py) writes nothing: it fails when a stored snapshot's cases differ
+``--check`` (used by tests/exercises/test_exercises.py) writes nothing: it fails when a stored snapshot's cases differ
 from what the solutions compute now, or when a cross-check fails.
 """
 
@@ -62,7 +62,7 @@ VOCAB_FILE = REPO / "checkpoints" / "vocab" / "bert-base-uncased-vocab.txt"
 # * The expected (and mistake) outputs carry their inputs' error and add their own: sums chained at most
 #   CHECK_DEPTH deep (embeddings: three rows added, LayerNorm's mean, variance and scaling; attention: scores,
 #   softmax, weighted sum) over at most CHECK_WIDTH terms (the 64-wide feed-forward of add_and_norm). Two orders
-#   of one n-term sum differ by up to 2√n·u (errors of either sign grow like √n, see tests/_numerics.py), and
+#   of one n-term sum differ by up to 2√n·u (errors of either sign grow like √n, see tests/helpers/_numerics.py), and
 #   each sub-layer ends in a normalisation (LayerNorm, softmax, tanh) that keeps the values' scale, so the levels
 #   add: (64 + depth·2√n)·u = 160u ≈ 9.5e-6 of the case's largest |value| (inputs and outputs: a saturated tanh's
 #   error is on its pre-activations' scale, up to 10, not on its outputs' 1).
@@ -169,12 +169,12 @@ def gelu_cases():
 
 
 def gelu_check(cases, checks):
-    from minibert.activations import gelu as minibert_gelu
+    from minibert.bert.activations import gelu as minibert_gelu
 
     for case in cases:
         x, y = case["inputs"]["x"], solution("gelu")(case["inputs"]["x"])
         checks.close(f"torch.nn.functional.gelu ({case['name']})", y, F.gelu(x), atol=1e-6, rtol=1e-6)
-        checks.close(f"minibert.activations.gelu ({case['name']})", y, minibert_gelu(x), atol=1e-6, rtol=1e-6)
+        checks.close(f"minibert.bert.activations.gelu ({case['name']})", y, minibert_gelu(x), atol=1e-6, rtol=1e-6)
 
 
 BASIC_TEXTS = {
@@ -334,11 +334,11 @@ def attention_mask_cases():
 
 
 def attention_mask_check(cases, checks):
-    from minibert.masks import extended_attention_mask
+    from minibert.bert.masks import extended_attention_mask
 
     for case in cases:
         i = case["inputs"]
-        checks.equal(f"minibert.masks.extended_attention_mask ({case['name']})", solution("attention_mask")(**i),
+        checks.equal(f"minibert.bert.masks.extended_attention_mask ({case['name']})", solution("attention_mask")(**i),
                      extended_attention_mask(i["mask"], i["dtype"]))
 
 
@@ -535,14 +535,14 @@ def prune_heads_index_cases():
 
 
 def prune_heads_index_check(cases, checks):
-    from minibert.pruning import heads_to_keep_index
+    from minibert.bert.pruning import heads_to_keep_index
 
     reference = from_reference(checks, "transformers.pytorch_utils", "find_pruneable_heads_and_indices")
     for case in cases:
         i = case["inputs"]
         index = solution("prune_heads_index")(**i)
         pruned = set(i["already_pruned"])
-        checks.equal(f"minibert.pruning.heads_to_keep_index ({case['name']})", index,
+        checks.equal(f"minibert.bert.pruning.heads_to_keep_index ({case['name']})", index,
                      heads_to_keep_index(set(i["heads"]) - pruned, i["n_heads"], i["head_size"], pruned))
         if reference is not None:
             checks.equal(f"transformers find_pruneable_heads_and_indices ({case['name']})", index,

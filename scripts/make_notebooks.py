@@ -10,7 +10,7 @@ makes them easy to review and diff; the .ipynb files are what learners open. The
 by ``python -m minibert.exercises release OUT``, from the same sources.
 
 The notebooks are written without outputs and without execution counts: what a notebook prints is the
-learner's to produce (and tests/test_notebooks.py checks that nothing was stored).
+learner's to produce (and tests/notebooks/test_notebooks.py checks that nothing was stored).
 """
 
 from __future__ import annotations

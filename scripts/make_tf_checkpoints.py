@@ -140,7 +140,8 @@ def write_fixture(name: str, cfg: dict | None, values: dict, prefix: str, step: 
 
 def main() -> None:
     global ROOT
-    if len(sys.argv) > 1:  # another folder (tests/test_tf_reference.py checks the committed files are reproduced)
+    # another folder (tests/loading/test_tf_reference.py checks the committed files are reproduced)
+    if len(sys.argv) > 1:
         ROOT = Path(sys.argv[1])
     ROOT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2018)  # the year BERT came out

@@ -3,7 +3,7 @@
 The project's own small BERT (checkpoints/minibert-pydocs) is measured by filling blanks in held-out pages of the
 Python documentation. This asks the same question of a real, well-trained encoder that was never trained to fill
 blanks (all-MiniLM-L6-v2 is distilled from a large model, then tuned for sentence similarity, and ships no MLM
-head): freeze it, fit only BERT's MLM head (minibert/probe.py) on masked segments of the same training text,
+head): freeze it, fit only BERT's MLM head (minibert/training/probe.py) on masked segments of the same training text,
 measure on the same held-out pages, the same way (minibert/training/mlm_eval.py).
 
     python scripts/pretrain_pydocs.py corpus && python scripts/pretrain_pydocs.py vocab    # the text (runs/pydocs)
@@ -74,7 +74,7 @@ def features(encoder, train_ids: list[list[int]], tokenizer, out: Path, recipe: 
     import torch
 
     from minibert.loading.atomic import atomic_write
-    from minibert.probe import masked_features
+    from minibert.training.probe import masked_features
 
     made_for = {k: recipe[k] for k in ("train_segments", "seed", "max_length")}
     if out.is_file():
@@ -94,7 +94,7 @@ def features(encoder, train_ids: list[list[int]], tokenizer, out: Path, recipe: 
 
 
 def fit(args, cached: dict, tie: bool, folder: Path, recipe: dict) -> None:
-    from minibert.probe import fit_head, probe_model, save_head
+    from minibert.training.probe import fit_head, probe_model, save_head
 
     model = probe_model(args.model, tie=tie, seed=recipe["seed"])
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -114,8 +114,8 @@ def fit(args, cached: dict, tie: bool, folder: Path, recipe: dict) -> None:
 def evaluate(args, folder: Path, ids: dict, tokenizer) -> dict:
     """The shipped model's measure: every held-out segment, 15 % blanks (seed 0), top-1/top-5, by kind, prompts."""
     from minibert import pipeline
-    from minibert.probe import load_probe
     from minibert.training.mlm_eval import mlm_report
+    from minibert.training.probe import load_probe
 
     model = load_probe(folder, args.model)
     unmask = pipeline("fill-mask", model=model, tokenizer=tokenizer)
@@ -156,7 +156,7 @@ out of MiniLM's token vectors, measured as that model is. This folder holds the 
 
 ```python
 from minibert import BertTokenizer, pipeline
-from minibert.probe import load_probe
+from minibert.training.probe import load_probe
 
 model = load_probe("checkpoints/minilm-pydocs-mlm-head", "path/to/all-MiniLM-L6-v2")  # a BertForMaskedLM
 unmask = pipeline("fill-mask", model=model, tokenizer=BertTokenizer.from_pretrained("path/to/all-MiniLM-L6-v2"))
@@ -195,8 +195,8 @@ those vectors say at a `[MASK]` is the figure above.
 **What it says, plainly.** {verdict(results)} all-MiniLM-L6-v2 was trained to make *sentences* with similar meaning
 close (mean-pooled, contrastive), never to say which word a position holds, and a head this weak (Hewitt & Liang,
 2019) can read out only what its vectors already make easy. The head is shipped because it is small and makes this
-measurable in one call (`tests/test_probe.py` recomputes its held-out figure on 100 segments), not as a model to fill
-blanks with: for that, use the real `bert-base-uncased` (the course's default with internet).
+measurable in one call (`tests/training/test_probe.py` recomputes its held-out figure on 100 segments), not as a
+model to fill blanks with: for that, use the real `bert-base-uncased` (the course's default with internet).
 
 ## Recipe
 
@@ -247,7 +247,7 @@ def visible_token_top1(args, folder: Path, ids: dict, segments: int = 20) -> flo
     """
     import torch
 
-    from minibert.probe import load_probe
+    from minibert.training.probe import load_probe
 
     model, hit, n = load_probe(folder, args.model), 0, 0
     with torch.no_grad():

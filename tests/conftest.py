@@ -10,6 +10,7 @@ use the ``official_checkpoint`` fixture and are skipped, with the reason, when n
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,10 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
+# tests/ mirrors minibert/: tests/bert/ tests the core, tests/loading/ the file formats, ... (tests/README.md).
+# The shared helpers (tests/helpers/_*.py) import by their own names from any folder, and so do test modules
+# that others reuse (test_defaults, test_docs_site, test_loading, test_tf_checkpoint, test_notebooks).
+sys.path[:0] = [str(REPO / "tests" / folder) for folder in ("helpers", "cli", "docs", "loading", "notebooks")]
 VOCAB_FILE = REPO / "checkpoints" / "vocab" / "bert-base-uncased-vocab.txt"
 
 

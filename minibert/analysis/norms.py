@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from minibert.attention import BertAttention
+from minibert.bert.attention import BertAttention
 
 
 def transformed_values(attention: BertAttention, hidden_states: torch.Tensor) -> torch.Tensor:

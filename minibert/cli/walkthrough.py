@@ -91,7 +91,7 @@ class MinimalWordPiece:
 
 def stored_reference_for(model_path: Path, input_ids):
     """The stored reference outputs for exactly these token ids (one unpadded row), or None."""
-    from minibert.reference_outputs import load_stored_reference, stored_module_outputs
+    from minibert.loading.reference_outputs import load_stored_reference, stored_module_outputs
 
     stored = load_stored_reference(model_path) if model_path.is_dir() else None
     if stored is None:
@@ -110,9 +110,9 @@ def stored_reference_for(model_path: Path, input_ids):
 def run(args) -> int:
     import torch
 
-    from minibert.compat import TOLERANCES, capture, reference_library
+    from minibert.bert.model import BertModel
     from minibert.defaults import resolve_model
-    from minibert.model import BertModel
+    from minibert.parity import TOLERANCES, capture, reference_library
     from minibert.pipelines.base import resolve_device
     from minibert.pipelines.inputs import check_text
 

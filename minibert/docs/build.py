@@ -15,8 +15,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from minibert.config import BertConfig
-from minibert.diagram import bert_block_diagram
+from minibert.analysis.diagram import bert_block_diagram
+from minibert.bert.config import BertConfig
 from minibert.docs import catalog, prose, sections, templates
 from minibert.docs.links import Links
 from minibert.docs.notebooks import render_notebooks

@@ -32,7 +32,8 @@ class Links:
         self.targets = {name: next(iter(hrefs)) for name, hrefs in targets.items() if len(hrefs) == 1}
 
     def module(self, ref: str, current: Module | None) -> str | None:
-        """``minibert.masks``, ``minibert/masks.py``, ``heads/lm_head.py``, ``lm_head.py``, ``.wordpiece`` → page."""
+        """``minibert.bert.masks``, ``minibert/bert/masks.py``, ``heads/lm_head.py``, ``lm_head.py``, ``.wordpiece``
+        → page."""
         ref = ref.strip().rstrip("/")
         if ref.endswith(".py"):
             ref = ref[:-3].replace("/", ".")

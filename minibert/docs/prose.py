@@ -8,7 +8,7 @@
    into MathML at build time by latex2mathml, and the browser draws it natively (Chromium ≥ 109, Firefox):
    no JavaScript and no fonts to fetch, so pages work with no network at all. (KaTeX would need its
    JavaScript and fonts vendored into the repo; MathML needs neither.)
-3. Links: a class name (``BertSelfOutput``), a module (``minibert.masks``, ``minibert/masks.py``,
+3. Links: a class name (``BertSelfOutput``), a module (``minibert.bert.masks``, ``minibert/bert/masks.py``,
    ``wordpiece.py``) or a ``function`` in backticks becomes a link to the page and anchor that defines it,
    when the name is unambiguous. Plain-text class names are linked too.
 """
@@ -40,7 +40,8 @@ _LIST_START = re.compile(r"^\s*([*+-]|1[.)])\s")
 # bold ("main"), so they become code spans, which is what they are.
 _DUNDER = re.compile(r"(?<![\w`/.])((?:[\w.]+/)*__\w+__(?:\.py)?)(?![\w`])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-# Candidates in plain text: CamelCase words (class names) and module paths (minibert/masks.py, minibert.masks).
+# Candidates in plain text: CamelCase words (class names) and module paths (minibert/bert/masks.py,
+# minibert.bert.masks).
 _WORD = re.compile(r"\bminibert[./][\w./]*\w|\b[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\b")
 
 

@@ -11,7 +11,7 @@ The head is the masked-LM head (`BertOnlyMLMHead`, checkpoint keys ``cls.predict
 embeddings in the same way, so an MLM checkpoint loads into it whole. Rothe et al. (2020, "Leveraging
 Pre-trained Checkpoints for Sequence Generation Tasks") warm-start both halves of an encoder-decoder from
 BERT this way; only the cross-attention layers start from scratch. ``generate`` decodes greedily
-(minibert/generation.py).
+(minibert/heads/generation.py).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.config import BertConfig
-from minibert.generation import greedy_generate
+from minibert.bert.config import BertConfig
+from minibert.bert.model import BertModel
+from minibert.bert.outputs import CausalLMOutputWithCrossAttentions
+from minibert.compat.pretrained_model import BertPreTrainedModel
+from minibert.heads.generation import greedy_generate
 from minibert.heads.labels import IGNORE_INDEX, check_class_labels
 from minibert.heads.lm_head import BertOnlyMLMHead
-from minibert.model import BertModel
-from minibert.outputs import CausalLMOutputWithCrossAttentions
-from minibert.pretrained import BertPreTrainedModel
 
 logger = logging.getLogger("minibert")
 
@@ -86,7 +86,7 @@ class BertLMHeadModel(BertPreTrainedModel):
         encoder_hidden_states: torch.Tensor | None = None,  # (B, S, C), with config.add_cross_attention
         encoder_attention_mask: torch.Tensor | None = None,  # (B, S)
         labels: torch.Tensor | None = None,  # (B, T) int64: usually input_ids, -100 where not to learn
-        past_key_values=None,  # the cache of an earlier call (minibert/cache.py)
+        past_key_values=None,  # the cache of an earlier call (minibert/bert/cache.py)
         use_cache: bool | None = None,
         *,
         output_attentions: bool | None = None,

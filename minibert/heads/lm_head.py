@@ -22,8 +22,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from minibert.activations import get_activation
-from minibert.config import BertConfig
+from minibert.bert.activations import get_activation
+from minibert.bert.config import BertConfig
 
 
 class BertPredictionHeadTransform(nn.Module):
@@ -70,7 +70,7 @@ class BertLMPredictionHead(nn.Module):
         """Keep the first min(old, new) vocabulary entries of the bias; new tokens start at 0, like a fresh head.
 
         The tied decoder weight is replaced by the model's (resized) word embeddings afterwards; an untied one is
-        resized by the model (minibert/resizing.py).
+        resized by the model (minibert/compat/resizing.py).
         """
         n = min(self.bias.numel(), new_num_tokens)
         bias = torch.zeros(new_num_tokens, device=self.bias.device, dtype=self.bias.dtype)

@@ -21,12 +21,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.config import BertConfig
+from minibert.bert.config import BertConfig
+from minibert.bert.model import BertModel
+from minibert.bert.outputs import MaskedLMOutput
+from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import IGNORE_INDEX, check_class_labels
 from minibert.heads.lm_head import BertOnlyMLMHead
-from minibert.model import BertModel
-from minibert.outputs import MaskedLMOutput
-from minibert.pretrained import BertPreTrainedModel
 
 
 class BertForMaskedLM(BertPreTrainedModel):

@@ -15,11 +15,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.config import BertConfig
+from minibert.bert.config import BertConfig
+from minibert.bert.model import BertModel
+from minibert.bert.outputs import MultipleChoiceModelOutput
+from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import check_class_labels
-from minibert.model import BertModel
-from minibert.outputs import MultipleChoiceModelOutput
-from minibert.pretrained import BertPreTrainedModel
 
 
 def _flatten_choices(name: str, t: torch.Tensor | None, dims: int) -> torch.Tensor | None:

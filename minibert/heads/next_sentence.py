@@ -14,12 +14,12 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from minibert.config import BertConfig
+from minibert.bert.config import BertConfig
+from minibert.bert.model import BertModel
+from minibert.bert.outputs import NextSentencePredictorOutput
+from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import check_class_labels
 from minibert.heads.lm_head import BertOnlyNSPHead
-from minibert.model import BertModel
-from minibert.outputs import NextSentencePredictorOutput
-from minibert.pretrained import BertPreTrainedModel
 
 
 class BertForNextSentencePrediction(BertPreTrainedModel):

@@ -17,13 +17,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.config import BertConfig
+from minibert.bert.config import BertConfig
+from minibert.bert.model import BertModel
+from minibert.bert.outputs import BertForPreTrainingOutput
+from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import check_class_labels
 from minibert.heads.lm_head import BertPreTrainingHeads
 from minibert.heads.masked_lm import masked_lm_at_labels
-from minibert.model import BertModel
-from minibert.outputs import BertForPreTrainingOutput
-from minibert.pretrained import BertPreTrainedModel
 
 
 class BertForPreTraining(BertPreTrainedModel):

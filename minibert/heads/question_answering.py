@@ -17,10 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.config import BertConfig
-from minibert.model import BertModel
-from minibert.outputs import QuestionAnsweringModelOutput
-from minibert.pretrained import BertPreTrainedModel
+from minibert.bert.config import BertConfig
+from minibert.bert.model import BertModel
+from minibert.bert.outputs import QuestionAnsweringModelOutput
+from minibert.compat.pretrained_model import BertPreTrainedModel
 
 
 def _positions(name: str, positions: torch.Tensor, B: int, T: int) -> torch.Tensor:

@@ -17,11 +17,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.config import BertConfig
+from minibert.bert.config import BertConfig
+from minibert.bert.model import BertModel
+from minibert.bert.outputs import SequenceClassifierOutput
+from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import check_class_labels
-from minibert.model import BertModel
-from minibert.outputs import SequenceClassifierOutput
-from minibert.pretrained import BertPreTrainedModel
 
 
 def infer_problem_type(num_labels: int, labels: torch.Tensor) -> str:

@@ -14,11 +14,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.config import BertConfig
+from minibert.bert.config import BertConfig
+from minibert.bert.model import BertModel
+from minibert.bert.outputs import TokenClassifierOutput
+from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import check_class_labels
-from minibert.model import BertModel
-from minibert.outputs import TokenClassifierOutput
-from minibert.pretrained import BertPreTrainedModel
 
 
 class BertForTokenClassification(BertPreTrainedModel):

@@ -92,7 +92,7 @@ class Pipeline:
         device: ``None``/``"cpu"``, ``"cuda"``, ``"cuda:1"``, a ``torch.device`` or a GPU index.
         batch_size (int): rows per forward pass. 1 (the default, as in the reference) runs each text alone;
             larger batches are faster and cost no accuracy: texts are sorted by length before batching and run
-            unpadded (``run_rows``), so results equal batch_size=1 within float rounding (tests/_numerics.py).
+            unpadded (``run_rows``), so results equal batch_size=1 within float rounding (tests/helpers/_numerics.py).
     """
 
     task = ""
@@ -160,7 +160,7 @@ class Pipeline:
 
         Rows are sorted by length before they are cut into batches of ``batch_size``, so batch-mates have
         similar lengths and little padding, and the model runs unpadded (``config.unpad_inputs``,
-        minibert/unpadding.py): the padding that is left costs no arithmetic outside attention. Pipelines only
+        minibert/bert/unpadding.py): the padding that is left costs no arithmetic outside attention. Pipelines only
         ever read real positions, where unpadding changes nothing; ``indices`` say which rows a batch holds.
         """
         names = ("input_ids", "token_type_ids", "attention_mask")
@@ -184,7 +184,7 @@ class Pipeline:
         Each returned dict maps a name in ``outputs`` to a float32 CPU tensor without the batch axis; with
         ``per_token`` the padding positions are cut off too, e.g. logits (T_i, V) for row i, else e.g. (L,).
         Batching does not change a row's numbers beyond float rounding: padded keys get zero attention weight
-        (minibert/masks.py), and the real rows are the same rows however many others share their batch.
+        (minibert/bert/masks.py), and the real rows are the same rows however many others share their batch.
         """
         results: list = [None] * len(rows)
         for indices, out, _ in self.batches(rows):

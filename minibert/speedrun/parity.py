@@ -4,7 +4,7 @@
     reference_outputs.safetensors     the reference's outputs on the standard batch (as checkpoints/* ship them)
 
 ``transformers.BertForMaskedLM.from_pretrained(DIR/model)`` loads it unchanged. The reference's outputs are
-computed by minibert/compat.py (the one module that may import ``transformers``) when it is installed; then the
+computed by minibert/parity.py (the one module that may import ``transformers``) when it is installed; then the
 report's ``parity_max_abs_diff`` is the max |Δ| of the two libraries' masked-LM logits on that batch. Without
 ``transformers`` both are left out and the report says so.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-from minibert import compat
-from minibert.reference_outputs import REFERENCE_FILE
+from minibert import parity
+from minibert.loading.reference_outputs import REFERENCE_FILE
 
 
 def add_untrained_pooler(weights: Path, hidden_size: int, seed: int = 0) -> None:
@@ -48,13 +48,13 @@ def export(model, tokenizer, folder: Path) -> tuple[float | None, str]:
     add_untrained_pooler(folder / "model.safetensors", model.config.hidden_size)
     tokenizer.save_pretrained(folder)
     (folder / REFERENCE_FILE).unlink(missing_ok=True)  # a stale file from an earlier call would be wrong
-    lib = compat.reference_library()
+    lib = parity.reference_library()
     if lib is None:
         return None, "transformers is not installed: the reference's outputs were not computed"
-    tensors = compat.reference_outputs_for(folder)
+    tensors = parity.reference_outputs_for(folder)
     save_file({k: v.clone().contiguous() for k, v in tensors.items()}, str(folder / REFERENCE_FILE),
               metadata={"model_class": "BertModel", "transformers_version": lib.__version__,
-                        "torch_version": torch.__version__, "texts": json.dumps(compat.REFERENCE_TEXTS)})
+                        "torch_version": torch.__version__, "texts": json.dumps(parity.REFERENCE_TEXTS)})
     inputs = {k.removeprefix("inputs."): v for k, v in tensors.items() if k.startswith("inputs.")}
-    diff = compat.masked_lm_max_abs_diff(folder, inputs)
+    diff = parity.masked_lm_max_abs_diff(folder, inputs)
     return diff, f"transformers {lib.__version__} BertForMaskedLM, the standard batch, fp32 logits"

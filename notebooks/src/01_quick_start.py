@@ -16,8 +16,8 @@
 # `checkpoints/minibert-pydocs`, a small BERT this project pre-trained on the Python documentation, shipped in
 # the repository, so everything runs offline. (`checkpoints/tiny-bert` has random weights: it tests arithmetic.)
 #
-# Modules: `minibert/model.py`, `minibert.tokenization`,
-# `minibert/loading/pretrained_io.py` (loading). Next: notebook 02, the tokenizer.
+# Modules: `minibert/bert/model.py`, `minibert.tokenization`,
+# `minibert/loading/model_files.py` (loading). Next: notebook 02, the tokenizer.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -77,7 +77,7 @@ assert not model.training
 # %% [markdown]
 # ## The whole model in one picture
 #
-# What `BertModel` computes, drawn from the config of the model just loaded (`minibert/diagram.py`), with the
+# What `BertModel` computes, drawn from the config of the model just loaded (`minibert/analysis/diagram.py`), with the
 # shape of the tensor on every arrow: B sentences of T tokens become (B, T, C) vectors, each encoder layer
 # splits them into H heads of d = C / H features for attention, widens them to the intermediate size I in the
 # feed-forward, and gives back (B, T, C). The README shows the same picture for BERT-base.
@@ -85,7 +85,7 @@ assert not model.training
 # %%
 from IPython.display import SVG
 
-from minibert.diagram import bert_block_diagram
+from minibert.analysis.diagram import bert_block_diagram
 
 diagram = bert_block_diagram(model.config)
 assert f"(B, T, {model.config.hidden_size})" in diagram  # the shapes come from this model's config
@@ -137,7 +137,7 @@ plt.show()
 # in an install without the dev extra) skips the comparison, and the cell says so.
 
 # %%
-from minibert.compat import lesson_reference
+from minibert.parity import lesson_reference
 
 stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
 if stored is not None:

@@ -16,7 +16,7 @@
 # followed by dropout. Unlike the sinusoids of the original Transformer, all three tables are learned. One vector
 # carries *what* the token is, *where* it stands and *which sentence* it belongs to.
 #
-# Module: `minibert/embeddings.py`. Exercise: the embedding sum.
+# Module: `minibert/bert/embeddings.py`. Exercise: the embedding sum.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -164,7 +164,7 @@ print("after  LayerNorm: per-token std", module_out.std(-1, unbiased=False)[0, :
 # with the project's checkpoints, or computed now when `transformers` is installed.
 
 # %%
-from minibert.compat import lesson_reference
+from minibert.parity import lesson_reference
 
 stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
 if stored is not None:

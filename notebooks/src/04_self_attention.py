@@ -15,7 +15,7 @@
 # Row i of the softmax says how much token i takes from each token j; the output for token i is that weighted
 # average of the value vectors. M is 0 for real tokens and a huge negative number for padding.
 #
-# Modules: `minibert/attention.py`, `minibert/masks.py`.
+# Modules: `minibert/bert/attention.py`, `minibert/bert/masks.py`.
 # Exercises: the extended attention mask, scaled dot-product attention, splitting/merging heads.
 
 # %%
@@ -60,7 +60,7 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 import math
 
 from minibert import BertModel, BertTokenizer
-from minibert.masks import extended_attention_mask
+from minibert.bert.masks import extended_attention_mask
 
 tokenizer = BertTokenizer.from_pretrained(MODEL)
 model = BertModel.from_pretrained(MODEL, attn_implementation="eager").to(DEVICE)
@@ -332,10 +332,10 @@ else:
 # The reference's attention probabilities on the standard batch (stored with the project's checkpoints, or
 # computed now by `transformers` when it is installed), whose last row is *all* padding (what happens there? every
 # score gets the same huge negative number, so the softmax is uniform, not NaN: the reason for "most negative
-# finite" instead of -∞, see `minibert/masks.py`).
+# finite" instead of -∞, see `minibert/bert/masks.py`).
 
 # %%
-from minibert.compat import lesson_reference
+from minibert.parity import lesson_reference
 
 stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
 if stored is not None:

@@ -13,9 +13,9 @@
 # $$a = \mathrm{LayerNorm}(x + \mathrm{Dropout}(W_O\,\mathrm{Attention}(x) + b_O))$$
 # $$y = \mathrm{LayerNorm}(a + \mathrm{Dropout}(W_2\,\mathrm{GELU}(W_1 a + b_1) + b_2))$$
 #
-# Modules: `minibert/attention.py` (`BertSelfOutput`),
-# `minibert/feed_forward.py`, `minibert/activations.py`,
-# `minibert/layer.py`. Exercises: exact GELU, the residual + LayerNorm sublayer.
+# Modules: `minibert/bert/attention.py` (`BertSelfOutput`),
+# `minibert/bert/feed_forward.py`, `minibert/bert/activations.py`,
+# `minibert/bert/layer.py`. Exercises: exact GELU, the residual + LayerNorm sublayer.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -57,8 +57,8 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 
 # %%
 from minibert import BertModel, BertTokenizer
-from minibert.compat import REFERENCE_TEXTS, lesson_reference
-from minibert.masks import extended_attention_mask
+from minibert.parity import REFERENCE_TEXTS, lesson_reference
+from minibert.bert.masks import extended_attention_mask
 
 model = BertModel.from_pretrained(MODEL).to(DEVICE)
 layer = model.encoder.layer[0]
@@ -154,7 +154,7 @@ import math
 
 import matplotlib.pyplot as plt
 
-from minibert.activations import gelu, gelu_new
+from minibert.bert.activations import gelu, gelu_new
 
 xs = torch.linspace(-5, 5, 1001, dtype=torch.float64)
 
@@ -216,7 +216,7 @@ assert 0.6 < share < 0.7  # 2·C·4C of 4·C² + 8·C²: two thirds of a layer
 # result is the same.
 
 # %%
-from minibert.feed_forward import apply_in_chunks
+from minibert.bert.feed_forward import apply_in_chunks
 
 with torch.no_grad():
     chunked = apply_in_chunks(layer.feed_forward_chunk, 3, 1, a)  # chunks of 3 positions
@@ -229,7 +229,7 @@ assert torch.allclose(chunked, y, atol=1e-6)
 # The reference outputs include every module's output (`transformers`' forward hooks on the same batch).
 
 # %%
-from minibert.compat import capture, stored_module_outputs
+from minibert.parity import capture, stored_module_outputs
 
 if stored is None:
     print("no reference outputs for this model (see above): comparison skipped")

@@ -9,7 +9,7 @@
 # the lesson's model has. What the stack costs in memory and time, and how to pay less (gradient checkpointing, chunking, unpadded inference), is
 # notebook 12, "memory and speed".
 #
-# Modules: `minibert/encoder.py`, `minibert/layer.py`.
+# Modules: `minibert/bert/encoder.py`, `minibert/bert/layer.py`.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -51,7 +51,7 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 
 # %%
 from minibert import BertModel, BertTokenizer
-from minibert.masks import extended_attention_mask
+from minibert.bert.masks import extended_attention_mask
 
 tokenizer = BertTokenizer.from_pretrained(MODEL)
 model = BertModel.from_pretrained(MODEL).to(DEVICE)

@@ -16,8 +16,8 @@
 # linear layers reading either the pooled `[CLS]` vector (sequence-level tasks) or every token's vector
 # (token-level tasks).
 #
-# Modules: `minibert/pooler.py`, `minibert.heads`,
-# `minibert/outputs.py`. Exercises: the pooler, QA best-span decoding.
+# Modules: `minibert/bert/pooler.py`, `minibert.heads`,
+# `minibert/bert/outputs.py`. Exercises: the pooler, QA best-span decoding.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -272,7 +272,7 @@ if transformers is not None:
 import matplotlib.pyplot as plt
 
 from minibert import BertLMHeadModel
-from minibert.masks import causal_attention_mask, extended_attention_mask
+from minibert.bert.masks import causal_attention_mask, extended_attention_mask
 
 pad_mask = torch.tensor([[1, 1, 1, 0]])  # (1, 4): three real tokens, one padding
 bidirectional = extended_attention_mask(pad_mask, torch.float32).expand(1, 1, 4, 4)  # (1, 1, T, T) additive
@@ -327,7 +327,7 @@ assert torch.allclose(out.loss, by_hand)
 # ## Decoding with a key/value cache
 #
 # To generate, the decoder predicts the next token, appends it, and runs again. Because of the causal mask the
-# earlier tokens' keys and values never change, so the model keeps them (`past_key_values`, minibert/cache.py)
+# earlier tokens' keys and values never change, so the model keeps them (`past_key_values`, minibert/bert/cache.py)
 # and each later step feeds only the newest token. `generate` decodes greedily (the most likely token each
 # step); the reference's `generate(do_sample=False)` gives the same tokens. Our tiny random model writes random
 # tokens, of course: a decoder must be *trained* to predict the next token.

@@ -15,9 +15,9 @@
 # `encoder.layer.{i}.attention.self.query`, `LayerNorm`, ...), so a state dict's keys *are* the module paths and
 # loading is a rename-free `load_state_dict`, apart from the historical variants above.
 #
-# Modules: `minibert/loading/pretrained_io.py`, `minibert/loading/keys.py`,
+# Modules: `minibert/loading/model_files.py`, `minibert/loading/keys.py`,
 # `minibert/loading/weights.py`, `minibert/loading/hub.py`,
-# `minibert/compat.py`, `minibert/config.py`.
+# `minibert/parity.py`, `minibert/bert/config.py`.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -108,13 +108,13 @@ shutil.rmtree(legacy_dir)
 # %% [markdown]
 # ## The weight-compatibility table
 #
-# `minibert.compat.check_checkpoint` (also `python -m minibert check PATH`) loads a checkpoint into minibert and
+# `minibert.parity.check_checkpoint` (also `python -m minibert check PATH`) loads a checkpoint into minibert and
 # into the reference (`transformers` when installed, else the outputs stored with the checkpoint), runs both on the
 # same batch, captures every module's output with forward hooks (the module names are the same in both libraries),
 # and prints one row per module.
 
 # %%
-from minibert.compat import check_checkpoint
+from minibert.parity import check_checkpoint
 
 report = check_checkpoint(TINY)
 print(report.format_table())
@@ -129,8 +129,8 @@ assert report.ok
 # %%
 import matplotlib.pyplot as plt
 
-from minibert.activations import gelu_new
-from minibert.compat import capture, compare, load_stored_reference, stored_module_outputs
+from minibert.bert.activations import gelu_new
+from minibert.parity import capture, compare, load_stored_reference, stored_module_outputs
 
 stored, _ = load_stored_reference(TINY)
 inputs = {k.removeprefix("inputs."): v.to(DEVICE) for k, v in stored.items() if k.startswith("inputs.")}
@@ -168,8 +168,8 @@ if not official:
     print("MINIBERT_OFFICIAL_CHECKPOINT is not set: skipping the official checkpoint (everything above ran).")
 else:
     from minibert import BertTokenizer
-    from minibert.compat import reference_library
-    from minibert.reference_outputs import REFERENCE_FILE
+    from minibert.parity import reference_library
+    from minibert.loading.reference_outputs import REFERENCE_FILE
 
     if reference_library() is None and not (Path(official) / REFERENCE_FILE).is_file():
         print(f"transformers is not installed (pip install -e '.[dev]' adds it) and {official} stores no reference "
@@ -376,12 +376,12 @@ print("cls/squad/output_weights -> qa_outputs.weight", tuple(qa.qa_outputs.weigh
 #
 # `check_checkpoint` on the release folder: minibert reads the TensorFlow files; the reference (which would need
 # TensorFlow for them) reads minibert's conversion, so this table checks the computation, while the name mapping is
-# checked against the values TensorFlow reads (`tests/test_tf_checkpoint.py`, and live against TensorFlow and the
-# reference's own `load_tf_weights_in_bert` in CI: `tests/test_tf_reference.py`, where that function crashes on a
+# checked against the values TensorFlow reads (`tests/loading/test_tf_checkpoint.py`, and live against TensorFlow and the
+# reference's own `load_tf_weights_in_bert` in CI: `tests/loading/test_tf_reference.py`, where that function crashes on a
 # `BertModel`, on a `run_classifier.py` head and on a `run_squad.py` head into `BertForQuestionAnswering`).
 
 # %%
-from minibert.compat import reference_library
+from minibert.parity import reference_library
 
 if reference_library() is None:  # the TensorFlow release stores no reference outputs: transformers is the reference
     print("transformers is not installed (pip install -e '.[dev]' adds it): no reference for the TensorFlow "

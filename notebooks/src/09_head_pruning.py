@@ -12,8 +12,8 @@
 # [h·d, (h+1)·d) of Q, K and V (their *rows*: output features) and the same slice of the attention output layer's
 # *columns* (its input features). Pruning cuts those slices out: smaller matrices, not zeros.
 #
-# Modules: `minibert/pruning.py`, `minibert/attention.py`
-# (`BertAttention.prune_heads`), `minibert/masks.py` (head mask). Exercise: pruning index
+# Modules: `minibert/bert/pruning.py`, `minibert/bert/attention.py`
+# (`BertAttention.prune_heads`), `minibert/bert/masks.py` (head mask). Exercise: pruning index
 # computation.
 
 # %%

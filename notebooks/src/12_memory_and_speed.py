@@ -15,8 +15,8 @@
 # internals plus L inputs, for the price of one more forward pass per layer. And real text is not dense: a padded
 # batch of texts of different lengths spends much of its arithmetic on [PAD].
 #
-# Modules: `minibert/encoder.py` (checkpointing), `minibert/feed_forward.py` (chunking), `minibert/unpadding.py`,
-# `minibert/pretrained.py` (`gradient_checkpointing_enable`).
+# Modules: `minibert/bert/encoder.py` (checkpointing), `minibert/bert/feed_forward.py` (chunking), `minibert/bert/unpadding.py`,
+# `minibert/compat/pretrained_model.py` (`gradient_checkpointing_enable`).
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -55,7 +55,7 @@ import matplotlib.pyplot as plt
 from torch.profiler import ProfilerActivity, profile
 
 from minibert import BertConfig, BertModel, BertTokenizer
-from minibert.layer import BertLayer
+from minibert.bert.layer import BertLayer
 
 base = BertConfig(hidden_size=768, num_attention_heads=12, intermediate_size=3072, num_hidden_layers=1)
 layer = BertLayer(base).to(DEVICE).eval()
@@ -92,7 +92,7 @@ batch = tokenizer(["The quick brown fox jumps over the lazy dog.", "Hello world!
 # `model.gradient_checkpointing_enable()` wraps each layer in `torch.utils.checkpoint` (non-reentrant). The
 # recomputation replays the same dropout masks (the RNG state is saved and restored), so even in training mode the
 # gradients are those of a normal step. The last layer is left out: backward starts with it, so recomputing it
-# would rebuild at once what we had just dropped, at no saving in peak memory (see `minibert/encoder.py`).
+# would rebuild at once what we had just dropped, at no saving in peak memory (see `minibert/bert/encoder.py`).
 
 # %%
 def grads_of_one_step(m, batch, seed=0):
@@ -323,7 +323,7 @@ assert waste["sorted by length"] < waste["input order"]
 # rows back into their padded places for a moment, attends with the usual padding mask, and gathers the context
 # rows out again. At the end the rows go back to (B, T, C), with zeros at the padding. This is the "remove
 # padding" idea of NVIDIA FasterTransformer's effective transformer, ByteTransformer, PyTorch's BetterTransformer
-# and ModernBERT; `config.unpad_inputs = True` turns it on in minibert (`minibert/unpadding.py`).
+# and ModernBERT; `config.unpad_inputs = True` turns it on in minibert (`minibert/bert/unpadding.py`).
 
 # %%
 from matplotlib.patches import FancyArrowPatch, Rectangle
@@ -418,11 +418,11 @@ plt.show()
 #
 # Two facts. First, a row of a linear layer, a LayerNorm or a GELU depends on that row alone: computed among N rows
 # or among B·T rows it is the same arithmetic on the same numbers. Second, in attention a padded key gets the score
-# min_f (the dtype's most negative value, `minibert/masks.py`), and after the softmax's max subtraction
+# min_f (the dtype's most negative value, `minibert/bert/masks.py`), and after the softmax's max subtraction
 # exp(min_f − max) is exactly 0 in float32: whatever the padded key and value hold (the padded path's leftover
 # numbers, the unpadded path's zeros), it adds exactly nothing. So the real rows see the same numbers either way.
 # What could differ is a matrix kernel's blocking for N rows instead of B·T; on this CPU build the outputs above
-# came out bitwise equal (tests/test_unpadding.py holds every output, head and gradient to 1e-6).
+# came out bitwise equal (tests/bert/test_unpadding.py holds every output, head and gradient to 1e-6).
 
 # %%
 scores = torch.tensor([2.0, -1.0, 0.5]) + torch.tensor([0.0, 0.0, torch.finfo(torch.float32).min])

@@ -1,6 +1,6 @@
 """Exercise 10: the residual sublayer that ends BERT's attention block and its feed-forward block.
 
-Lesson: minibert/attention.py (``BertSelfOutput``) and minibert/feed_forward.py (``BertOutput``).
+Lesson: minibert/bert/attention.py (``BertSelfOutput``) and minibert/bert/feed_forward.py (``BertOutput``).
 Grade: ``python -m minibert.exercises grade add_and_norm``.
 """
 

@@ -1,6 +1,6 @@
 """Exercise 9: scaled dot-product attention (Vaswani et al., 2017, "Attention Is All You Need", §3.2.1).
 
-Lesson: minibert/attention.py (the eager path). Grade: ``python -m minibert.exercises grade attention``.
+Lesson: minibert/bert/attention.py (the eager path). Grade: ``python -m minibert.exercises grade attention``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Exercise 6: the additive attention mask that keeps attention away from padding.
 
-Lesson: minibert/masks.py. Grade: ``python -m minibert.exercises grade attention_mask``.
+Lesson: minibert/bert/masks.py. Grade: ``python -m minibert.exercises grade attention_mask``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Exercise 5: BERT's input embeddings (Devlin et al., 2019, §3.1, Figure 2).
 
-Lesson: minibert/embeddings.py. Grade: ``python -m minibert.exercises grade embeddings``.
+Lesson: minibert/bert/embeddings.py. Grade: ``python -m minibert.exercises grade embeddings``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Exercise 1: the exact GELU activation BERT uses (Hendrycks & Gimpel, 2016, "Gaussian Error Linear Units").
 
-Lesson: minibert/activations.py. Grade: ``python -m minibert.exercises grade gelu``.
+Lesson: minibert/bert/activations.py. Grade: ``python -m minibert.exercises grade gelu``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Exercise 4: Layer Normalization (Ba, Kiros & Hinton, 2016), the normaliser after every BERT sublayer.
 
-Lesson: minibert/embeddings.py uses torch's nn.LayerNorm; here you write it. Grade:
+Lesson: minibert/bert/embeddings.py uses torch's nn.LayerNorm; here you write it. Grade:
 ``python -m minibert.exercises grade layer_norm``.
 """
 

@@ -1,6 +1,6 @@
 """Exercise 8: put the heads' outputs side by side again.
 
-Lesson: minibert/attention.py (``BertSelfAttention.merge_heads``).
+Lesson: minibert/bert/attention.py (``BertSelfAttention.merge_heads``).
 Grade: ``python -m minibert.exercises grade merge_heads``.
 """
 

@@ -1,6 +1,6 @@
 """Exercise 11: BERT's pooler, one vector per sequence for sentence-level tasks.
 
-Lesson: minibert/pooler.py. Grade: ``python -m minibert.exercises grade pooler``.
+Lesson: minibert/bert/pooler.py. Grade: ``python -m minibert.exercises grade pooler``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Exercise 13: which rows of Q/K/V (and columns of the attention output) survive head pruning.
 
-Lesson: minibert/pruning.py and ``BertAttention.prune_heads`` in minibert/attention.py (Michel et al.,
+Lesson: minibert/bert/pruning.py and ``BertAttention.prune_heads`` in minibert/bert/attention.py (Michel et al.,
 2019, "Are Sixteen Heads Really Better than One?"). Grade: ``python -m minibert.exercises grade prune_heads_index``.
 """
 

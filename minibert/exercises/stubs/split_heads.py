@@ -1,6 +1,6 @@
 """Exercise 7: split the hidden features into attention heads.
 
-Lesson: minibert/attention.py (``BertSelfAttention.split_heads``).
+Lesson: minibert/bert/attention.py (``BertSelfAttention.split_heads``).
 Grade: ``python -m minibert.exercises grade split_heads``.
 """
 

@@ -1,0 +1,329 @@
+"""`BertConfig`: every size and switch of a BERT model, read from and written to ``config.json``.
+
+The field names and defaults are the reference's (Hugging Face ``transformers`` ``BertConfig``), so a
+``config.json`` written by either library is read by the other. Values are checked when the config is
+made: a wrong size fails here, with the field and value named, rather than as a shape error deep inside
+the first forward pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+# The activations `BertIntermediate` knows (see minibert/bert/activations.py).
+KNOWN_ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "quick_gelu", "relu", "silu",
+                     "swish", "tanh", "mish")
+POSITION_EMBEDDING_TYPES = ("absolute", "relative_key", "relative_key_query")
+ATTENTION_IMPLEMENTATIONS = ("eager", "sdpa")
+PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
+# A guard against absurd configs (a corrupted or hostile config.json): refuse before allocating.
+MAX_PARAMETERS = 20_000_000_000
+# More labels than any classification task has: a bigger num_labels is a corrupted config.json, refused before
+# a label table of that size is built (10^9 labels would take many GB before any other check could run).
+MAX_LABELS = 10_000_000
+
+# Fields of the reference's BertConfig and their defaults (bert-base-uncased sizes).
+BERT_DEFAULTS: dict[str, Any] = {
+    "vocab_size": 30522,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "attention_probs_dropout_prob": 0.1,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+    "initializer_range": 0.02,
+    "layer_norm_eps": 1e-12,
+    "pad_token_id": 0,
+    "position_embedding_type": "absolute",
+    "use_cache": True,
+    "classifier_dropout": None,
+}
+# Fields every reference config has (its PretrainedConfig base) that minibert uses.
+COMMON_DEFAULTS: dict[str, Any] = {
+    "architectures": None,
+    "id2label": None,
+    "label2id": None,
+    "problem_type": None,
+    "pruned_heads": None,
+    "chunk_size_feed_forward": 0,
+    "output_attentions": False,
+    "output_hidden_states": False,
+    "return_dict": True,
+    "is_decoder": False,
+    "add_cross_attention": False,
+    "tie_word_embeddings": True,
+    "is_encoder_decoder": False,
+    # The weights' dtype when saved ("float32", "bfloat16", ...): the reference writes it as "dtype" since 4.56,
+    # as "torch_dtype" before; a config with either is read, and "dtype" is written.
+    "dtype": None,
+}
+CONFIG_NAME = "config.json"
+logger = logging.getLogger("minibert")
+
+
+class BertConfig:
+    """Hyper-parameters of a BERT model.
+
+    Every keyword of the reference ``BertConfig`` is accepted with the same default; unknown keys
+    (``transformers_version``, ``gradient_checkpointing``, ...) are kept as attributes and written back,
+    so reading and re-writing a config loses nothing.
+
+    ``attn_implementation`` is a run-time choice, not part of ``config.json``: ``"sdpa"`` (default, fused
+    ``scaled_dot_product_attention``) or ``"eager"`` (the explicit softmax(QKᵀ/√d + mask) of the lesson).
+
+    ``unpad_inputs`` (minibert's own, default ``False``): compute on the real tokens only when the attention
+    mask has padding (minibert/bert/unpadding.py). Outputs at real positions stay those of the padded path, and so
+    does ``pooler_output`` (position 0 is always computed, left padding included); other padded
+    positions of ``last_hidden_state`` and ``hidden_states`` are then zero, so a loss that reads padded
+    positions changes: ``BertForQuestionAnswering``'s softmax runs over all T positions (padding included),
+    and token-level labels at padding must be -100. Written to ``config.json`` only when on, so default
+    configs stay the reference's.
+    """
+
+    model_type = "bert"
+
+    def __init__(self, num_labels: int | None = None, attn_implementation: str = "sdpa", **kwargs: Any):
+        torch_dtype = kwargs.pop("torch_dtype", None)  # the old name: "dtype" wins when both are given
+        if kwargs.get("dtype") is None:
+            kwargs["dtype"] = torch_dtype
+        for name, default in {**BERT_DEFAULTS, **COMMON_DEFAULTS}.items():
+            setattr(self, name, kwargs.pop(name, copy.deepcopy(default)))
+        for name in ("model_type", "_commit_hash", "_name_or_path", "name_or_path"):  # facts about the file
+            kwargs.pop(name, None)
+        if kwargs.get("gradient_checkpointing", False):
+            # Old configs (transformers < 4.11) switched checkpointing on here. The model still honours it (its
+            # post_init enables checkpointing and drops the key), with the reference's deprecation warning.
+            warnings.warn("Passing `gradient_checkpointing` to a config initialization is deprecated: use "
+                          "`model.gradient_checkpointing_enable()` instead.", UserWarning, stacklevel=2)
+        self.attn_implementation = kwargs.pop("_attn_implementation", None) or attn_implementation
+        self.unpad_inputs = kwargs.pop("unpad_inputs", False)
+        for name, value in kwargs.items():  # everything else is kept verbatim
+            setattr(self, name, value)
+
+        # JSON keys are strings; labels and pruned heads are keyed by integers.
+        self.pruned_heads = {k: sorted(set(v)) for k, v in (_int_keyed(
+            "pruned_heads", self.pruned_heads, 'a layer number to a list of head numbers, e.g. {"0": [1, 2]}',
+            lambda v: isinstance(v, (list, tuple)) and all(isinstance(h, int) for h in v)) or {}).items()}
+        self.id2label = _int_keyed("id2label", self.id2label, 'a class number to its label, e.g. {"0": "negative"}')
+        if self.label2id is not None and not isinstance(self.label2id, dict):
+            raise ValueError(f"BertConfig.label2id must be a JSON object mapping each label to its class number, "
+                             f'e.g. {{"negative": 0}}, got {self.label2id!r:.80} (in config.json)')
+        if num_labels is not None:
+            _check_num_labels(num_labels)
+        if self.id2label is None:
+            self.id2label = {i: f"LABEL_{i}" for i in range(2 if num_labels is None else num_labels)}
+        elif num_labels is not None and num_labels != len(self.id2label):
+            self.id2label = {i: f"LABEL_{i}" for i in range(num_labels)}
+        self.id2label = {int(k): v for k, v in self.id2label.items()}
+        if self.label2id is None or len(self.label2id) != len(self.id2label):
+            self.label2id = {v: k for k, v in self.id2label.items()}
+        self.label2id = {k: _as_int("label2id", v) for k, v in self.label2id.items()}
+        self.validate()
+
+    # ----------------------------------------------------------------------------------------------
+    @property
+    def num_labels(self) -> int:
+        return len(self.id2label)
+
+    @num_labels.setter
+    def num_labels(self, n: int) -> None:
+        _check_num_labels(n)
+        self.id2label = {i: f"LABEL_{i}" for i in range(n)}
+        self.label2id = {v: k for k, v in self.id2label.items()}
+
+    @property
+    def use_return_dict(self) -> bool:
+        return bool(self.return_dict)
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the field, its value and what is expected."""
+        for name in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                     "intermediate_size", "max_position_embeddings", "type_vocab_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"BertConfig.{name} must be a positive integer, got {value!r}")
+        if not (isinstance(self.hidden_act, str) and self.hidden_act in KNOWN_ACTIVATIONS):
+            raise ValueError(f"BertConfig.hidden_act {self.hidden_act!r} is not one of {KNOWN_ACTIVATIONS}")
+        if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
+            raise ValueError(f"BertConfig.position_embedding_type {self.position_embedding_type!r} is not one "
+                             f"of {POSITION_EMBEDDING_TYPES}")
+        if not isinstance(self.unpad_inputs, bool):
+            raise ValueError(f"BertConfig.unpad_inputs must be true or false, got {self.unpad_inputs!r}")
+        if self.attn_implementation not in ATTENTION_IMPLEMENTATIONS:
+            raise ValueError(f"attn_implementation {self.attn_implementation!r} is not one of "
+                             f"{ATTENTION_IMPLEMENTATIONS}")
+        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"BertConfig.{name} must be a probability in [0, 1], got {value!r}")
+        if self.classifier_dropout is not None and not 0.0 <= self.classifier_dropout <= 1.0:
+            raise ValueError(f"BertConfig.classifier_dropout must be None or in [0, 1], got "
+                             f"{self.classifier_dropout!r}")
+        if not isinstance(self.layer_norm_eps, (int, float)) or self.layer_norm_eps <= 0:
+            raise ValueError(f"BertConfig.layer_norm_eps must be a positive number, got {self.layer_norm_eps!r}")
+        if self.problem_type is not None and self.problem_type not in PROBLEM_TYPES:
+            raise ValueError(f"BertConfig.problem_type {self.problem_type!r} is not None or one of {PROBLEM_TYPES}")
+        if not isinstance(self.chunk_size_feed_forward, int) or self.chunk_size_feed_forward < 0:
+            raise ValueError("BertConfig.chunk_size_feed_forward must be an integer >= 0, got "
+                             f"{self.chunk_size_feed_forward!r}")
+        if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
+            raise ValueError(f"BertConfig.pad_token_id ({self.pad_token_id}) must be in [0, vocab_size="
+                             f"{self.vocab_size})")
+        for name in ("is_decoder", "add_cross_attention"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"BertConfig.{name} must be true or false, got {getattr(self, name)!r}")
+        if self.unpad_inputs and self.is_decoder:
+            raise ValueError("BertConfig.unpad_inputs is for encoders: a decoder (is_decoder=True) keeps the padded "
+                             "path, which its causal mask, cross-attention and cache work on")
+        if self.estimated_parameters() > MAX_PARAMETERS:
+            raise ValueError(f"this config describes about {self.estimated_parameters():.3g} parameters, more "
+                             f"than the {MAX_PARAMETERS:.0e} minibert accepts: a corrupted config.json?")
+
+    def check_head_size(self) -> None:
+        """Raise ``ValueError`` unless ``hidden_size`` splits evenly into the heads.
+
+        Called when a model is built, not when the config is made: as in the reference, a config may hold any
+        sizes (users build one, then edit fields), and only a model needs hidden_size / num_attention_heads.
+        """
+        if self.hidden_size % self.num_attention_heads != 0:
+            raise ValueError(
+                f"BertConfig.hidden_size ({self.hidden_size}) must be a multiple of num_attention_heads "
+                f"({self.num_attention_heads}): each head gets hidden_size / num_attention_heads dimensions"
+            )
+
+    @property
+    def torch_dtype(self):
+        """The old name of ``dtype`` (deprecated in the reference since 4.56)."""
+        return self.dtype
+
+    @torch_dtype.setter
+    def torch_dtype(self, value) -> None:
+        self.dtype = value
+
+    def get_text_config(self, decoder: bool | None = None, encoder: bool | None = None) -> BertConfig:
+        """The config of the model's text part: a BERT config is all text, so the config itself."""
+        return self
+
+    def estimated_parameters(self) -> int:
+        """Rough parameter count, computed before anything is allocated."""
+        h, i = self.hidden_size, self.intermediate_size
+        embeddings = (self.vocab_size + self.max_position_embeddings + self.type_vocab_size) * h
+        layer = 4 * h * h + 2 * h * i + (4 * h * h if self.add_cross_attention else 0)
+        return embeddings + self.num_hidden_layers * layer + h * h
+
+    # ----------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of every field, with ``model_type`` as ``config.json`` has it."""
+        out = {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "attn_implementation"}
+        if not out["unpad_inputs"]:
+            del out["unpad_inputs"]  # minibert's own switch: absent from config.json unless it is on
+        out["model_type"] = self.model_type
+        if self.dtype is not None and not isinstance(self.dtype, str):  # a torch.dtype: JSON holds its name
+            out["dtype"] = str(self.dtype).removeprefix("torch.")
+        out["id2label"] = {str(k): v for k, v in self.id2label.items()}
+        out["pruned_heads"] = {str(k): list(v) for k, v in self.pruned_heads.items()}
+        return dict(sorted(out.items()))
+
+    def to_json_string(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    def to_json_file(self, path: str | os.PathLike) -> None:
+        """Write ``config.json`` atomically: a crash never leaves a half-written file in its place."""
+        from minibert.loading.atomic import atomic_write_bytes
+
+        atomic_write_bytes(Path(path), self.to_json_string().encode("utf-8"))
+
+    def save_pretrained(self, save_directory: str | os.PathLike) -> None:
+        Path(save_directory).mkdir(parents=True, exist_ok=True)
+        self.to_json_file(Path(save_directory) / CONFIG_NAME)
+
+    @classmethod
+    def from_dict(cls, config_dict: dict[str, Any], **overrides: Any) -> BertConfig:
+        if not isinstance(config_dict, dict):
+            raise ValueError(f"a config must be a JSON object (dict), got {type(config_dict).__name__}")
+        model_type = config_dict.get("model_type", "bert")
+        if model_type != "bert":
+            raise ValueError(f"config has model_type {model_type!r}; minibert only builds 'bert' models")
+        return cls(**{**config_dict, **overrides})
+
+    @classmethod
+    def from_json_file(cls, path: str | os.PathLike, **overrides: Any) -> BertConfig:
+        return cls.from_dict(read_config_file(path), **overrides)
+
+    @classmethod
+    def get_config_dict(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(config.json's contents, the keywords not used to find it)``, without building a config.
+
+        The reference's first step of ``from_pretrained`` and a call its tutorials make
+        (``BertConfig.get_config_dict("bert-base-uncased")``). ``revision``, ``cache_dir``,
+        ``local_files_only`` and ``subfolder`` locate the file; every other keyword is handed back.
+        """
+        from minibert.loading.hub import resolve_file
+
+        where = {k: kwargs.pop(k) for k in ("revision", "cache_dir", "local_files_only", "subfolder") if k in kwargs}
+        return read_config_file(resolve_file(name_or_path, CONFIG_NAME, **where)), kwargs
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | os.PathLike, *, revision: str | None = None,
+                        cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
+                        subfolder: str = "", **overrides: Any) -> BertConfig:
+        """Read ``config.json`` from a folder (or its ``subfolder``), a file, or a Hub repo id (through
+        ``huggingface_hub``); for an original Google checkpoint (folder, prefix or ``.index``), its
+        ``bert_config.json``. Keywords that are config fields override the file's values."""
+        from minibert.loading import tf_checkpoint
+
+        tf = tf_checkpoint.find(name_or_path)  # an original Google checkpoint: its folder's bert_config.json
+        if tf is not None:
+            return tf.config(cls, **overrides)
+        config_dict, overrides = cls.get_config_dict(name_or_path, revision=revision, cache_dir=cache_dir,
+                                                     local_files_only=local_files_only, subfolder=subfolder,
+                                                     **overrides)
+        return cls.from_dict(config_dict, **overrides)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BertConfig) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"BertConfig {self.to_json_string()}"
+
+
+def _check_num_labels(n) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_LABELS:
+        raise ValueError(f"BertConfig.num_labels must be an integer from 0 to {MAX_LABELS:,}, got {n!r} (in "
+                         "config.json, or passed to from_pretrained): a larger value is a corrupted config")
+
+
+def _as_int(field: str, value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"BertConfig.{field} has {value!r:.40} where a number is expected (in config.json)") from None
+
+
+def _int_keyed(field: str, value, meaning: str, valid=lambda v: True) -> dict | None:
+    """A JSON object keyed by numbers (``{"0": ...}``) -> a dict keyed by ints; a clear error for anything else."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(valid(v) for v in value.values()):
+        raise ValueError(f"BertConfig.{field} must be a JSON object mapping {meaning}, got {value!r:.80} "
+                         "(in config.json)")
+    return {_as_int(field, k): v for k, v in value.items()}
+
+
+def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON object in a ``config.json``, with a clear error for a missing or broken file."""
+    from minibert.loading.text_file import read_json
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no config file at {path}")
+    return read_json(path, dict, "a BERT config.json (a JSON object of settings)")

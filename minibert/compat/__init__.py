@@ -1,0 +1,6 @@
+"""The `transformers`-compatible surface around BERT's core (minibert/bert/).
+
+``BertPreTrainedModel`` (pretrained_model.py) gives every model ``from_pretrained`` / ``save_pretrained``, weight
+initialisation, head pruning by request, gradient checkpointing and vocabulary resizing (resizing.py); auto.py
+holds the Auto classes. File formats themselves are read and written in minibert/loading/.
+"""

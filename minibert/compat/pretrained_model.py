@@ -1,0 +1,266 @@
+"""`BertPreTrainedModel`: what every BERT model shares besides its forward pass.
+
+Weight initialisation as the reference (normal(0, initializer_range) for linear and embedding weights,
+zero biases, LayerNorm ones/zeros), ``from_pretrained`` / ``save_pretrained`` in the Hugging Face file
+formats, head pruning, gradient checkpointing, and resizing / tying the word embeddings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import torch
+from torch import nn
+
+from minibert.bert.config import ATTENTION_IMPLEMENTATIONS, BertConfig
+from minibert.compat import resizing
+from minibert.loading import model_files
+
+logger = logging.getLogger("minibert")
+
+
+class BertPreTrainedModel(nn.Module):
+    """Base class of `BertModel` and the task heads. Subclasses build their modules, then call ``post_init()``."""
+
+    config_class = BertConfig
+    base_model_prefix = "bert"  # heads hold the encoder as ``self.bert``; bare checkpoints lack the prefix
+    # Parameters that are the same tensor as another one (e.g. the MLM decoder = word embeddings): never
+    # saved twice, never reported missing.
+    _tied_weights_keys: list[str] = []
+    _keys_to_ignore_on_load_missing: list[str] = []
+    _keys_to_ignore_on_load_unexpected: list[str] = []
+
+    main_input_name = "input_ids"  # what generation / pipelines code reads to find the main input
+    supports_gradient_checkpointing = True
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        if not isinstance(config, BertConfig):
+            raise TypeError(f"{type(self).__name__} needs a BertConfig, got {type(config).__name__}")
+        config.check_head_size()  # here, not in BertConfig: the reference refuses the sizes when a model is built
+        self.config = config
+        self._warned = {"padding": False, "mean_resizing": False}  # one-time warnings, per model
+
+    # -- initialisation -------------------------------------------------------------------------------
+    def _init_weights(self, module: nn.Module) -> None:
+        std = self.config.initializer_range
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.padding_idx is not None:
+                with torch.no_grad():
+                    module.weight[module.padding_idx].zero_()
+        elif isinstance(module, nn.LayerNorm):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+
+    def post_init(self) -> None:
+        """Initialise every weight and tie the output embeddings to the input ones."""
+        with torch.no_grad():
+            self.apply(self._init_weights)
+        if self.config.pruned_heads:
+            # A pruned checkpoint has smaller Q/K/V/output weights: apply the pruning its config records, so
+            # the shapes match before loading (already-pruned heads are skipped, so this is idempotent).
+            self.base_model._prune_heads(self.config.pruned_heads)
+        self.tie_weights()
+        if getattr(self.config, "gradient_checkpointing", False):
+            # An old config's "gradient_checkpointing": true (BertConfig warned): honoured, then dropped, so that
+            # a save does not write it again (the reference does the same).
+            self.gradient_checkpointing_enable()
+            del self.config.gradient_checkpointing
+
+    # -- embeddings -----------------------------------------------------------------------------------
+    @property
+    def base_model(self) -> nn.Module:
+        return getattr(self, self.base_model_prefix, self)
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.base_model.get_input_embeddings()
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.base_model.set_input_embeddings(value)
+
+    @property
+    def vocab_size(self) -> int:
+        """int: the rows of the input (word) embeddings, so ``config.vocab_size`` after ``resize_token_embeddings``.
+
+        The reference sets this attribute in ``resize_token_embeddings`` (and nowhere else); here it is read from
+        the embeddings, so it exists from the start. A value assigned to it is kept, as the reference's plain
+        attribute keeps one, until the next resize."""
+        given = self.__dict__.get("_vocab_size_given")
+        return self.get_input_embeddings().num_embeddings if given is None else given
+
+    @vocab_size.setter
+    def vocab_size(self, value: int) -> None:
+        self.__dict__["_vocab_size_given"] = value
+
+    def lm_prediction_head(self) -> nn.Module | None:
+        """The model's `BertLMPredictionHead` (MLM models return ``self.cls.predictions``), or None."""
+        return None
+
+    def get_output_embeddings(self) -> nn.Linear | None:
+        head = self.lm_prediction_head()
+        return None if head is None else head.decoder
+
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        head = self.lm_prediction_head()
+        if head is None:
+            raise ValueError(f"{type(self).__name__} has no LM head, so no output embeddings to set")
+        head.decoder = new_embeddings
+        head.bias = new_embeddings.bias
+
+    def tie_weights(self) -> None:
+        """Make the LM decoder use the word-embedding matrix itself (one tensor, not a copy), and its bias the
+        head's ``bias`` parameter (again: moving or re-allocating a model may give each module its own copy)."""
+        head = self.lm_prediction_head()
+        if head is None:
+            return
+        if self.config.tie_word_embeddings:
+            head.decoder.weight = self.get_input_embeddings().weight
+        head.tie_bias()
+
+    def resize_token_embeddings(self, new_num_tokens: int | None = None, pad_to_multiple_of: int | None = None,
+                                mean_resizing: bool = True) -> nn.Embedding:
+        """Grow or shrink the vocabulary to ``new_num_tokens`` (rounded up to ``pad_to_multiple_of``): old rows are
+        kept, new rows start near the old rows' mean (``mean_resizing``, the reference's default) or ~ N(0,
+        initializer_range) (``mean_resizing=False``); see minibert/compat/resizing.py. Returns the word embeddings."""
+        old = self.get_input_embeddings()
+        if new_num_tokens is None and pad_to_multiple_of is None:
+            return old
+        self.__dict__.pop("_vocab_size_given", None)  # a resize sets vocab_size again, as the reference's does
+        size = resizing.padded_size(new_num_tokens, old.num_embeddings, pad_to_multiple_of)
+        if size == old.num_embeddings:
+            return old
+        if size > old.num_embeddings and mean_resizing and not self._warned["mean_resizing"]:
+            self._warned["mean_resizing"] = True
+            logger.warning("The new embeddings are initialized from a multivariate normal distribution with the old "
+                           "embeddings' mean and covariance (https://nlp.stanford.edu/~johnhew/vocab-expansion.html). "
+                           "To disable this, use `mean_resizing=False`")
+        new = resizing.resized_embedding(old, size, mean_resizing, self._init_weights)
+        self.set_input_embeddings(new)
+        head = self.lm_prediction_head()
+        if head is not None and not self.config.tie_word_embeddings:  # an untied decoder is resized the same way
+            self.set_output_embeddings(resizing.resized_linear(head.decoder, size, mean_resizing, self._init_weights))
+        elif head is not None:
+            head.resize(size)  # the bias; the decoder weight becomes the new embedding matrix in tie_weights
+        self.config.vocab_size = size
+        self.tie_weights()
+        return new
+
+    # -- pruning and checkpointing --------------------------------------------------------------------
+    def prune_heads(self, heads_to_prune: dict[int, list[int]]) -> None:
+        """Remove attention heads for good, e.g. ``{0: [1, 2], 5: [0]}``, and remember it in the config.
+
+        Heads use the original numbering (0 .. num_attention_heads - 1) even after earlier pruning. The
+        request is checked as a whole first, so a bad one changes neither the weights nor the config.
+        """
+        L, H = self.config.num_hidden_layers, self.config.num_attention_heads
+        for layer in heads_to_prune:
+            if not -L <= int(layer) < L:
+                raise ValueError(f"cannot prune layer {layer}: the model has layers 0..{L - 1} (or -{L}..-1 from "
+                                 "the end)")
+        # A negative layer counts from the end, as a Python index (and the reference) does. The reference then
+        # records the key -1 itself in config.pruned_heads, so pruning layer 11 later adds a second entry for the
+        # same layer; minibert records the layer's real number.
+        heads_to_prune = {int(layer) % L: sorted({int(h) for h in heads}) for layer, heads in heads_to_prune.items()}
+        for layer, heads in heads_to_prune.items():
+            bad = [h for h in heads if not 0 <= h < H]
+            if bad:
+                raise ValueError(f"cannot prune heads {bad} of layer {layer}: heads are numbered 0..{H - 1}")
+        for layer, heads in heads_to_prune.items():
+            self.config.pruned_heads[layer] = sorted(set(self.config.pruned_heads.get(layer, [])) | set(heads))
+        self.base_model._prune_heads(heads_to_prune)
+
+    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict | None = None) -> None:
+        """Recompute each layer's activations in the backward pass instead of storing them (minibert/bert/encoder.py).
+
+        ``gradient_checkpointing_kwargs`` go to ``torch.utils.checkpoint.checkpoint`` (the reference's
+        signature); minibert's default is ``use_reentrant=False``, which also works with frozen embeddings.
+        ``{"context_fn": minibert.selective_recompute}`` recomputes only the cheap operations (see encoder.py).
+        """
+        encoder = self.base_model.encoder
+        encoder.checkpoint_kwargs = {"use_reentrant": False, **(gradient_checkpointing_kwargs or {})}
+        encoder.gradient_checkpointing = True
+
+    def gradient_checkpointing_disable(self) -> None:
+        self.base_model.encoder.gradient_checkpointing = False
+
+    @property
+    def is_gradient_checkpointing(self) -> bool:
+        return self.base_model.encoder.gradient_checkpointing
+
+    def set_attn_implementation(self, attn_implementation: str) -> None:
+        """Switch every attention layer to ``"sdpa"`` or ``"eager"`` (both compute the same numbers).
+
+        The reference 4.57 logs that BERT "does not support setting its attention implementation dynamically"
+        and keeps the old one; minibert's layers read the choice at each call, so it takes effect.
+        """
+        if attn_implementation not in ATTENTION_IMPLEMENTATIONS:
+            raise ValueError(f"attn_implementation {attn_implementation!r} is not one of {ATTENTION_IMPLEMENTATIONS}")
+        self.config.attn_implementation = attn_implementation
+        for module in self.modules():
+            if hasattr(module, "attn_implementation"):
+                module.attn_implementation = attn_implementation
+
+    def warn_if_padding_and_no_attention_mask(self, input_ids: torch.Tensor, attention_mask) -> None:
+        """Warn once (per model) when ``input_ids`` (B, T) look padded but no ``attention_mask`` came with them:
+        the pad positions are then attended to like words and every output changes. As the reference, only the
+        first and last columns are looked at (cheap) and nothing is checked while tracing or compiling."""
+        if attention_mask is not None or self.config.pad_token_id is None or self._warned["padding"]:
+            return
+        if torch.jit.is_tracing() or torch.compiler.is_compiling() or input_ids.dim() != 2:
+            return
+        if bool((input_ids[:, [-1, 0]] == self.config.pad_token_id).any()):
+            self._warned["padding"] = True
+            logger.warning("We strongly recommend passing in an `attention_mask` since your input_ids may be padded "
+                           "(they contain pad_token_id=%d and no attention_mask was given): the padding is then "
+                           "attended to like text and changes every output.", self.config.pad_token_id)
+
+    # -- conveniences ---------------------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    def num_parameters(self, only_trainable: bool = False) -> int:
+        seen = {id(p): p for p in self.parameters() if p.requires_grad or not only_trainable}  # tied: once
+        return sum(p.numel() for p in seen.values())
+
+    # -- saving ---------------------------------------------------------------------------------------
+    def save_pretrained(self, save_directory: str | os.PathLike, safe_serialization: bool = True) -> None:
+        """Write ``config.json`` and ``model.safetensors`` (or ``pytorch_model.bin``), each atomically.
+
+        The weights are written first and the config last: a crash at any moment leaves the previous
+        files complete (minibert/loading/model_files.py).
+        """
+        model_files.save_pretrained(self, save_directory, safe_serialization)
+
+    # -- loading --------------------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, *model_args, **kwargs):
+        """Build ``cls`` from a local folder, a single weights file, or a Hub repo id.
+
+        Keywords: ``config``, ``revision``, ``cache_dir``, ``local_files_only``, ``torch_dtype``,
+        ``attn_implementation``, ``output_loading_info``; any other keyword that is a config field
+        (``num_labels=3``, ``hidden_dropout_prob=0.0``) overrides ``config.json``, and a keyword of the class's
+        own constructor (``add_pooling_layer=False``) goes to it. Missing weights (a new task head) are
+        initialised and listed in a warning; unused ones (heads this class lacks) are listed too
+        (minibert/loading/model_files.py).
+        """
+        return model_files.from_pretrained(cls, pretrained_model_name_or_path, *model_args, **kwargs)
+
+    def _init_missing(self, missing: list[str]) -> None:
+        """Initialise the modules whose parameters the checkpoint did not provide."""
+        owners = {name.rsplit(".", 1)[0] for name in missing}
+        with torch.no_grad():
+            for name, module in self.named_modules():
+                if name in owners:
+                    self._init_weights(module)
+        self.tie_weights()

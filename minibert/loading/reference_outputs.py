@@ -1,0 +1,57 @@
+"""The reference outputs stored next to a checkpoint: ``reference_outputs.safetensors``.
+
+scripts/make_reference_checkpoints.py runs the reference (``transformers``) once on each checkpoint in
+checkpoints/ and stores its inputs and outputs, so that minibert can be checked against it on a machine
+without ``transformers``. Tensor names in the file:
+
+    inputs.input_ids / inputs.attention_mask / inputs.token_type_ids     (B, T) int64
+    hidden_states.{0..L} (B, T, C), attentions.{0..L-1} (B, H, T, T), last_hidden_state, pooler_output (B, C)
+    modules.<name>       the output of module <name> (e.g. encoder.layer.0.intermediate), as minibert/parity.py
+                         compares them
+    heads.*              task-head outputs (BertForPreTraining checkpoints)
+
+and its metadata (strings): model_class, transformers_version, torch_version, seed, texts (JSON list).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+REFERENCE_FILE = "reference_outputs.safetensors"
+
+
+def load_stored_reference(folder: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, str]] | None:
+    """The stored reference outputs of a checkpoint folder (tensors, metadata), or None if it has none."""
+    path = Path(folder) / REFERENCE_FILE
+    if not path.is_file():
+        return None
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
+
+
+def stored_module_outputs(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Stored reference tensors under the same names ``capture`` uses."""
+    out = {k.removeprefix("modules."): v for k, v in stored.items() if k.startswith("modules.")}
+    for k, v in stored.items():
+        if k.startswith("attentions."):
+            out[f"encoder.layer.{k.split('.')[1]}.attention.probs"] = v
+    return out
+
+
+def synthetic_inputs(config, batch: int = 3, length: int = 16, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random ids with padding (lengths T, ~T/2, 2) and two segments, for checkpoints without stored inputs."""
+    g = torch.Generator().manual_seed(seed)
+    T = min(length, config.max_position_embeddings)
+    ids = torch.randint(0, config.vocab_size, (batch, T), generator=g)
+    mask = torch.ones(batch, T, dtype=torch.long)
+    types = torch.zeros(batch, T, dtype=torch.long)
+    if config.type_vocab_size > 1:
+        types[:, T // 2:] = 1
+    for b, n in enumerate([T, max(1, T // 2), min(2, T)][:batch]):
+        mask[b, n:] = 0
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}

@@ -1,0 +1,74 @@
+"""The README's set-up commands are the ones CI runs."""
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _commands(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("python3 -m venv")]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = _commands((REPO / "README.md").read_text(encoding="utf-8"))
+    ci = _commands((REPO / ".ci" / "run").read_text(encoding="utf-8"))
+    assert len(readme) == 2, f"README should open with exactly two set-up commands, found {readme}"
+    # .ci/run may build more environments (the latest-5.x check), but it runs the README's test command verbatim.
+    assert readme[1] in ci, f".ci/run runs {ci}, README's test command is {readme[1]!r}"
+    assert "pytest" in readme[1] and "minibert walkthrough" in readme[0]
+
+
+def _transcripts(text: str) -> dict[str, str]:
+    """The README's ``$ .venv/bin/python -m minibert ARGS`` lines -> the output shown under each one."""
+    shown, command = {}, None
+    for line in text.splitlines():
+        if line.startswith("$ "):
+            command = line[2:].split("   #")[0].strip()
+            shown[command] = ""
+        elif line.startswith("```"):
+            command = None
+        elif command is not None:
+            shown[command] += line + "\n"
+    return shown
+
+
+def _run_as_shown(command: str, **paths) -> str:
+    """Run a README command from the repo root as a terminal shows it (stderr and stdout in the order
+    written), offline, with Hub ids replaced by local folders."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    prefix = ".venv/bin/python -m minibert "
+    assert command.startswith(prefix), f"README commands run in the venv: {command!r}"
+    argv = [paths.get(a, a) for a in shlex.split(command[len(prefix):])]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "minibert", *argv], cwd=REPO, env=env, text=True, timeout=300,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert done.returncode in (0, 1), done.stdout
+    return done.stdout
+
+
+def test_readme_fill_mask_output_is_what_the_command_prints():
+    shown = _transcripts((REPO / "README.md").read_text(encoding="utf-8"))
+    commands = [c for c in shown if " fill-mask " in c or " classify \"hello\"" in c]
+    assert len(commands) == 4, commands  # the trained default's two fill-masks, tiny-bert's, and classify's error
+    for command in commands:
+        assert _run_as_shown(command) == shown[command], command
+
+
+def test_readme_embed_and_similarity_output_is_what_the_commands_print(official_checkpoint):
+    shown = _transcripts((REPO / "README.md").read_text(encoding="utf-8"))
+    commands = [c for c in shown if " embed " in c or " similarity " in c]
+    assert len(commands) == 2, commands
+    for command in commands:
+        printed = _run_as_shown(command, **{"sentence-transformers/all-MiniLM-L6-v2": str(official_checkpoint)})
+        assert printed == shown[command], command
+
+
+def test_readme_shows_no_paths_a_reader_does_not_have():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "../shared" not in readme and "/work/" not in readme
+    bare = [line for line in readme.splitlines() if line.lstrip("$ ").startswith("python -m ")]
+    assert not bare, f"commands outside the venv fail with 'No module named torch': {bare}"
