@@ -103,8 +103,8 @@ def test_every_module_has_a_page_in_data_flow_order(site):
     on_disk = {p.name for p in site.glob("*.html")} - {"index.html"}
     assert on_disk == {m.page for m in modules(site)}
     # The lesson's order, for the modules that exist: each stage's first page comes after the previous stage's.
-    stages = ["tokenization", "embeddings", "masks", "attention", "feed_forward", "layer", "encoder", "pooler",
-              "model", "heads", "pruning", "loading", "training"]
+    stages = ["tokenization", "bert.embeddings", "bert.masks", "bert.attention", "bert.feed_forward", "bert.layer",
+              "bert.encoder", "bert.pooler", "bert.model", "heads", "bert.pruning", "loading", "training"]
     first = [next(i for i, n in enumerate(names) if n == s or n.startswith(s + ".")) for s in stages
              if any(n == s or n.startswith(s + ".") for n in names)]
     assert first == sorted(first), list(zip(stages, first))
@@ -188,20 +188,20 @@ def test_imports_and_class_names_link_to_their_pages(site):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("minibert.") \
                     and node.module[len("minibert."):] in pages:
                 assert pages[node.module[len("minibert."):]] in hrefs, f"{module.name}: {node.module} not linked"
-    attention = read(site / "attention.html")
-    assert "attention.html#BertSelfOutput" in attention.hrefs  # prose → definition
-    assert "config.html#BertConfig" in attention.hrefs  # code → definition
-    assert "masks.html" in attention.hrefs  # "minibert/bert/masks.py" in the docstring
+    attention = read(site / "bert.attention.html")
+    assert "bert.attention.html#BertSelfOutput" in attention.hrefs  # prose → definition
+    assert "bert.config.html#BertConfig" in attention.hrefs  # code → definition
+    assert "bert.masks.html" in attention.hrefs  # "minibert/bert/masks.py" in the docstring
 
 
 def test_notebook_links_where_present_and_coming_otherwise(site):
-    attention = (site / "attention.html").read_text(encoding="utf-8")
+    attention = (site / "bert.attention.html").read_text(encoding="utf-8")
     assert 'href="notebooks/04_self_attention.html"' in attention
     assert "05 · Attention output &amp; feed-forward <span class=\"coming\">(notebook coming)" in attention
-    embeddings = (site / "embeddings.html").read_text(encoding="utf-8")
+    embeddings = (site / "bert.embeddings.html").read_text(encoding="utf-8")
     assert "03 · Embeddings <span class=\"coming\">(notebook coming)" in embeddings
     view = (site / "notebooks" / "04_self_attention.html").read_text(encoding="utf-8")
-    assert "<math" in view and "../attention.html#BertSelfAttention" in view
+    assert "<math" in view and "../bert.attention.html#BertSelfAttention" in view
     assert (site / "notebooks" / "04_self_attention.ipynb").is_file()
 
 
@@ -223,8 +223,8 @@ def test_prose_keeps_wrapped_sentences_dunders_and_words_as_written():
 
 
 def test_module_pages_render_their_formulas_as_math(site):
-    for page in ("attention.html", "embeddings.html", "feed_forward.html", "layer.html", "pooler.html",
-                 "activations.html", "heads.lm_head.html"):
+    for page in ("bert.attention.html", "bert.embeddings.html", "bert.feed_forward.html", "bert.layer.html",
+                 "bert.pooler.html", "bert.activations.html", "heads.lm_head.html"):
         text = (site / page).read_text(encoding="utf-8")
         assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in text, page
         assert "$$" not in text, f"{page}: TeX left unrendered"
@@ -236,7 +236,7 @@ def test_no_page_bolds_a_dunder_or_links_an_ordinary_word(site):
         assert "<strong>main</strong>" not in text and "<strong>init</strong>" not in text, path.name
         # "Row" (a class in compat.py) and "Exercise" (exercises/catalog.py) are words in prose, not links.
         assert not re.search(r'<p>[^<]*<a href="[^"]*#(Row|Exercise)">', text), path.name
-    assert "<p>2016)" not in (site / "attention.html").read_text(encoding="utf-8")
+    assert "<p>2016)" not in (site / "bert.attention.html").read_text(encoding="utf-8")
 
 
 def test_index_starts_with_the_core_path_and_ends_with_the_appendix(site):
@@ -247,7 +247,7 @@ def test_index_starts_with_the_core_path_and_ends_with_the_appendix(site):
     core_end = max(listing.index(p) for p in listing if p.startswith(("tokenization", "heads")))
     appendix = index.index('<h2 class="group">Appendix')
     assert listing[0].startswith("tokenization")
-    for tooling in ("cli.check.html", "__main__.html", "minibert.html", "compat.html"):
+    for tooling in ("cli.check.html", "__main__.html", "minibert.html", "parity.html"):
         assert listing.index(tooling) > core_end and index.index(f'href="{tooling}"') > appendix, tooling
     for exercise_page in [p for p in listing if p.startswith("exercises")]:
         assert index.index(f'href="{exercise_page}"') > appendix, exercise_page
@@ -384,7 +384,7 @@ def test_screenshot_of_the_attention_page(site, tmp_path):
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shot = tmp_path / "attention.png"
     run_chromium(exe, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,1000", "--hide-scrollbars",
-                 (site / "attention.html").as_uri())
+                 (site / "bert.attention.html").as_uri())
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a page of text, not a blank image
     assert struct.unpack(">II", data[16:24]) == (1400, 1000)
