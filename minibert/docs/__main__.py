@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
                    "(default: the one this command runs from)")
     b.add_argument("--notebooks", type=Path, default=None, help="folder with NN_*.ipynb notebooks "
                    "(default: notebooks/ next to the package)")
+    b.add_argument("--guides", type=Path, default=None, help="folder with the Markdown pages shown as guides "
+                   "(default: docs/ next to the package)")
     b.add_argument("--overwrite", action="store_true", help="write into a non-empty --out that is not an earlier "
                    "site build (files of the same names are replaced)")
     b.add_argument("--no-execute", action="store_true", help="show the notebooks' cells without running them "
@@ -37,12 +39,13 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     package = args.package_dir or default_package_dir()
-    inputs = {"--package-dir": package, "--notebooks": args.notebooks or package.parent / "notebooks"}
+    inputs = {"--package-dir": package, "--notebooks": args.notebooks or package.parent / "notebooks",
+              "--guides": args.guides or package.parent / "docs"}
     try:
         with claim_folder(args.out, "docs build", inputs, args.overwrite):
             pages = build(args.out, args.package_dir, args.notebooks, execute=not args.no_execute,
                           progress=lambda message: print(message, file=sys.stderr, flush=True),
-                          solutions=not args.no_solutions)
+                          solutions=not args.no_solutions, guides_dir=args.guides)
     except (ValueError, OSError, SyntaxError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ from pygments.lexers import PythonLexer
 from minibert.analysis.diagram import bert_block_diagram
 from minibert.bert.config import BertConfig
 from minibert.docs import catalog, prose, sections, templates
+from minibert.docs.guides import render_guides
 from minibert.docs.links import Links
 from minibert.docs.notebooks import render_notebooks
 
@@ -27,8 +28,10 @@ def default_package_dir() -> Path:
 
 
 def build(out: Path, package_dir: Path | None = None, notebooks_dir: Path | None = None,
-          execute: bool = False, progress=None, solutions: bool = True) -> list[Path]:
+          execute: bool = False, progress=None, solutions: bool = True, guides_dir: Path | None = None) -> list[Path]:
     """Write the site into ``out`` (created if needed); return the HTML pages written, index first.
+
+    ``guides_dir`` (default: ``docs/`` next to the package) holds the Markdown pages shown as guides.
 
     ``execute`` runs every notebook so its page shows the outputs and figures (minutes on a CPU). Without
     ``solutions`` (a site for students) the exercises' solutions and mistake catalogue get no page and the
@@ -36,6 +39,7 @@ def build(out: Path, package_dir: Path | None = None, notebooks_dir: Path | None
     """
     package_dir = Path(package_dir or default_package_dir())
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else package_dir.parent / "notebooks"
+    guides_dir = Path(guides_dir) if guides_dir else package_dir.parent / "docs"
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     modules = catalog.discover(package_dir, solutions)
@@ -51,13 +55,14 @@ def build(out: Path, package_dir: Path | None = None, notebooks_dir: Path | None
 
     (out / "style.css").write_text(templates.stylesheet(), encoding="utf-8")
     notebook_pages = render_notebooks(notebooks_dir, out, links.resolver(None), execute, progress, solutions)
-    written = [_write(out / "index.html", _index(modules, links, notebook_pages))]
+    guide_pages = render_guides(guides_dir, out, links.resolver(None))
+    written = [_write(out / "index.html", _index(modules, links, notebook_pages, guide_pages))]
     for i, m in enumerate(modules):
         prev = (modules[i - 1].page, modules[i - 1].dotted) if i > 0 else ("index.html", "contents")
         next_ = (modules[i + 1].page, modules[i + 1].dotted) if i + 1 < len(modules) else None
         html = _module_page(m, sources[m.name], cut[m.name], links, notebook_pages, prev, next_)
         written.append(_write(out / m.page, html))
-    return written + sorted(out.glob("notebooks/*.html"))
+    return written + sorted(out.glob("notebooks/*.html")) + [out / href for href, _ in guide_pages]
 
 
 def _write(path: Path, text: str) -> Path:
@@ -99,7 +104,7 @@ def _module_page(m, source, cut, links: Links, notebook_pages, prev, next_) -> s
     return templates.page(f"{m.dotted} · minibert, annotated", body)
 
 
-def _index(modules, links: Links, notebook_pages: dict[int, str]) -> str:
+def _index(modules, links: Links, notebook_pages: dict[int, str], guide_pages: list[tuple[str, str]]) -> str:
     resolve = links.resolver(None)
     parts: dict[str, list[str]] = {}
     for m in modules:
@@ -129,7 +134,10 @@ def _index(modules, links: Links, notebook_pages: dict[int, str]) -> str:
         "Names of classes and modules link to where they are defined.")
     # The block diagram, inline (no file to fetch), drawn from BERT-base's config as in the README.
     figure = f'<figure class="diagram">\n{bert_block_diagram(BertConfig())}</figure>'
+    guides = "\n".join(f'<li><a href="{href}">{escape(title)}</a></li>' for href, title in guide_pages)
+    guides = (f'<h2>Guides</h2>\n<p class="notebooks">The pages of <code>docs/</code>: proofs, transcripts, '
+              f"figures and how-tos.</p>\n<ul>\n{guides}\n</ul>\n") if guide_pages else ""
     body = (f'<main class="index">\n<h1>minibert, annotated</h1>\n{intro}\n{figure}\n{listing}\n'
-            f"<h2>Notebooks</h2>\n<ol>\n{notebooks}\n</ol>\n</main>")
+            f"<h2>Notebooks</h2>\n<ol>\n{notebooks}\n</ol>\n{guides}</main>")
     first = (modules[0].page, modules[0].dotted)
     return templates.page("minibert, annotated", templates.nav("top", "<b>minibert</b>", None, first) + body)

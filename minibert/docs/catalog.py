@@ -70,6 +70,10 @@ NOTEBOOK_TOPICS = [
     ("training.finetun*", [11]), ("training*", [10]), ("analysis*", [4]),
 ]
 
+# The docs/*.md pages (minibert.docs.guides), in the order the README lists them; any other page follows, by name.
+GUIDES = ["parity", "loading", "tokenizer", "chinese", "training", "checkpoints", "pretraining", "decoder", "advanced",
+          "pipelines", "performance", "robustness", "course", "exercises", "teaching"]
+
 
 @dataclass
 class Module:

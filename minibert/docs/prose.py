@@ -22,6 +22,7 @@ from collections.abc import Callable
 import latex2mathml.converter
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -162,13 +163,14 @@ class _Linker(Treeprocessor):
 
 
 class _ProseExtension(Extension):
-    def __init__(self, resolver: Resolver | None):
+    def __init__(self, resolver: Resolver | None, math: bool = True):
         super().__init__()
-        self.resolver = resolver
+        self.resolver, self.math = resolver, math
 
     def extendMarkdown(self, md):
         # Lower priority than backticks (190), so "$" inside `code` is left alone.
-        md.inlinePatterns.register(_TexMath(r"(?<![\\$])(\$\$?)(?!\s)(.+?)(?<!\s)\1", md), "texmath", 185)
+        if self.math:
+            md.inlinePatterns.register(_TexMath(r"(?<![\\$])(\$\$?)(?!\s)(.+?)(?<!\s)\1", md), "texmath", 185)
         if self.resolver is not None:
             md.treeprocessors.register(_Linker(md, self.resolver), "minibert_links", 1)
 
@@ -179,3 +181,19 @@ def render(text: str, resolver: Resolver | None = None) -> str:
     html = md.convert(preprocess(text))
     # Indented blocks in prose are formulas or worked examples: mark them so CSS shows them as displays.
     return html.replace("<pre><code>", '<pre class="display"><code>')
+
+
+def github_slug(text: str, separator: str = "-") -> str:
+    """A heading's id as GitHub makes it: lower case, punctuation dropped, each space a hyphen."""
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", separator)
+
+
+def render_page(text: str, resolver: Resolver | None = None) -> str:
+    """A Markdown page as GitHub reads it (fenced code, tables, headings with GitHub's ids) → an HTML fragment.
+
+    For the docs pages (minibert.docs.guides): none of the docstring conventions of ``render`` and no math, so
+    code blocks and transcripts are shown exactly as written; names are linked as in the annotations.
+    """
+    md = markdown.Markdown(extensions=["fenced_code", "sane_lists", "tables", TocExtension(slugify=github_slug),
+                                       _ProseExtension(resolver, math=False)])
+    return md.convert(text)

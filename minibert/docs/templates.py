@@ -43,7 +43,12 @@ a.pilcrow { position: absolute; left: .35em; top: .75em; color: #bbb; font-size:
 .section:hover a.pilcrow { visibility: visible; }
 .notebooks { font: 14px "DejaVu Sans", sans-serif; color: #555; }
 .coming { color: #999; font-style: italic; }
-main.index, main.notebook { max-width: 980px; margin: 0 auto; padding: 1.5em; }
+main.index, main.notebook, main.guide { max-width: 980px; margin: 0 auto; padding: 1.5em; }
+main.guide pre { background: var(--code-bg); border: 1px solid var(--line); padding: .6em 1em; overflow-x: auto;
+       font: 12.5px/1.45 "DejaVu Sans Mono", monospace; }
+main.guide pre code { background: none; padding: 0; font: inherit; }
+main.guide table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
+main.guide th, main.guide td { border: 1px solid var(--line); padding: .25em .5em; vertical-align: top; }
 main.index ol { padding-left: 1.6em; } main.index li { margin: .35em 0; }
 main.index li .summary { color: #444; } main.index li .summary p { display: inline; margin: 0; }
 main.index h2.group { margin-top: 1.6em; padding-bottom: .2em; border-bottom: 2px solid #b9c4e6; }

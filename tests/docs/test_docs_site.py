@@ -3,8 +3,9 @@ the pages render in a real browser (headless Chromium).
 
 The site is built once per test module with ``python -m minibert.docs build`` into a temporary folder, with
 a notebooks folder made here (notebook 04 present, the others absent), so notebook links are checked both
-ways whatever notebooks the repo has today. The browser tests need Debian's ``chromium`` on PATH; they skip
-with the reason when it is missing, unless ``MINIBERT_REQUIRE_BROWSER=1`` (CI), where a missing browser fails.
+ways whatever notebooks the repo has today, and with a copy of the repo's docs/ pages, shown as guides. The
+browser tests need Debian's ``chromium`` on PATH; they skip with the reason when it is missing, unless
+``MINIBERT_REQUIRE_BROWSER=1`` (CI), where a missing browser fails.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def site(tmp_path_factory) -> Path:
     shutil.copytree(PACKAGE, root / "minibert", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "notebooks").mkdir()
     (root / "notebooks" / "04_self_attention.ipynb").write_text(json.dumps(NOTEBOOK_04), encoding="utf-8")
+    shutil.copytree(REPO / "docs", root / "docs")  # the guides: found next to the package, as in the repo
     out = root / "site"
     command = [sys.executable, "-m", "minibert.docs", "build", "--out", str(out), "--no-execute",
                "--notebooks", str(root / "notebooks"), "--package-dir", str(root / "minibert")]
@@ -91,6 +93,11 @@ def site(tmp_path_factory) -> Path:
 def modules(site: Path) -> list[catalog.Module]:
     """The pages the site should have: one per module of the package snapshot the site was built from."""
     return catalog.discover(site.parent / "minibert")
+
+
+def guides(site: Path) -> list[Path]:
+    """The Markdown pages the site shows as guides: the docs/ copy the site was built from."""
+    return sorted((site.parent / "docs").glob("*.md"))
 
 
 def read(path: Path) -> Page:
@@ -160,7 +167,7 @@ def check_page(site: Path, module: catalog.Module):
 
 def test_every_internal_link_resolves_and_nothing_is_fetched(site):
     pages = sorted(site.rglob("*.html"))
-    assert len(pages) == len(modules(site)) + 2  # + index + the one notebook view
+    assert len(pages) == len(modules(site)) + 2 + len(guides(site))  # + index + the one notebook view + guides
     parsed = {p: read(p) for p in pages}
     checked = 0
     for path, page in parsed.items():
@@ -203,6 +210,26 @@ def test_notebook_links_where_present_and_coming_otherwise(site):
     view = (site / "notebooks" / "04_self_attention.html").read_text(encoding="utf-8")
     assert "<math" in view and "../bert.attention.html#BertSelfAttention" in view
     assert (site / "notebooks" / "04_self_attention.ipynb").is_file()
+
+
+def test_every_docs_page_is_a_guide_linked_from_the_index_with_its_transcripts_as_written(site):
+    """docs/*.md (the README's long material) → guides/NAME.html: listed on the index in catalog.GUIDES' order,
+    code blocks and transcripts shown character for character, links between pages kept (GitHub's anchors)."""
+    pages = guides(site)
+    assert {p.stem for p in pages} >= set(catalog.GUIDES) and len(pages) >= 15
+    index = (site / "index.html").read_text(encoding="utf-8")
+    listed = re.findall(r'<li><a href="guides/([^"]+)\.html">', index)
+    assert listed[: len(catalog.GUIDES)] == catalog.GUIDES and sorted(listed) == sorted(p.stem for p in pages)
+    for page in pages:
+        view = (site / "guides" / f"{page.stem}.html").read_text(encoding="utf-8")
+        text = html.unescape(re.sub(r"<[^>]+>", "", view))
+        for block in re.findall(r"^```\w*\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M):
+            assert block in text, f"{page.name}: a code block is not shown as written: {block[:80]!r}"
+    teaching = read(site / "guides" / "teaching.html")
+    assert "exercises.html#isolation-what-is-enforced" in teaching.hrefs  # a link between pages, GitHub's anchor
+    assert "isolation-what-is-enforced" in read(site / "guides" / "exercises.html").ids
+    pretraining = (site / "guides" / "pretraining.html").read_text(encoding="utf-8")
+    assert "benchmarks/results/speedrun-1h/" in pretraining and "../benchmarks/" not in pretraining  # not carried
 
 
 def test_prose_rendering_math_and_docstring_conventions():
@@ -374,7 +401,7 @@ def test_every_page_renders_in_chromium(site, tmp_path):
         if has_code(m):  # a package __init__ may be a docstring only: nothing for the code column
             assert r["code"] > 0, where
             assert r["keyword"] and r["keyword"] != r["body"], f"code not highlighted (no stylesheet?): {where}"
-    for other in ("index.html", "notebooks/04_self_attention.html"):
+    for other in ["index.html", "notebooks/04_self_attention.html"] + [f"guides/{p.stem}.html" for p in guides(site)]:
         assert results[(site / other).as_uri()]["main"] > 100, other
     assert 'aria-label="BERT block diagram"' in (site / "index.html").read_text(encoding="utf-8")  # inline SVG
 

@@ -274,9 +274,10 @@ print("CLEAN" if all(not k.startswith("tensorflow") for k in sys.modules if sys.
 
 
 def test_the_readme_example_runs_on_a_release_folder():
-    """The README's three lines, with Google's folder name replaced by the fixture of the same layout."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = readme.split("### Google's original checkpoints, without TensorFlow")[1].split("```python")[1]
+    """The three lines of docs/loading.md (once in the README), with Google's folder name replaced by the fixture
+    of the same layout."""
+    readme = (REPO / "docs" / "loading.md").read_text(encoding="utf-8")
+    block = readme.split("## Google's original checkpoints, without TensorFlow")[1].split("```python")[1]
     code = block.split("```")[0].replace('"uncased_L-12_H-768_A-12"', repr(str(PRETRAIN)))
     assert len(code.strip().splitlines()) == 3 and str(PRETRAIN) in code
     scope: dict = {}

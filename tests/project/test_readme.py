@@ -1,8 +1,19 @@
-"""The README's set-up commands are the ones CI runs."""
+"""The README's set-up commands are the ones CI runs, and the transcripts shown in the README and the docs pages
+it sends readers to are what the commands print."""
 
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# The pages that took over the README's long material (its transcripts and commands): the checks below read them
+# with the README, so a transcript is checked wherever it is shown.
+MOVED = ["parity.md", "loading.md", "chinese.md", "training.md", "checkpoints.md", "decoder.md", "advanced.md",
+         "pipelines.md", "course.md"]
+
+
+def _shown_text() -> str:
+    """The README and the docs pages that hold what it used to show, one after the other."""
+    pages = [REPO / "README.md"] + [REPO / "docs" / name for name in MOVED]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
 
 
 def _commands(text: str) -> list[str]:
@@ -19,7 +30,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def _transcripts(text: str) -> dict[str, str]:
-    """The README's ``$ .venv/bin/python -m minibert ARGS`` lines -> the output shown under each one."""
+    """The shown ``$ .venv/bin/python -m minibert ARGS`` lines -> the output shown under each one."""
     shown, command = {}, None
     for line in text.splitlines():
         if line.startswith("$ "):
@@ -51,7 +62,7 @@ def _run_as_shown(command: str, **paths) -> str:
 
 
 def test_readme_fill_mask_output_is_what_the_command_prints():
-    shown = _transcripts((REPO / "README.md").read_text(encoding="utf-8"))
+    shown = _transcripts(_shown_text())  # docs/checkpoints.md and docs/pipelines.md
     commands = [c for c in shown if " fill-mask " in c or " classify \"hello\"" in c]
     assert len(commands) == 4, commands  # the trained default's two fill-masks, tiny-bert's, and classify's error
     for command in commands:
@@ -59,7 +70,7 @@ def test_readme_fill_mask_output_is_what_the_command_prints():
 
 
 def test_readme_embed_and_similarity_output_is_what_the_commands_print(official_checkpoint):
-    shown = _transcripts((REPO / "README.md").read_text(encoding="utf-8"))
+    shown = _transcripts(_shown_text())  # docs/pipelines.md
     commands = [c for c in shown if " embed " in c or " similarity " in c]
     assert len(commands) == 2, commands
     for command in commands:
@@ -68,7 +79,16 @@ def test_readme_embed_and_similarity_output_is_what_the_commands_print(official_
 
 
 def test_readme_shows_no_paths_a_reader_does_not_have():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = _shown_text()
     assert "../shared" not in readme and "/work/" not in readme
     bare = [line for line in readme.splitlines() if line.lstrip("$ ").startswith("python -m ")]
     assert not bare, f"commands outside the venv fail with 'No module named torch': {bare}"
+
+
+def test_readme_is_a_front_page_that_links_to_every_docs_page():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200, "the README is the front page: the long material goes to docs/"
+    pages = sorted(p.name for p in (REPO / "docs").glob("*.md"))
+    assert set(MOVED) <= set(pages)
+    assert [p for p in pages if f"](docs/{p})" not in readme] == []
+    assert "](docs/images/bert_block_diagram.svg)" in readme
