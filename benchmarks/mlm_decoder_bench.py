@@ -5,7 +5,7 @@
 One AdamW step (forward, backward, update) of a 4-layer x 256 BertForMaskedLM with 15 % of the tokens labelled,
 on one CPU thread, the two ways interleaved; prints the best CPU time of each (CPU time, not wall time: the
 machine may be shared) and their ratio. The loss and every gradient are the same both ways
-(tests/heads/test_masked_positions_decoder.py).
+(tests/heads/test_mlm_head_masked_positions.py).
 """
 
 from __future__ import annotations

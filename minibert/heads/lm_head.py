@@ -1,6 +1,7 @@
-r"""The pre-training heads: masked-language-model (MLM) and next-sentence prediction (NSP).
+r"""The masked-language-model (MLM) head: a hidden vector (B, T, C) → vocabulary scores (B, T, V).
 
-BERT is pre-trained on two tasks at once (Devlin et al., 2019, §3.1):
+BERT is pre-trained on two tasks at once (Devlin et al., 2019, §3.1); this is the first (the second, next-sentence
+prediction, is in next_sentence.py; both together in pretraining.py):
 
 * MLM: predict the original token at each masked position. Each final hidden vector goes through one
   more dense + activation + LayerNorm (the "transform"; the original TensorFlow code adds it before the
@@ -10,10 +11,7 @@ BERT is pre-trained on two tasks at once (Devlin et al., 2019, §3.1):
 
   with E the word-embedding matrix (V, C).
 
-* NSP: is sentence B the real continuation of sentence A? A 2-way linear classifier on the pooled
-  [CLS] vector. Class 0 = "B follows A", class 1 = "B is a random sentence".
-
-The module names (``predictions.transform.dense``, ``predictions.decoder``, ``seq_relationship``, ...)
+The module names (``predictions.transform.dense``, ``predictions.decoder``, ...)
 are the checkpoint keys under ``cls.`` since the TensorFlow original, so they are kept as they are.
 """
 
@@ -94,31 +92,3 @@ class BertOnlyMLMHead(nn.Module):
 
     def forward(self, sequence_output: torch.Tensor) -> torch.Tensor:
         return self.predictions(sequence_output)
-
-
-class BertOnlyNSPHead(nn.Module):
-    """`BertForNextSentencePrediction`'s head: pooled [CLS] (B, C) → NSP logits (B, 2)."""
-
-    def __init__(self, config: BertConfig):
-        super().__init__()
-        self.seq_relationship = nn.Linear(config.hidden_size, 2)
-
-    def forward(self, pooled_output: torch.Tensor) -> torch.Tensor:
-        return self.seq_relationship(pooled_output)
-
-
-class BertPreTrainingHeads(nn.Module):
-    """Both pre-training heads: (B, T, C) and (B, C) → MLM logits (B, T, V) and NSP logits (B, 2).
-
-    NSP reads the *pooled* [CLS] vector, not raw h[:, 0]: the pooler (dense + tanh) exists for this task
-    and is trained by it, which is why sentence classifiers later start from the same pooled vector.
-    """
-
-    def __init__(self, config: BertConfig):
-        super().__init__()
-        self.predictions = BertLMPredictionHead(config)
-        self.seq_relationship = nn.Linear(config.hidden_size, 2)
-
-    def forward(self, sequence_output: torch.Tensor, pooled_output: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.predictions(sequence_output), self.seq_relationship(pooled_output)

@@ -13,13 +13,24 @@ import warnings
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from minibert.bert.config import BertConfig
 from minibert.bert.model import BertModel
 from minibert.bert.outputs import NextSentencePredictorOutput
 from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import check_class_labels
-from minibert.heads.lm_head import BertOnlyNSPHead
+
+
+class BertOnlyNSPHead(nn.Module):
+    """The NSP head (checkpoint key ``cls.seq_relationship``): pooled [CLS] (B, C) → NSP logits (B, 2)."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.seq_relationship = nn.Linear(config.hidden_size, 2)
+
+    def forward(self, pooled_output: torch.Tensor) -> torch.Tensor:
+        return self.seq_relationship(pooled_output)
 
 
 class BertForNextSentencePrediction(BertPreTrainedModel):

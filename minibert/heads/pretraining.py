@@ -22,8 +22,25 @@ from minibert.bert.model import BertModel
 from minibert.bert.outputs import BertForPreTrainingOutput
 from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import check_class_labels
-from minibert.heads.lm_head import BertPreTrainingHeads
+from minibert.heads.lm_head import BertLMPredictionHead
 from minibert.heads.masked_lm import masked_lm_at_labels
+
+
+class BertPreTrainingHeads(nn.Module):
+    """Both pre-training heads: (B, T, C) and (B, C) → MLM logits (B, T, V) and NSP logits (B, 2).
+
+    NSP reads the *pooled* [CLS] vector, not raw h[:, 0]: the pooler (dense + tanh) exists for this task
+    and is trained by it, which is why sentence classifiers later start from the same pooled vector.
+    """
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.predictions = BertLMPredictionHead(config)
+        self.seq_relationship = nn.Linear(config.hidden_size, 2)
+
+    def forward(self, sequence_output: torch.Tensor, pooled_output: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.predictions(sequence_output), self.seq_relationship(pooled_output)
 
 
 class BertForPreTraining(BertPreTrainedModel):
