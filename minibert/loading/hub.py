@@ -112,12 +112,3 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=Non
     return resolve(name_or_path, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
                    subfolder=subfolder, tensorflow=False).file(filename, required)
 
-
-
-def resolve_weights(name_or_path: str | os.PathLike, *, revision=None, cache_dir=None,
-                    local_files_only: bool = False, subfolder: str = "") -> Path:
-    """The weights file to read: a given file, or the first of ``WEIGHT_FILES`` present (safetensors first)."""
-    from minibert.loading.resolve import resolve
-
-    return resolve(name_or_path, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
-                   subfolder=subfolder, tensorflow=False).weights()
