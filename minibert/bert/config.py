@@ -267,10 +267,11 @@ class BertConfig:
         (``BertConfig.get_config_dict("bert-base-uncased")``). ``revision``, ``cache_dir``,
         ``local_files_only`` and ``subfolder`` locate the file; every other keyword is handed back.
         """
-        from minibert.loading.hub import resolve_file
+        from minibert.loading.resolve import resolve
 
         where = {k: kwargs.pop(k) for k in ("revision", "cache_dir", "local_files_only", "subfolder") if k in kwargs}
-        return read_config_file(resolve_file(name_or_path, CONFIG_NAME, **where)), kwargs
+        source = resolve(name_or_path, **where, tensorflow=False)  # config.json only, as the reference reads it
+        return read_config_file(source.file(CONFIG_NAME)), kwargs
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, *, revision: str | None = None,
@@ -279,14 +280,13 @@ class BertConfig:
         """Read ``config.json`` from a folder (or its ``subfolder``), a file, or a Hub repo id (through
         ``huggingface_hub``); for an original Google checkpoint (folder, prefix or ``.index``), its
         ``bert_config.json``. Keywords that are config fields override the file's values."""
-        from minibert.loading import tf_checkpoint
+        from minibert.loading.resolve import resolve
 
-        tf = tf_checkpoint.find(name_or_path)  # an original Google checkpoint: its folder's bert_config.json
-        if tf is not None:
-            return tf.config(cls, **overrides)
-        config_dict, overrides = cls.get_config_dict(name_or_path, revision=revision, cache_dir=cache_dir,
-                                                     local_files_only=local_files_only, subfolder=subfolder,
-                                                     **overrides)
+        source = resolve(name_or_path, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
+                         subfolder=subfolder)
+        if source.tf is not None:  # an original Google checkpoint: its folder's bert_config.json
+            return source.tf.config(cls, **overrides)
+        config_dict, overrides = cls.get_config_dict(source, **overrides)
         return cls.from_dict(config_dict, **overrides)
 
     def __eq__(self, other: object) -> bool:

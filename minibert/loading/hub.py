@@ -1,4 +1,4 @@
-"""Where checkpoint files come from: a local folder, a single file, or a Hugging Face Hub repo id.
+"""Files of a Hugging Face Hub repo, read through its cache (which source a name is: minibert/loading/resolve.py).
 
 Repo ids go through ``huggingface_hub`` (``hf_hub_download``), so files land in, and are read from, the
 hub's normal cache (``~/.cache/huggingface/hub/models--ORG--NAME/{blobs,refs,snapshots}``), ``revision``
@@ -79,65 +79,36 @@ def _hub_error(repo_id: str, filename: str, revision, err: Exception, cache_dir=
     return OSError(f"{why}. Check the name and your connection to the Hub, or pass a local folder path instead.")
 
 
-def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=None, cache_dir=None,
-                 local_files_only: bool = False, required: bool = True, subfolder: str = "") -> Path | None:
-    """Path of ``filename`` in a local folder or Hub repo; ``None`` if absent and not ``required``.
-
-    ``subfolder`` names a folder inside the checkpoint (older sentence-transformers repos keep the BERT
-    files in ``0_Transformer/``): the file is looked for there, locally or in the Hub repo.
-    """
-    path = Path(name_or_path)
-    if subfolder and path.is_dir():
-        path = path / subfolder
-        if not path.is_dir():
-            raise FileNotFoundError(f"{name_or_path} has no subfolder {subfolder!r}")
-    if path.is_dir():
-        found = path / filename
-        if found.is_file():
-            return check_cache_link(found)
-        if required:
-            raise FileNotFoundError(f"{path} has no {filename}")
-        return None
-    if path.is_file():
-        found = path.parent / filename if path.name != filename else path
-        if found.is_file():
-            return check_cache_link(found)
-        if required:
-            raise FileNotFoundError(f"no {filename} next to {path}")
-        return None
-    name = str(name_or_path)
-    if not is_repo_id(name):
-        raise FileNotFoundError(f"{name!r} is neither an existing file or folder nor a Hub repo id like 'org/name'")
+def hub_file(repo_id: str, filename: str, *, revision=None, cache_dir=None, local_files_only: bool = False,
+             required: bool = True, subfolder: str = "") -> Path | None:
+    """Path of ``filename`` of the Hub repo ``repo_id`` in the Hugging Face cache, downloaded if need be; ``None``
+    if the repo has no such file and it is not ``required``. ``subfolder`` names a folder inside the repo."""
     # Imported here, not above: huggingface_hub (and the HTTP stack under it) costs about 0.2 s to import,
     # which a local checkpoint never needs.
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     try:
-        found = _hub_download(name, filename, revision, cache_dir, local_files_only, subfolder)
+        found = _hub_download(repo_id, filename, revision, cache_dir, local_files_only, subfolder)
     except LocalEntryNotFoundError as err:  # first: it is a subclass of EntryNotFoundError
         if required:
-            raise _hub_error(name, filename, revision, err, cache_dir, local_files_only) from None
+            raise _hub_error(repo_id, filename, revision, err, cache_dir, local_files_only) from None
         return None
     except EntryNotFoundError:
         if required:
             where = f"{subfolder}/{filename}" if subfolder else filename
-            raise FileNotFoundError(f"the Hub repo {name!r} has no file {where!r}") from None
+            raise FileNotFoundError(f"the Hub repo {repo_id!r} has no file {where!r}") from None
         return None
     except Exception as err:  # network, auth, bad revision: one clear message
-        raise _hub_error(name, filename, revision, err, cache_dir, local_files_only) from None
+        raise _hub_error(repo_id, filename, revision, err, cache_dir, local_files_only) from None
     return check_cache_link(found)
 
 
-def resolve_weights(name_or_path: str | os.PathLike, *, revision=None, cache_dir=None,
-                    local_files_only: bool = False, subfolder: str = "") -> Path:
-    """The weights file to read: a given file, or the first of ``WEIGHT_FILES`` present (safetensors first)."""
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    for filename in WEIGHT_FILES:
-        found = resolve_file(name_or_path, filename, revision=revision, cache_dir=cache_dir,
-                             local_files_only=local_files_only, required=False, subfolder=subfolder)
-        if found is not None:
-            return found
-    where = f"{str(name_or_path)!r}" + (f" (subfolder {subfolder!r})" if subfolder else "")
-    raise FileNotFoundError(f"found no weights in {where}: looked for {', '.join(WEIGHT_FILES)}")
+def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=None, cache_dir=None,
+                 local_files_only: bool = False, required: bool = True, subfolder: str = "") -> Path | None:
+    """Path of ``filename`` in a local folder (or its ``subfolder``), beside a local file, or in a Hub repo;
+    ``None`` if absent and not ``required``. A Hugging Face source only: see minibert/loading/resolve.py."""
+    from minibert.loading.resolve import resolve
+
+    return resolve(name_or_path, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
+                   subfolder=subfolder, tensorflow=False).file(filename, required)
+

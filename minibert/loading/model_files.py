@@ -1,9 +1,10 @@
 """``from_pretrained`` and ``save_pretrained``: a BERT model from and to the Hugging Face file formats.
 
-Loading, step by step: find the files (local folder, single weights file, or Hub repo id: minibert/loading/hub.py),
-read the config, read the tensors safely (minibert/loading/weights.py), build the model *without* random
-initialisation, map the checkpoint's key names onto ours (minibert/loading/keys.py), check every shape, initialise
-only what the checkpoint lacks (a new task head), load, and report missing and unused keys as the reference does.
+Loading, step by step: find the files (local folder, single weights file, TensorFlow checkpoint or Hub repo id:
+minibert/loading/resolve.py), read the config, read the tensors safely (minibert/loading/weights.py), build the
+model *without* random initialisation, map the checkpoint's key names onto ours (minibert/loading/keys.py), check
+every shape, initialise only what the checkpoint lacks (a new task head), load, and report missing and unused keys
+as the reference does.
 
 Saving writes ``model.safetensors`` (or ``pytorch_model.bin``) and then ``config.json``, each atomically
 (minibert/loading/atomic.py): a crash at any moment leaves the previous files complete. A local folder that
@@ -24,7 +25,8 @@ import torch
 from torch import nn
 
 from minibert.bert.config import BertConfig
-from minibert.loading import hub, keys, sizes, stable_read, tf_checkpoint, weights
+from minibert.loading import keys, sizes, stable_read, weights
+from minibert.loading.resolve import resolve
 
 logger = logging.getLogger("minibert")
 SAFE_WEIGHTS_NAME = "model.safetensors"
@@ -150,26 +152,26 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike | None
     # Keywords of the model's own constructor (``add_pooling_layer=False``) go to it, not into the config.
     init_params = inspect.signature(cls.__init__).parameters
     model_kwargs = {k: config_overrides.pop(k) for k in list(config_overrides) if k in init_params}
+    # What src is (folder, weights file, TensorFlow checkpoint, Hub repo), decided once for config and weights;
+    # nothing is read from src when both config= and state_dict= are given.
+    found = resolve(src, **opts) if src is not None and (config is None or state_dict is None) else None
+
     def read_files():
         cfg = config
         if cfg is None:
-            cfg = BertConfig.from_pretrained(src, **opts, **config_overrides)
+            cfg = BertConfig.from_pretrained(found, **config_overrides)
         elif config_overrides:
             cfg = BertConfig.from_dict({**cfg.to_dict(), **config_overrides})
-        tf = tf_checkpoint.find(src) if src is not None and state_dict is None else None
         if state_dict is not None:
             return cfg, dict(state_dict), "the state_dict passed to from_pretrained"
-        if tf is not None:  # an original Google (TensorFlow) checkpoint: read without TensorFlow
-            state, files = tf.state_dict()
+        if found.tf is not None:  # an original Google (TensorFlow) checkpoint: read without TensorFlow
+            state, files = found.tf.state_dict()
         else:
-            weights_path = hub.resolve_weights(src, **opts)
-            state, files = weights.load_state_dict(
-                weights_path, lambda shard: hub.resolve_file(src, shard, **opts))
+            state, files = weights.load_state_dict(found.weights(), found.file)
         return cfg, state, ", ".join(str(f) for f in files)
 
     # A local folder is read again if another process replaced its files meanwhile (loading/stable_read.py).
-    local = Path(src) / subfolder if src is not None and state_dict is None else None
-    local = local.parent if local is not None and local.is_file() else local
+    local = found.folder if found is not None and state_dict is None else None
     config, state, source = stable_read.read_unchanged(local, read_files)
     if attn_implementation is not None:
         config.attn_implementation = attn_implementation

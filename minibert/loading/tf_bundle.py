@@ -49,6 +49,7 @@ from minibert.loading.crc32c import crc32c, unmask
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48
+BUNDLE_FILE = re.compile(r"\.(index|data-\d{5}-of-\d{5})$")  # the suffix of a checkpoint's files after PREFIX
 MAX_RANK = 32  # numpy's (and TensorFlow's) limit on the number of dimensions is of this order
 # TensorFlow's DataType enum -> numpy dtype (bfloat16 has no numpy type: its raw 16 bits are read as uint16).
 DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 9: np.int64,
@@ -296,8 +297,13 @@ class TensorBundle:
         return raw.view(dtype).reshape(entry.shape)
 
 
+def is_bundle_file(name: str) -> bool:
+    """Whether a file name is one of a checkpoint's own files: ``PREFIX.index`` or ``PREFIX.data-…``."""
+    return BUNDLE_FILE.search(name) is not None
+
+
 def prefix_of(path: str | os.PathLike) -> Path | None:
     """The checkpoint prefix named by ``PREFIX``, ``PREFIX.index`` or ``PREFIX.data-…``; None if there is none."""
     text = str(path)
-    stripped = re.sub(r"\.(index|data-\d{5}-of-\d{5})$", "", text)
+    stripped = BUNDLE_FILE.sub("", text)
     return Path(stripped) if Path(stripped + ".index").is_file() else None

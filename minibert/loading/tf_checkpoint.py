@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from minibert.loading import tf_latest, tf_names
-from minibert.loading.tf_bundle import TensorBundle, prefix_of
+from minibert.loading.hub import WEIGHT_FILES
+from minibert.loading.tf_bundle import TensorBundle, is_bundle_file, prefix_of
 
 logger = logging.getLogger("minibert")
 CONFIG_NAMES = ("config.json", "bert_config.json")  # a converted folder's, then Google's
-HF_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-              "pytorch_model.bin.index.json")
 
 
 @dataclass
@@ -91,7 +89,7 @@ def find(name_or_path: str | os.PathLike) -> TFCheckpoint | None:
     """The TensorFlow checkpoint ``name_or_path`` names, or None (then it is a Hugging Face folder, file or id)."""
     path = Path(name_or_path)
     if path.is_dir():
-        if any((path / n).is_file() for n in HF_WEIGHTS):
+        if any((path / n).is_file() for n in WEIGHT_FILES):
             return None  # a converted folder: its Hugging Face weights win
         latest = tf_latest.latest(path)  # what the run's 'checkpoint' file names, inside this folder
         if latest is not None:
@@ -104,7 +102,7 @@ def find(name_or_path: str | os.PathLike) -> TFCheckpoint | None:
                              f"{', ...' if len(held) > 4 else ''}) and no 'checkpoint' file saying which is the "
                              f"latest: pass the one you want, e.g. {path / held[-1]}")
         return TFCheckpoint(path / held[0]) if held else None
-    if path.is_file() and not re.search(r"\.(index|data-\d{5}-of-\d{5})$", path.name):
+    if path.is_file() and not is_bundle_file(path.name):
         return None
     prefix = prefix_of(path)
     return TFCheckpoint(prefix) if prefix is not None else None

@@ -7,7 +7,7 @@ A tokenizer folder, as the Hub stores it, holds up to three files we read:
 * ``special_tokens_map.json``  -- the special tokens (override the config's).
 
 A Hub repo id (``"sentence-transformers/all-MiniLM-L6-v2"``) is resolved through ``huggingface_hub``'s
-cache, with the same helper the model loader uses.
+cache, by the resolver the config and the model loader use (minibert/loading/resolve.py).
 """
 
 from __future__ import annotations
@@ -95,26 +95,19 @@ class FilesMixin:
         An original Google checkpoint (its folder, prefix or ``.index``) reads the folder's ``vocab.txt``,
         lower-casing as the release's name says (``uncased_…`` / ``cased_…``) unless ``do_lower_case`` is given.
         """
-        from minibert.loading.hub import resolve_file
+        from minibert.loading import tf_checkpoint
+        from minibert.loading.resolve import FILE, resolve
+
+        # A folder, a file, an original Google checkpoint (then its folder's files) or a Hub repo id.
+        source = resolve(pretrained_model_name_or_path, revision=revision, cache_dir=cache_dir,
+                         local_files_only=local_files_only, subfolder=subfolder)
+        if source.kind == FILE:  # a bare vocabulary file
+            return cls(pretrained_model_name_or_path, **kwargs)
+        tf = source.tf
 
         def find(name: str, required: bool = False) -> Path | None:
-            return resolve_file(
-                pretrained_model_name_or_path,
-                name,
-                revision=revision,
-                cache_dir=cache_dir,
-                local_files_only=local_files_only,
-                required=required,
-                subfolder=subfolder,
-            )
+            return source.file(name, required)
 
-        from minibert.loading import tf_checkpoint
-
-        tf = tf_checkpoint.find(pretrained_model_name_or_path)  # an original Google checkpoint: its folder
-        if tf is not None:
-            pretrained_model_name_or_path = tf.folder
-        elif Path(pretrained_model_name_or_path).is_file():  # a bare vocabulary file
-            return cls(pretrained_model_name_or_path, **kwargs)
         vocab = find(VOCAB_FILE, required=True)
         config_path = find(CONFIG_FILE)
         config = _read_json(config_path)
