@@ -22,9 +22,11 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "minibert"
 
-# The layers, lowest first: one line per layer, the units of a layer separated by spaces.
+# The layers, lowest first: one string per layer, the units of a layer separated by spaces. The layout move
+# replaces the first line with its own two, `"bert", "compat",` (bert lowest: it may then import nothing of
+# minibert but itself, every other unit being higher), and minibert/compat.py's "compat" below goes with it.
 LAYERS = [
-    "core",  # the model itself (CORE below); the layout move makes this line "bert" then a line "compat"
+    "core",  # the model itself: today's top-level modules listed in CORE below
     "loading defaults reference_outputs",  # files in and out; which model by default; stored reference outputs
     "tokenization",  # text -> ids, and the doc-stride windows over a long text
     "heads",  # task heads on the encoder
