@@ -41,7 +41,7 @@ def run(args) -> int:
     if args.max_length is not None and args.max_length < 2:
         raise ValueError(f"--max-length must be at least 2 ([CLS] and [SEP]), got {args.max_length}")
     if args.html:
-        from minibert.cli.outputs import check_output_file
+        from minibert.loading.outputs import check_output_file
 
         check_output_file(args.html, {"--model": args.model}, "attention.html")  # before any model work
     choice = resolve_model(args.model)

@@ -39,8 +39,8 @@ def model_class_for(names: set[str]) -> str:
 
 
 def run(args) -> int:
-    from minibert.cli.outputs import claim_folder
     from minibert.loading import tf_checkpoint
+    from minibert.loading.outputs import claim_folder
 
     tf = tf_checkpoint.find(args.tf_checkpoint)
     if tf is None:

@@ -52,7 +52,7 @@ def run_file(args) -> int:
         raise ValueError("give texts or --file, not both")
     if args.out is None:
         raise ValueError("--file needs --out: where to write the vectors (.npy or .jsonl)")
-    from minibert.cli.outputs import check_output_file
+    from minibert.loading.outputs import check_output_file
 
     check_output_file(args.out, {"--file": args.file, "--model": args.model}, "vectors.npy")  # before any model work
     pipe = build("feature-extraction", args, "embed", default_allowed=True)

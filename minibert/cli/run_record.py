@@ -2,7 +2,7 @@
 
 ``pretrain`` and ``finetune`` write into ``--output``: the model, ``log.jsonl`` and ``checkpoint.pt``. Run
 again into the same folder, they continue from ``checkpoint.pt``, which is only right when the run is the same
-one. So the folder's record (``.minibert-output.json``, minibert/cli/outputs.py) keeps the arguments the run
+one. So the folder's record (``.minibert-output.json``, minibert/loading/outputs.py) keeps the arguments the run
 was started with and the sha256 of every input file (``--data``, ``--eval-data``, ``--vocab``, ``--config``,
 ``--model``), and a rerun is:
 
@@ -26,7 +26,7 @@ import json
 import os
 from pathlib import Path
 
-from minibert.cli import outputs
+from minibert.loading import outputs
 
 MAY_DIFFER = {"steps", "stop_at", "eval_every", "save_every", "no_progress", "no_resume", "overwrite", "evaluate"}
 INPUTS = ("data", "eval_data", "vocab", "config", "model")  # compared by content, not by the path's spelling

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err.name} is missing; the docs need the dev extras: pip install -e '.[dev]'",
               file=sys.stderr)
         return 1
-    from minibert.cli.outputs import claim_folder
+    from minibert.loading.outputs import claim_folder
 
     start = time.perf_counter()
     package = args.package_dir or default_package_dir()

@@ -16,12 +16,18 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
 import sys
 from pathlib import Path
 
 from minibert.exercises.grading import Outcome
 from minibert.exercises.isolation import grade_isolated
-from minibert.loading.atomic import atomic_write_bytes
+from minibert.loading.atomic import atomic_write_bytes, remove_stale_temporaries
+
+# A killed write's temporary of a feedback file, .NAME.PID.XXXXXXXX.tmp (minibert/loading/atomic.py; older ones
+# without PID): NAME is the file it was saving, and ends in .md, which tells it from the digits of the PID.
+_TEMPORARY = re.compile(r"\.(?P<name>.+\.md)\.(?:\d+\.)?[a-z0-9_]{8}\.tmp")
 
 
 def _count(n: int, what: str) -> str:
@@ -115,8 +121,11 @@ def batch(submissions: Path, out: Path, exercises, seed: int, timeout: float) ->
     for stale in (out / "feedback").glob("*.md"):  # an earlier gradebook's students no longer in the roster
         if stale.stem not in texts:
             stale.unlink()
-    for stale in [*(out / "feedback").glob(".*.md.*.tmp"), *out.glob(".grades.csv.*.tmp")]:  # killed writes
-        stale.unlink()
+    # Killed writes' temporaries: each save above (and of grades.csv below) removes its own file's, and these
+    # lines those of feedback files no longer written (students who left). Only a dead writer's: a live one's
+    # (another batch writing this gradebook now) stays.
+    for name in sorted({m["name"] for m in map(_TEMPORARY.fullmatch, os.listdir(out / "feedback")) if m}):
+        remove_stale_temporaries(out / "feedback" / name)
     atomic_write_bytes(out / "grades.csv", buffer.getvalue().encode("utf-8"))
     print(f"wrote {out / 'grades.csv'} and {_count(len(texts), 'feedback file')} in {out / 'feedback'}")
     return 0

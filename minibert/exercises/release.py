@@ -11,7 +11,7 @@ OUT gets::
 Nothing of minibert/exercises/solutions or mistakes/ is copied, and the notebooks are built from their sources
 without the answer cells (minibert/exercises/notebook_source.py). The self-check grades the shipped cases
 only: the instructor's ``grade --batch`` (with the solutions, on the instructor's machine) also draws fresh
-cases and is the grade. OUT follows the rule of every command that writes (minibert/cli/outputs.py): a
+cases and is the grade. OUT follows the rule of every command that writes (minibert/loading/outputs.py): a
 non-empty folder that is not an earlier release is refused unless ``--overwrite``; each file is written
 atomically.
 """
@@ -100,7 +100,7 @@ def release(out: Path, sources: Path | None = None, overwrite: bool = False) -> 
     """Write the student release into ``out``; 0 on success, 1 with one sentence on stderr otherwise."""
     import sys
 
-    from minibert.cli.outputs import claim_folder
+    from minibert.loading.outputs import claim_folder
 
     sources = sources or default_sources()
     try:

@@ -101,6 +101,7 @@ def main(argv: list[str]) -> int:
 
     from minibert.exercises.catalog import find
     from minibert.exercises.grading import Interrupted, run_graders
+    from minibert.loading.atomic import atomic_write_bytes
 
     torch.set_num_threads(1)
     sys.dont_write_bytecode = True
@@ -114,9 +115,7 @@ def main(argv: list[str]) -> int:
     outcome = results.outcome(name)
     data = {"exercise": name, "cases": outcome.cases, "expected": outcome.expected, "mistakes": outcome.mistakes,
             "problem": outcome.problem, "pytest_exit_code": code, "limits": limits}
-    tmp = Path(result).with_suffix(".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, result)  # whole or absent: a half-written result is never read
+    atomic_write_bytes(result, json.dumps(data).encode("utf-8"))  # whole or absent: never read half-written
     return 0
 
 

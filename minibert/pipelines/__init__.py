@@ -7,7 +7,7 @@
 
 Read ``base.py`` first (loading, devices, batches), then one module per task: ``fill_mask``, ``features``
 (+ ``pooling``), ``text_classification``, ``token_classification`` (+ ``words``), ``question_answering``
-(+ ``windows``). Outputs have the reference pipelines' shapes and keys.
+(+ ``minibert/tokenization/windows.py``). Outputs have the reference pipelines' shapes and keys.
 """
 
 from __future__ import annotations

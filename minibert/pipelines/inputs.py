@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from minibert.tokenization import windows
+
 # BERT's text cleaning (BasicTokenizer) deletes control and format characters (Cc, Cf: NUL, zero-width
 # space, BOM, ...) and U+FFFD, and splits on separators (Zs, Zl, Zp): a text of only these is no text at all.
 _INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
@@ -39,15 +41,12 @@ def check_text(text, what: str = "text") -> str:
 
 
 def check_stride(stride: int | None, window: int | None = None, name: str = "stride") -> None:
-    """A stride (overlap of consecutive windows) must be >= 0 and smaller than the window it moves."""
-    if stride is None:
-        return
-    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 0:
-        raise PipelineError(f"{name} must be an integer >= 0 (tokens shared by neighbouring windows), got "
-                            f"{stride!r}: a negative overlap would skip tokens between windows")
-    if window is not None and stride >= window:
-        raise PipelineError(f"{name} ({stride}) must be smaller than the tokens per window ({window}), or the "
-                            "windows would never move forward")
+    """A stride (overlap of consecutive windows) must be >= 0 and smaller than the window it moves
+    (the rule of minibert/tokenization/windows.py, raised as a ``PipelineError``)."""
+    try:
+        windows.check_stride(stride, window, name)
+    except ValueError as err:
+        raise PipelineError(str(err)) from None
 
 
 def check_top_k(top_k: int | None, name: str = "top_k", zero_means_all: bool = False) -> None:

@@ -9,9 +9,9 @@ two softmax probabilities instead, which ranks spans the same way and gives a sc
 tokens may be in an answer (the question and [SEP] are masked out). [CLS] stands for "no answer": with
 ``handle_impossible_answer`` its score p_start(0) * p_end(0) competes with the spans, as an empty answer.
 
-A context longer than the model accepts is cut into overlapping windows (windows.py, ``doc_stride`` tokens
-of overlap); each window proposes spans and the best over all windows wins. Spans are snapped to whole
-words, and spans giving the same text (case-insensitively) add up their scores.
+A context longer than the model accepts is cut into overlapping windows (minibert/tokenization/windows.py,
+``doc_stride`` tokens of overlap); each window proposes spans and the best over all windows wins. Spans are
+snapped to whole words, and spans giving the same text (case-insensitively) add up their scores.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from minibert.heads.question_answering import BertForQuestionAnswering
 from minibert.pipelines import words as words_lib
 from minibert.pipelines.base import Pipeline, PipelineError
 from minibert.pipelines.inputs import check_stride, check_text
-from minibert.pipelines.windows import question_windows
+from minibert.tokenization.windows import question_windows
 
 MASKED = -10000.0  # logit given to tokens that cannot be in the answer: exp(-10000 - max) is exactly 0
 

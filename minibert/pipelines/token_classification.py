@@ -24,7 +24,7 @@ from minibert.heads.token_classification import BertForTokenClassification
 from minibert.pipelines import words as words_lib
 from minibert.pipelines.base import Pipeline, PipelineError, as_batch, logger
 from minibert.pipelines.inputs import check_stride, check_text, shown
-from minibert.pipelines.windows import window_spans
+from minibert.tokenization.windows import window_spans
 
 STRATEGIES = ("none", "simple", "first", "average", "max")
 

@@ -3,7 +3,8 @@
 Read in this order: ``chars`` (character classes) -> ``basic`` (cleaning, splitting into words) ->
 ``wordpiece`` (words into sub-word pieces) -> ``added_tokens`` / ``special_tokens`` -> ``bert_tokenizer``
 (the whole pipeline and decoding) -> ``truncation`` / ``padding`` / ``encoding`` (model inputs) ->
-``batch_encoding`` (the result object) -> ``files`` (from_pretrained / save_pretrained).
+``batch_encoding`` (the result object) -> ``files`` (from_pretrained / save_pretrained); ``windows`` cuts a
+text too long for the model into overlapping windows (the pipelines and the QA training features use it).
 """
 
 from minibert.tokenization.added_tokens import AddedToken

@@ -11,17 +11,17 @@ token positions. The fast tokenizer's character offsets of each context piece tr
     the context pieces lon (characters 16..19), ##do (19..21) and ##n (21..22) cover the answer's characters
     16..22: start_position = 15, end_position = 17   (the pieces of checkpoints/minibert-pydocs' vocabulary)
 
-A context longer than the model reads is cut into windows overlapping by ``doc_stride`` tokens (windows.py,
-the reference's overflowing tokens); every window becomes a feature. A window that does not hold the whole
-answer is labelled with the ``[CLS]`` position (0, 0), "no answer here", as the reference's ``run_qa.py`` does.
-The labels equal run_qa.py's but in one case: when the answer is a window's last piece, run_qa.py's search for
-the start walks on past it onto ``[SEP]`` (whose offsets are (0, 0)) and labels a start after the end; here the
-start stays on the answer's piece.
+A context longer than the model reads is cut into windows overlapping by ``doc_stride`` tokens (the
+reference's overflowing tokens, minibert/tokenization/windows.py); every window becomes a feature. A window
+that does not hold the whole answer is labelled with the ``[CLS]`` position (0, 0), "no answer here", as the
+reference's ``run_qa.py`` does. The labels equal run_qa.py's but in one case: when the answer is a window's
+last piece, run_qa.py's search for the start walks on past it onto ``[SEP]`` (whose offsets are (0, 0)) and
+labels a start after the end; here the start stays on the answer's piece.
 """
 
 from __future__ import annotations
 
-from minibert.pipelines.windows import question_windows
+from minibert.tokenization.windows import question_windows
 
 
 def answer_span(row: dict, where: str) -> tuple[int, int, str]:

@@ -1,6 +1,6 @@
 """Never lose a user's work, never report success on the wrong work: every command that writes, resumes or reads.
 
-One output rule (minibert/cli/outputs.py): an output that is an input is refused; a non-empty folder that is
+One output rule (minibert/loading/outputs.py): an output that is an input is refused; a non-empty folder that is
 not this command's earlier output is refused (naming its files) unless --overwrite; the output's type is
 checked before any work; a second run into a folder being written is refused by a lock. Killed saves' stale
 temporaries are removed by the next save (minibert/loading/atomic.py). A training run resumes only when its

@@ -22,7 +22,7 @@ import pytest
 
 import minibert
 from minibert.__main__ import main
-from minibert.pipelines.windows import window_spans
+from minibert.tokenization.windows import window_spans
 
 TINY = str(ckpt.TINY_BERT)
 ZERO_WIDTH = "\u200b"

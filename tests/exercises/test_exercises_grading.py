@@ -153,6 +153,42 @@ def test_a_gradebook_goes_only_where_nothing_would_be_lost(tmp_path):
     assert run.returncode == 2 and "notes.txt" in run.stderr and (earlier / "notes.txt").read_text() == "mine"
 
 
+
+def test_a_new_gradebook_removes_only_dead_writers_temporaries(tmp_path, monkeypatch):
+    """Killed writes left temporaries (.NAME.PID.XXXXXXXX.tmp): a dead writer's go, a live writer's stay."""
+    from minibert.exercises import batch as batch_module
+    from minibert.exercises.grading import Outcome
+
+    monkeypatch.setattr(batch_module, "grade_isolated", lambda name, *a: Outcome(name, [("c", True, "")], 1))
+    roster = tmp_path / "submissions"
+    student(roster, "alice", {})
+    out = tmp_path / "gradebook"
+    (out / "feedback").mkdir(parents=True)
+    (out / "grades.csv").write_text("student,gelu,total\nzoe,1,1\n")
+    (out / "feedback" / "zoe.md").write_text("# Feedback: zoe\n")  # an earlier roster's student
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        temporaries = {
+            out / "feedback" / f".zoe.md.{dead.pid}.abcd1234.tmp": False,  # dead writer, a student who left
+            out / "feedback" / ".zoe.md.abcd1234.tmp": False,  # an older minibert's, without a process id
+            out / "feedback" / f".alice.md.{dead.pid}.abcd1234.tmp": False,
+            out / f".grades.csv.{dead.pid}.abcd1234.tmp": False,
+            out / "feedback" / f".zoe.md.{live.pid}.abcd1234.tmp": True,  # another batch, writing now
+            out / f".grades.csv.{live.pid}.abcd1234.tmp": True,
+        }
+        for path in temporaries:
+            path.write_text("half")
+        assert batch_module.batch(roster, out, [find("gelu")], seed=0, timeout=5) == 0
+        assert {path.name: path.exists() for path in temporaries} == {path.name: kept for path, kept in
+                                                                      temporaries.items()}
+        assert sorted(p.name for p in (out / "feedback").glob("*.md")) == ["alice.md"]
+    finally:
+        live.kill()
+        live.wait()
+
+
 def _sandbox_children(pid: int) -> list[int]:
     """The grading processes (minibert.exercises.sandbox) started by process ``pid``."""
     found = []

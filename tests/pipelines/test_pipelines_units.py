@@ -14,8 +14,8 @@ import minibert
 from minibert.pipelines import PipelineError
 from minibert.pipelines.base import resolve_device
 from minibert.pipelines.pooling import read_pooling_config
-from minibert.pipelines.windows import window_spans
 from minibert.pipelines.words import join_pieces, word_ids
+from minibert.tokenization.windows import window_spans
 
 
 def test_window_spans_cover_everything_with_overlap():

@@ -6,11 +6,25 @@ overlap by ``stride`` tokens, so an answer or entity cut by one window's edge is
     tokens 0..9, budget 4, stride 2   ->   [0:4] [2:6] [4:8] [6:10]       (step = budget - stride = 2)
 
 The last window ends exactly at the last token; windows stop as soon as one reaches the end.
+
+A tokenization-level concept, below everything that cuts long inputs: the pipelines (question answering,
+token classification) and the training features (minibert/training/qa_features.py) both cut their windows
+here. Bad sizes are a ``ValueError`` naming the value; the pipelines turn it into their ``PipelineError``.
 """
 
 from __future__ import annotations
 
-from minibert.pipelines.inputs import check_stride
+
+def check_stride(stride: int | None, window: int | None = None, name: str = "stride") -> None:
+    """A stride (overlap of consecutive windows) must be >= 0 and smaller than the window it moves."""
+    if stride is None:
+        return
+    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 0:
+        raise ValueError(f"{name} must be an integer >= 0 (tokens shared by neighbouring windows), got "
+                         f"{stride!r}: a negative overlap would skip tokens between windows")
+    if window is not None and stride >= window:
+        raise ValueError(f"{name} ({stride}) must be smaller than the tokens per window ({window}), or the "
+                         "windows would never move forward")
 
 
 def window_spans(n_tokens: int, budget: int, stride: int) -> list[tuple[int, int]]:
