@@ -18,10 +18,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_notebooks import NOTEBOOK_DIR, NOTEBOOKS, REPO, execute
 
 from minibert.defaults import SHIPPED, ResolvedModel, short_name
 from minibert.loading.reference_outputs import REFERENCE_FILE
-from test_notebooks import NOTEBOOK_DIR, NOTEBOOKS, REPO, execute
 
 SOURCES = sorted((NOTEBOOK_DIR / "src").glob("[0-9][0-9]_*.py"))
 MODEL_NAMES = ("tiny-bert", "minilm", "minibert-pydocs", "bert-base")  # lowercase: matched case-insensitively
@@ -175,7 +175,7 @@ def test_lesson_reference_skips_with_a_sentence_only_when_there_is_none(tmp_path
 
     bare = tmp_path / "bare"
     shutil.copytree(REPO / "checkpoints" / "tiny-bert", bare, ignore=shutil.ignore_patterns(REFERENCE_FILE))
-    monkeypatch.setattr(compat, "reference_library", lambda: None)  # as without the dev extra
+    monkeypatch.setattr(parity, "reference_library", lambda: None)  # as without the dev extra
     assert parity.lesson_reference(bare) is None
     assert f"{bare} has no {REFERENCE_FILE} and transformers is not installed" in capsys.readouterr().out
     stored = parity.lesson_reference(REPO / "checkpoints" / "tiny-bert")  # stored outputs need no transformers
