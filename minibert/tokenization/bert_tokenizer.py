@@ -13,6 +13,7 @@ The whole pipeline for one string, with bert-base-uncased::
 Steps 1-2 are ``_run`` below, steps 3-5 ``_encode_chunk`` (BasicTokenizer, then WordPiece, then the
 vocabulary) and step 6 ``encoding``; ``decoding`` goes back from ids to text. That is the whole lesson. It runs
 through ``fast_paths``, which remembers each chunk's result and takes shortcuts that give the same tokens.
+``call_api`` is the reference's calling surface (``tokenizer(...)``, ``encode_plus``, ``pad``, ...).
 """
 
 from __future__ import annotations
@@ -25,14 +26,15 @@ from collections.abc import Iterable
 from minibert.tokenization import fast_paths
 from minibert.tokenization.added_tokens import AddedToken, as_token
 from minibert.tokenization.basic import BasicTokenizer
+from minibert.tokenization.call_api import CallApiMixin
 from minibert.tokenization.decoding import DecodingMixin
 from minibert.tokenization.encoding import EncodingMixin
 from minibert.tokenization.files import FilesMixin
 from minibert.tokenization.lowercase import lowercase_except, protecting_pattern
+from minibert.tokenization.options import VERY_LARGE_INTEGER
 from minibert.tokenization.special_tokens import SpecialTokensMixin
 from minibert.tokenization.wordpiece import WordpieceTokenizer
 
-VERY_LARGE_INTEGER = int(1e30)  # "no limit", the value the reference uses when a model sets none
 Span = tuple[int, int]
 
 
@@ -47,7 +49,7 @@ def load_vocab(vocab_file: str | os.PathLike) -> dict[str, int]:
     return {line.rstrip("\n"): index for index, line in enumerate(io.StringIO(text, newline=None))}
 
 
-class BertTokenizer(SpecialTokensMixin, EncodingMixin, DecodingMixin, FilesMixin):
+class BertTokenizer(SpecialTokensMixin, CallApiMixin, EncodingMixin, DecodingMixin, FilesMixin):
     """BERT's WordPiece tokenizer, a drop-in for the reference ``BertTokenizer``.
 
     Args:
