@@ -55,7 +55,7 @@ class CallApiMixin:
         shape, for pairs. The other keywords are the fields of ``options.EncodeOptions``
         (``padding``, ``truncation``, ``max_length``, ``return_tensors``, ...), in the reference's order.
         """
-        options = EncodeOptions.bind(f"{type(self).__name__}.__call__", args, kwargs)
+        options = EncodeOptions.bind("__call__", args, kwargs)
         if text is None:
             raise ValueError("text is required: a str, a list of str, or a list of lists of str")
         for value in (text, text_pair):
@@ -77,13 +77,13 @@ class CallApiMixin:
     def encode_plus(self, text, text_pair=None, *args, **kwargs) -> BatchEncoding:
         """Encode one text (or one pair) into a ``BatchEncoding`` of lists (no batch axis unless tensors);
         options as ``__call__``."""
-        return self._encode_one(text, text_pair, EncodeOptions.bind(f"{type(self).__name__}.encode_plus", args, kwargs))
+        return self._encode_one(text, text_pair, EncodeOptions.bind("encode_plus", args, kwargs))
 
     @_takes_options("batch_text_or_text_pairs")
     def batch_encode_plus(self, batch_text_or_text_pairs, *args, **kwargs) -> BatchEncoding:
         """Encode a list of texts or of ``(text, pair)`` tuples; every value becomes a list over the batch;
         options as ``__call__``."""
-        options = EncodeOptions.bind(f"{type(self).__name__}.batch_encode_plus", args, kwargs)
+        options = EncodeOptions.bind("batch_encode_plus", args, kwargs)
         return self._encode_batch(batch_text_or_text_pairs, options)
 
     def encode(self, text, text_pair=None, add_special_tokens: bool = True, **kwargs):

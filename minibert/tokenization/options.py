@@ -66,8 +66,11 @@ class EncodeOptions:
         Raises ``TypeError`` naming ``method`` for an unknown keyword, a repeated one or too many arguments, as
         Python does for a function that lists the keywords itself.
         """
-        if not args and kwargs.keys() <= _NAMES:  # the usual call, keywords only: no binding needed
-            return cls(**kwargs)
+        if not args:  # the usual call, keywords only: the dataclass takes them as they are
+            try:
+                return cls(**kwargs)
+            except TypeError:
+                pass  # an unknown keyword: binding below says which, naming the method
         try:
             bound = _SIGNATURE.bind(*args, **kwargs)
         except TypeError as err:
@@ -112,4 +115,3 @@ class EncodeOptions:
 
 
 _SIGNATURE = inspect.Signature(EncodeOptions.parameters())
-_NAMES = frozenset(_SIGNATURE.parameters)
