@@ -129,6 +129,60 @@ class BertTokenizer(SpecialTokensMixin, CallApiMixin, EncodingMixin, DecodingMix
         if additional_special_tokens:
             self.add_special_tokens({"additional_special_tokens": list(additional_special_tokens)})
 
+    # -- text -> tokens: the lesson ------------------------------------------------------------------
+    def tokenize(self, text: str, **kwargs) -> list[str]:
+        """Split ``text: str`` into tokens: ``"Hello, wörld!"`` -> ``["hello", ",", "world", "!"]``."""
+        return self._run(text, want_offsets=False)[0]
+
+    def _run(self, text: str, want_offsets: bool) -> tuple[list[str], list[int], list[Span] | None]:
+        """Steps 1-5 of the module docstring: tokens, ids and (if asked) each token's ``(start, end)`` in ``text``."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r:.80}")
+        # 1. lowercase all but the special tokens; ``back`` maps positions back when lowercasing lengthened text
+        lowered, back = lowercase_except(text, self._special_pattern) if self.do_lower_case else (text, None)
+        tokens: list[str] = []
+        ids: list[int] = []
+        spans: list[Span] | None = [] if want_offsets else None
+        # 2. cut out the added and special tokens: each is one token, its id known
+        for segment in self._added.split(lowered):
+            start, end, added_id = segment[0], segment[1], segment[2]
+            if added_id is not None:
+                tokens.append(lowered[start:end])
+                ids.append(added_id)
+                if want_offsets:
+                    spans.append((start, end))
+            else:  # 3-5. the ordinary text between them, one whitespace-separated chunk at a time (cached)
+                fast_paths.encode_text(self, lowered, segment, tokens, ids, spans)
+        if back is not None and want_offsets:
+            spans = [(back[a], back[b - 1] + 1) for a, b in spans]
+        return tokens, ids, spans
+
+    def _encode_chunk(self, chunk: str) -> tuple[list[str], list[int], list[Span]]:
+        """Steps 3-5 for one whitespace-separated chunk: ``"wörld!"`` -> ``["world", "!"]``, ``[2088, 999]``,
+        ``[(0, 5), (5, 6)]`` (spans inside the chunk). ``fast_paths`` remembers the result for each chunk."""
+        if self.do_basic_tokenize:  # 3. words, each with the span of each of its characters
+            words = self.basic_tokenizer.tokenize_with_offsets(chunk, never_split=self.all_special_tokens)
+        else:
+            words = [(chunk, [(i, i + 1) for i in range(len(chunk))])]
+        tokens, ids, spans = [], [], []
+        for word, word_spans in words:
+            if word in self.basic_tokenizer.never_split and self.do_basic_tokenize:
+                pieces = ((word, self._token_to_id(word), 0, len(word)),)  # kept whole
+            else:  # 4-5. WordPiece, each piece with its id (remembered per word)
+                pieces = fast_paths.wordpieces(self, word)
+            for piece, piece_id, start, end in pieces:
+                tokens.append(piece)
+                ids.append(piece_id)
+                covered = word_spans[start:end]  # NFC may have reordered marks: take the extremes
+                spans.append((min(c[0] for c in covered), max(c[1] for c in covered)))
+        return tokens, ids, spans
+
+    def _protect_specials(self) -> None:
+        """Build the pattern of tokens that lowercasing must leave alone (called whenever tokens are added)."""
+        keep = list(self.all_special_tokens)
+        keep += [t.content for t in self._added_decoder.values() if not t.special and t.normalized]
+        self._special_pattern = protecting_pattern(keep)
+
     # -- sizes and lookups ------------------------------------------------------------------------
     @property
     def is_fast(self) -> bool:
@@ -183,60 +237,6 @@ class BertTokenizer(SpecialTokensMixin, CallApiMixin, EncodingMixin, DecodingMix
         if token is None:
             raise IndexError(f"token id {index} is outside the vocabulary (valid ids: 0..{len(self) - 1})")
         return token
-
-    # -- text -> tokens: the lesson ------------------------------------------------------------------
-    def tokenize(self, text: str, **kwargs) -> list[str]:
-        """Split ``text: str`` into tokens: ``"Hello, wörld!"`` -> ``["hello", ",", "world", "!"]``."""
-        return self._run(text, want_offsets=False)[0]
-
-    def _run(self, text: str, want_offsets: bool) -> tuple[list[str], list[int], list[Span] | None]:
-        """Steps 1-5 of the module docstring: tokens, ids and (if asked) each token's ``(start, end)`` in ``text``."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r:.80}")
-        # 1. lowercase all but the special tokens; ``back`` maps positions back when lowercasing lengthened text
-        lowered, back = lowercase_except(text, self._special_pattern) if self.do_lower_case else (text, None)
-        tokens: list[str] = []
-        ids: list[int] = []
-        spans: list[Span] | None = [] if want_offsets else None
-        # 2. cut out the added and special tokens: each is one token, its id known
-        for segment in self._added.split(lowered):
-            start, end, added_id = segment[0], segment[1], segment[2]
-            if added_id is not None:
-                tokens.append(lowered[start:end])
-                ids.append(added_id)
-                if want_offsets:
-                    spans.append((start, end))
-            else:  # 3-5. the ordinary text between them, one whitespace-separated chunk at a time (cached)
-                fast_paths.encode_text(self, lowered, segment, tokens, ids, spans)
-        if back is not None and want_offsets:
-            spans = [(back[a], back[b - 1] + 1) for a, b in spans]
-        return tokens, ids, spans
-
-    def _encode_chunk(self, chunk: str) -> tuple[list[str], list[int], list[Span]]:
-        """Steps 3-5 for one whitespace-separated chunk: ``"wörld!"`` -> ``["world", "!"]``, ``[2088, 999]``,
-        ``[(0, 5), (5, 6)]`` (spans inside the chunk). ``fast_paths`` remembers the result for each chunk."""
-        if self.do_basic_tokenize:  # 3. words, each with the span of each of its characters
-            words = self.basic_tokenizer.tokenize_with_offsets(chunk, never_split=self.all_special_tokens)
-        else:
-            words = [(chunk, [(i, i + 1) for i in range(len(chunk))])]
-        tokens, ids, spans = [], [], []
-        for word, word_spans in words:
-            if word in self.basic_tokenizer.never_split and self.do_basic_tokenize:
-                pieces = ((word, self._token_to_id(word), 0, len(word)),)  # kept whole
-            else:  # 4-5. WordPiece, each piece with its id (remembered per word)
-                pieces = fast_paths.wordpieces(self, word)
-            for piece, piece_id, start, end in pieces:
-                tokens.append(piece)
-                ids.append(piece_id)
-                covered = word_spans[start:end]  # NFC may have reordered marks: take the extremes
-                spans.append((min(c[0] for c in covered), max(c[1] for c in covered)))
-        return tokens, ids, spans
-
-    def _protect_specials(self) -> None:
-        """Build the pattern of tokens that lowercasing must leave alone (called whenever tokens are added)."""
-        keep = list(self.all_special_tokens)
-        keep += [t.content for t in self._added_decoder.values() if not t.special and t.normalized]
-        self._special_pattern = protecting_pattern(keep)
 
     def __repr__(self) -> str:
         return (

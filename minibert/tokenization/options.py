@@ -22,9 +22,8 @@ VERY_LARGE_INTEGER = int(1e30)
 
 
 def is_unlimited(model_max_length: int | float) -> bool:
-    """Whether ``model_max_length`` means "no limit": above 1e20, as the reference tests it, rather than equal to
-    ``VERY_LARGE_INTEGER``, because a value read back through a float (JSON ``1e+30``) is not exactly that integer.
-    """
+    """Whether ``model_max_length`` means "no limit": above 1e20, as the reference tests it, so that any huge
+    number a config holds counts, not only ``VERY_LARGE_INTEGER`` itself."""
     return model_max_length > 1e20  # exact: 1e20 is a float with no rounding, and int > float compares exactly
 
 
