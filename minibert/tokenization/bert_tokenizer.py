@@ -10,9 +10,10 @@ The whole pipeline for one string, with bert-base-uncased::
       5. vocabulary lookup                      -> [7592, 103, 1010, 2088, 999]
       6. (in __call__) add [CLS] ... [SEP]       -> [101, 7592, 103, 1010, 2088, 999, 102]
 
-Speed comes from one observation: the words of real text repeat. Steps 3-5 only ever look inside one
-whitespace-separated chunk (``"wörld!"``), so their result for a chunk is computed once and kept in a
-dict. After warm-up, tokenizing is mostly ``str.split`` plus dictionary lookups.
+Steps 1-2 are ``_run`` below, steps 3-5 ``_encode_chunk`` (BasicTokenizer, then WordPiece, then the
+vocabulary) and step 6 ``encoding``; ``decoding`` goes back from ids to text. That is the whole lesson. It runs
+through ``fast_paths``, which remembers each chunk's result and takes shortcuts that give the same tokens.
+``call_api`` is the reference's calling surface (``tokenizer(...)``, ``encode_plus``, ``pad``, ...).
 """
 
 from __future__ import annotations
@@ -20,36 +21,21 @@ from __future__ import annotations
 import copy
 import io
 import os
-import re
 from collections.abc import Iterable
 
+from minibert.tokenization import fast_paths
 from minibert.tokenization.added_tokens import AddedToken, as_token
 from minibert.tokenization.basic import BasicTokenizer
+from minibert.tokenization.call_api import CallApiMixin
+from minibert.tokenization.decoding import DecodingMixin
 from minibert.tokenization.encoding import EncodingMixin
 from minibert.tokenization.files import FilesMixin
+from minibert.tokenization.lowercase import lowercase_except, protecting_pattern
+from minibert.tokenization.options import VERY_LARGE_INTEGER
 from minibert.tokenization.special_tokens import SpecialTokensMixin
 from minibert.tokenization.wordpiece import WordpieceTokenizer
 
-VERY_LARGE_INTEGER = int(1e30)  # "no limit", the value the reference uses when a model sets none
 Span = tuple[int, int]
-# What one whitespace-separated chunk becomes: its tokens, their ids and their offsets inside the chunk as
-# flat spans (start0, end0, start1, end1, ...). Flat on purpose: Python's garbage
-# collector stops tracking a tuple of plain str/int at its first pass, while tuples of tuples stay tracked for
-# several passes and, held by the cache, reach the oldest generation, whose growth triggers full collections
-# that scan every object of the process (torch's included): measured, a third of a cold run's time.
-ChunkResult = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
-
-# Characters that ``str.split`` treats as whitespace but BERT deletes as control characters, which
-# glues their neighbours together: "a\x1fb" is one word, "ab".
-_GLUE_CHARS = "\x0b\x0c\x1c\x1d\x1e\x1f\x85"
-_HAS_GLUE = re.compile(f"[{_GLUE_CHARS}]")
-_BERT_CHUNK = re.compile(rf"(?:[^\s]|[{_GLUE_CHARS}])+")
-_SPLIT_CHUNK = re.compile(r"\S+")
-_CACHE_LIMIT = 1 << 20
-# Printable ASCII without spaces, and the BasicTokenizer's split of it: a punctuation character alone, or a
-# run of anything else (ASCII punctuation is 33-47, 58-64, 91-96 and 123-126).
-_PLAIN_ASCII = re.compile(r"[!-~]+")
-_ASCII_WORD = re.compile(r"[!-/:-@\[-`{-~]|[^!-/:-@\[-`{-~]+")
 
 
 def load_vocab(vocab_file: str | os.PathLike) -> dict[str, int]:
@@ -63,7 +49,7 @@ def load_vocab(vocab_file: str | os.PathLike) -> dict[str, int]:
     return {line.rstrip("\n"): index for index, line in enumerate(io.StringIO(text, newline=None))}
 
 
-class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
+class BertTokenizer(SpecialTokensMixin, CallApiMixin, EncodingMixin, DecodingMixin, FilesMixin):
     """BERT's WordPiece tokenizer, a drop-in for the reference ``BertTokenizer``.
 
     Args:
@@ -137,12 +123,65 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
         self.clean_up_tokenization_spaces = clean_up_tokenization_spaces
         self.padding_side = padding_side or type(self).padding_side
         self.truncation_side = truncation_side or type(self).truncation_side
-        self._cache: dict[str, ChunkResult] = {}
-        self._word_cache: dict[str, tuple] = {}
+        self._cache = fast_paths.TokenCache()  # chunk and word results, emptied when tokens are added
         self._warned_long = False
         self._init_added_tokens(added_tokens_decoder)
         if additional_special_tokens:
             self.add_special_tokens({"additional_special_tokens": list(additional_special_tokens)})
+
+    # -- text -> tokens: the lesson ------------------------------------------------------------------
+    def tokenize(self, text: str, **kwargs) -> list[str]:
+        """Split ``text: str`` into tokens: ``"Hello, wörld!"`` -> ``["hello", ",", "world", "!"]``."""
+        return self._run(text, want_offsets=False)[0]
+
+    def _run(self, text: str, want_offsets: bool) -> tuple[list[str], list[int], list[Span] | None]:
+        """Steps 1-5 of the module docstring: tokens, ids and (if asked) each token's ``(start, end)`` in ``text``."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r:.80}")
+        # 1. lowercase all but the special tokens; ``back`` maps positions back when lowercasing lengthened text
+        lowered, back = lowercase_except(text, self._special_pattern) if self.do_lower_case else (text, None)
+        tokens: list[str] = []
+        ids: list[int] = []
+        spans: list[Span] | None = [] if want_offsets else None
+        # 2. cut out the added and special tokens: each is one token, its id known
+        for segment in self._added.split(lowered):
+            start, end, added_id = segment[0], segment[1], segment[2]
+            if added_id is not None:
+                tokens.append(lowered[start:end])
+                ids.append(added_id)
+                if want_offsets:
+                    spans.append((start, end))
+            else:  # 3-5. the ordinary text between them, one whitespace-separated chunk at a time (cached)
+                fast_paths.encode_text(self, lowered, segment, tokens, ids, spans)
+        if back is not None and want_offsets:
+            spans = [(back[a], back[b - 1] + 1) for a, b in spans]
+        return tokens, ids, spans
+
+    def _encode_chunk(self, chunk: str) -> tuple[list[str], list[int], list[Span]]:
+        """Steps 3-5 for one whitespace-separated chunk: ``"wörld!"`` -> ``["world", "!"]``, ``[2088, 999]``,
+        ``[(0, 5), (5, 6)]`` (spans inside the chunk). ``fast_paths`` remembers the result for each chunk."""
+        if self.do_basic_tokenize:  # 3. words, each with the span of each of its characters
+            words = self.basic_tokenizer.tokenize_with_offsets(chunk, never_split=self.all_special_tokens)
+        else:
+            words = [(chunk, [(i, i + 1) for i in range(len(chunk))])]
+        tokens, ids, spans = [], [], []
+        for word, word_spans in words:
+            if word in self.basic_tokenizer.never_split and self.do_basic_tokenize:
+                pieces = ((word, self._token_to_id(word), 0, len(word)),)  # kept whole
+            else:  # 4-5. WordPiece, each piece with its id (remembered per word)
+                pieces = fast_paths.wordpieces(self, word)
+            for piece, piece_id, start, end in pieces:
+                tokens.append(piece)
+                ids.append(piece_id)
+                covered = word_spans[start:end]  # NFC may have reordered marks: take the extremes
+                spans.append((min(c[0] for c in covered), max(c[1] for c in covered)))
+        return tokens, ids, spans
+
+    def _protect_specials(self) -> None:
+        """Build the pattern of tokens that lowercasing must leave alone (called whenever tokens are added)."""
+        keep = list(self.all_special_tokens)
+        keep += [t.content for t in self._added_decoder.values() if not t.special and t.normalized]
+        self._special_pattern = protecting_pattern(keep)
 
     # -- sizes and lookups ------------------------------------------------------------------------
     @property
@@ -198,219 +237,6 @@ class BertTokenizer(SpecialTokensMixin, EncodingMixin, FilesMixin):
         if token is None:
             raise IndexError(f"token id {index} is outside the vocabulary (valid ids: 0..{len(self) - 1})")
         return token
-
-    # -- text -> tokens ---------------------------------------------------------------------------
-    def tokenize(self, text: str, **kwargs) -> list[str]:
-        """Split ``text: str`` into tokens: ``"Hello, wörld!"`` -> ``["hello", ",", "world", "!"]``."""
-        return self._run(text, want_offsets=False)[0]
-
-    def _protect_specials(self) -> None:
-        """Build the pattern of tokens that lowercasing must leave alone (called whenever tokens are added)."""
-        keep = list(self.all_special_tokens)
-        keep += [t.content for t in self._added_decoder.values() if not t.special and t.normalized]
-        self._special_pattern = re.compile("|".join(re.escape(t) for t in keep)) if keep else None
-
-    def _lowercase(self, text: str) -> tuple[str, list[int] | None]:
-        """Lowercase all but the special tokens, one character at a time.
-
-        ``"HELLO [MASK] ΟΔΟΣ"`` -> ``"hello [MASK] οδοσ"``: lowering character by character (what the reference
-        does) keeps the final sigma as "σ", where ``str.lower`` on the whole word would write "ς".
-        Returns the text and, when some character grew (``"İ"`` -> ``"i̇"``), the original index of each output
-        character; otherwise ``None`` because positions are unchanged.
-        """
-        if self._special_pattern is None or not self._special_pattern.search(text):
-            parts = [text]
-        else:
-            parts, last = [], 0
-            for match in self._special_pattern.finditer(text):
-                parts += [text[last : match.start()], match.group()]
-                last = match.end()
-            parts.append(text[last:])
-        lowered = []
-        for k, part in enumerate(parts):
-            if k % 2:
-                lowered.append(part)  # a protected token
-            elif part.isascii() or "Σ" not in part:
-                lowered.append(part.lower())
-            else:
-                lowered.append("".join(char.lower() for char in part))
-        out = "".join(lowered)
-        if len(out) == len(text):
-            return out, None
-        back: list[int] = []
-        position = 0
-        for k, part in enumerate(parts):
-            for i, char in enumerate(part, start=position):
-                back += [i] * (1 if k % 2 else len(char.lower()))
-            position += len(part)
-        return out, back
-
-    def _protected(self, chunk: str) -> bool:
-        """Whether ``never_split`` or a special token could keep this chunk whole (then take the general path)."""
-        never = self.basic_tokenizer.never_split
-        return (
-            chunk in never
-            or chunk.lower() in never
-            or chunk in self._added.tokens
-            or "[" in chunk
-            and any(chunk == t or chunk.lower() == t for t in self.all_special_tokens)
-        )
-
-    def _wordpieces(self, word: str) -> tuple[tuple[str, int, int, int], ...]:
-        """WordPiece pieces of one word with their ids, remembered: "world" recurs in "world," and "World."."""
-        found = self._word_cache.get(word)
-        if found is None:
-            found = tuple((p, self._token_to_id(p), a, b) for p, a, b in self.wordpiece_tokenizer.split_word(word))
-            if len(self._word_cache) >= _CACHE_LIMIT:
-                self._word_cache.clear()
-            self._word_cache[word] = found
-        return found
-
-    def _encode_chunk(self, chunk: str) -> ChunkResult:
-        """BasicTokenizer + WordPiece + ids for one chunk: ``"wörld!"`` -> ``("world", "!"), (2088, 999)``."""
-        tokens, ids, spans = [], [], []
-        if self.do_basic_tokenize and _PLAIN_ASCII.fullmatch(chunk) and not self._protected(chunk):
-            # Fast path for printable ASCII (most chunks of English text): no cleaning, CJK, NFC or accents
-            # apply, so BasicTokenizer reduces to lowercasing and cutting around punctuation, and every
-            # character keeps its own offset. "World!" -> "world!" -> ["world", "!"]
-            text = chunk.lower() if self.basic_tokenizer.do_lower_case else chunk
-            for match in _ASCII_WORD.finditer(text):
-                base = match.start()
-                for piece, piece_id, start, end in self._wordpieces(match.group()):
-                    tokens.append(piece)
-                    ids.append(piece_id)
-                    spans += (base + start, base + end)
-        else:
-            if self.do_basic_tokenize:
-                words = self.basic_tokenizer.tokenize_with_offsets(chunk, never_split=self.all_special_tokens)
-            else:
-                words = [(chunk, [(i, i + 1) for i in range(len(chunk))])]
-            for word, word_spans in words:
-                if word in self.basic_tokenizer.never_split and self.do_basic_tokenize:
-                    pieces = ((word, self._token_to_id(word), 0, len(word)),)
-                else:
-                    pieces = self._wordpieces(word)
-                for piece, piece_id, start, end in pieces:
-                    tokens.append(piece)
-                    ids.append(piece_id)
-                    covered = word_spans[start:end]  # NFC may have reordered marks: take the extremes
-                    spans += (min(c[0] for c in covered), max(c[1] for c in covered))
-        result = (tuple(tokens), tuple(ids), tuple(spans))
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[chunk] = result
-        return result
-
-    def _run(self, text: str, want_offsets: bool) -> tuple[list[str], list[int], list[Span] | None]:
-        """Tokens, ids and (if asked) character offsets into ``text`` of every token."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r:.80}")
-        lowered, back = self._lowercase(text) if self.do_lower_case else (text, None)
-        tokens: list[str] = []
-        ids: list[int] = []
-        spans: list[Span] | None = [] if want_offsets else None
-        cache, encode_chunk = self._cache, self._encode_chunk
-        chunk_re = _BERT_CHUNK if self.do_basic_tokenize else _SPLIT_CHUNK
-        for seg in self._added.split(lowered):
-            seg_start, seg_end, added_id = seg[0], seg[1], seg[2]
-            segment, positions = lowered[seg_start:seg_end], None
-            if len(seg) > 3:  # text read across stripped whitespace (AddedToken.single_word): parts joined
-                segment = "".join(lowered[a:b] for a, b in seg[3])
-                positions = [i for a, b in seg[3] for i in range(a, b)]
-            if added_id is not None:
-                tokens.append(segment)
-                ids.append(added_id)
-                if want_offsets:
-                    spans.append((seg_start, seg_end))
-            elif not want_offsets and not (self.do_basic_tokenize and _HAS_GLUE.search(segment)):
-                # The fast path: plain str.split gives exactly BERT's chunks.
-                for chunk in segment.split():
-                    result = cache.get(chunk) or encode_chunk(chunk)
-                    tokens += result[0]
-                    ids += result[1]
-            else:
-                for match in chunk_re.finditer(segment):
-                    chunk = match.group()
-                    result = cache.get(chunk) or encode_chunk(chunk)
-                    tokens += result[0]
-                    ids += result[1]
-                    if want_offsets and positions is None:
-                        base = seg_start + match.start()
-                        flat = result[2]
-                        spans += [(base + flat[i], base + flat[i + 1]) for i in range(0, len(flat), 2)]
-                    elif want_offsets:
-                        base, flat = match.start(), result[2]
-                        spans += [(positions[base + flat[i]], positions[base + flat[i + 1] - 1] + 1)
-                                  for i in range(0, len(flat), 2)]
-        if back is not None and want_offsets:
-            spans = [(back[a], back[b - 1] + 1) for a, b in spans]
-        return tokens, ids, spans
-
-    # -- tokens -> text ---------------------------------------------------------------------------
-    def convert_tokens_to_string(self, tokens: list[str]) -> str:
-        """Join tokens, gluing ``##`` pieces to their word: ``["un", "##aff", "##able"]`` -> ``"unaffable"``."""
-        return " ".join(tokens).replace(" ##", "").strip()
-
-    def decode(
-        self,
-        token_ids,
-        skip_special_tokens: bool = False,
-        clean_up_tokenization_spaces: bool | None = None,
-        spaces_between_special_tokens: bool = True,
-    ) -> str:
-        """Ids (list, tensor or array) -> text: ``[101, 7592, 102]`` -> ``"[CLS] hello [SEP]"``."""
-        if hasattr(token_ids, "tolist"):
-            token_ids = token_ids.tolist()
-        tokens = self.convert_ids_to_tokens(token_ids, skip_special_tokens=skip_special_tokens)
-        if isinstance(tokens, str):
-            tokens = [tokens]
-        # Added tokens that are not special (and extra special tokens beyond the vocabulary) are kept as
-        # separate pieces, so no "##" gluing can touch them.
-        specials = set(self.all_special_tokens)
-        loose = {t for t in self._added.tokens if t not in specials}
-        loose |= {t for t in self.additional_special_tokens if self._token_to_id(t) >= self.vocab_size}
-        texts: list[str] = []
-        run: list[str] = []
-        for token in tokens:
-            if skip_special_tokens and token in specials:
-                continue
-            if token in loose:
-                if run and (joined := self.convert_tokens_to_string(run)):
-                    texts.append(joined)
-                run = []
-                texts.append(token)
-            else:
-                run.append(token)
-        if run:
-            texts.append(self.convert_tokens_to_string(run))
-        text = (" " if spaces_between_special_tokens else "").join(texts)
-        if clean_up_tokenization_spaces is None:
-            clean_up_tokenization_spaces = self.clean_up_tokenization_spaces
-        return self.clean_up_tokenization(text) if clean_up_tokenization_spaces else text
-
-    def batch_decode(self, sequences, **kwargs) -> list[str]:
-        """``decode`` for each sequence of a batch (list of lists, or a 2-d tensor/array)."""
-        if hasattr(sequences, "tolist"):
-            sequences = sequences.tolist()
-        return [self.decode(sequence, **kwargs) for sequence in sequences]
-
-    @staticmethod
-    def clean_up_tokenization(text: str) -> str:
-        """Undo the spaces tokenization puts before punctuation: ``"hello , world !"`` -> ``"hello, world!"``."""
-        for spaced, glued in (
-            (" .", "."),
-            (" ?", "?"),
-            (" !", "!"),
-            (" ,", ","),
-            (" ' ", "'"),
-            (" n't", "n't"),
-            (" 'm", "'m"),
-            (" 's", "'s"),
-            (" 've", "'ve"),
-            (" 're", "'re"),
-        ):
-            text = text.replace(spaced, glued)
-        return text
 
     def __repr__(self) -> str:
         return (

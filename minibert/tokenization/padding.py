@@ -7,6 +7,9 @@ Padding positions get ``[PAD]`` ids, attention mask 0 (the model must ignore the
 
     input_ids       [101, 7592, 102]  -> [101, 7592, 102, 0, 0]
     attention_mask  [1, 1, 1]         -> [1, 1, 1, 0, 0]
+
+``pad_rows`` is the one place that pads: ``tokenizer(...)`` pads its single example (a batch of one) and its
+batches through it, and so does ``tokenizer.pad``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ STRATEGIES = ("longest", "max_length", "do_not_pad")
 _FILL = {"attention_mask": 0, "special_tokens_mask": 1, "offset_mapping": (0, 0)}
 
 
-def target_length(length: int, max_length: int | None, multiple: int | None) -> int | None:
+def target_length(length: int, max_length: int | None, multiple: int | None) -> int:
     """Round ``max_length`` up to a multiple of ``multiple``; ``length`` is used when ``max_length`` is None."""
     target = length if max_length is None else max_length
     if multiple and target % multiple:
@@ -48,3 +51,28 @@ def pad_one(
             extra = [value] * missing
             encoded[key] = encoded[key] + extra if side == "right" else extra + encoded[key]
     return encoded
+
+
+def pad_rows(
+    rows: list[dict],
+    strategy: str,
+    max_length: int | None,
+    pad_to_multiple_of: int | None,
+    pad_id: int,
+    pad_type_id: int,
+    side: str = "right",
+    return_attention_mask: bool = True,
+) -> list[dict]:
+    """Pad every example of ``rows`` (each a ``dict[str, list]``, changed in place) to one length.
+
+    ``strategy`` is ``"longest"`` (the longest row), ``"max_length"`` (``max_length``) or ``"do_not_pad"``
+    (only add the attention masks); ``pad_to_multiple_of`` then rounds the length up. Returns ``rows``.
+    """
+    length = None
+    if strategy == "longest":
+        length = target_length(max(len(row["input_ids"]) for row in rows), None, pad_to_multiple_of)
+    elif strategy == "max_length":
+        length = target_length(0, max_length, pad_to_multiple_of)
+    for row in rows:
+        pad_one(row, length, pad_id, pad_type_id, side, return_attention_mask)
+    return rows

@@ -170,7 +170,6 @@ class SpecialTokensMixin:
                 index = full_vocab[token.content] = next_id + count
                 count += 1
             self._register(token, index)
-        self._word_cache.clear()
         self._cache.clear()  # cached results may contain text that now holds an added token
         return count
 

@@ -131,13 +131,13 @@ def test_character_classes_match_reference_on_every_code_point():
 def test_glue_characters_are_exactly_python_whitespace_that_bert_deletes():
     # minibert cuts text with str.split() on its fast path; this holds only if every character str.split()
     # separates on is either BERT whitespace, one of the "glue" controls BERT deletes, or U+2028/U+2029.
-    from minibert.tokenization import bert_tokenizer, chars
+    from minibert.tokenization import chars, fast_paths
 
     for code in range(0x110000):
         char = chr(code)
         if char.isspace() and not chars.is_whitespace(char):
-            assert char in bert_tokenizer._GLUE_CHARS or char in "\u2028\u2029", hex(code)
-            if char in bert_tokenizer._GLUE_CHARS:
+            assert char in fast_paths._GLUE_CHARS or char in "\u2028\u2029", hex(code)
+            if char in fast_paths._GLUE_CHARS:
                 assert chars.char_class(char) == chars.DROP
         if chars.is_whitespace(char):
             assert char.isspace(), hex(code)
