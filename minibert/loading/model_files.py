@@ -23,7 +23,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from minibert.bert.config import BertConfig
+from minibert.bert.warn_once import warn_once
+from minibert.compat.config import BertConfig
 from minibert.loading import hub, keys, sizes, stable_read, tf_checkpoint, weights
 
 logger = logging.getLogger("minibert")
@@ -62,9 +63,6 @@ def _refuse_meta_device() -> None:
                            "torch.set_default_device('meta')): meta tensors hold no values, so the loaded weights "
                            "would be lost. Build an empty model with ModelClass(config) there instead, or load "
                            "outside the meta context.")
-
-
-_WARNED_TORCH_DTYPE = []  # the deprecation of `torch_dtype` is logged once per process, as the reference does
 
 
 _BUILDING = threading.local()  # .skip_init is True while this thread builds a model to load weights into
@@ -136,9 +134,8 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike | None
     ``None``) from ``config`` and an in-memory ``state_dict``."""
     _refuse_meta_device()
     if torch_dtype is not None:
-        if not _WARNED_TORCH_DTYPE:
-            _WARNED_TORCH_DTYPE.append(True)
-            logger.warning("`torch_dtype` is deprecated! Use `dtype` instead!")
+        # Logged once per process, as the reference does.
+        warn_once("torch_dtype", "`torch_dtype` is deprecated! Use `dtype` instead!", logger=logger)
         dtype = torch_dtype if dtype is None else dtype  # both given: `dtype` wins, as in the reference
     src = pretrained_model_name_or_path
     config_overrides.pop("from_tf", None)  # the reference's switch for TF checkpoints; minibert recognises them
