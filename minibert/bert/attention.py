@@ -146,6 +146,7 @@ class BertSelfAttention(nn.Module):
                              f"{self.num_attention_heads} (pruned heads are gone: mask only the remaining ones)")
         q = self.split_heads(pad(self.query(hidden_states)))  # (B, H, T, d)
         k, v = self.keys_and_values(hidden_states, encoder_hidden_states, past_key_values, pad)  # (B, H, T_k, d)
+        # Relative positions (minibert/bert/relative_positions.py): a bias (B, H, T, T_k) from the distance i - j.
         score_bias = self.distance_embedding(q, k) if self.position_embedding_type != "absolute" else None
 
         if self.attn_implementation == "sdpa" and not (output_attentions or head_mask is not None or

@@ -17,6 +17,7 @@ from minibert.bert import checkpointing
 from minibert.bert import config as core_config
 from minibert.bert.config import ATTENTION_IMPLEMENTATIONS
 from minibert.bert.model import init_weights
+from minibert.bert.pruning import checked_pruning_request
 from minibert.bert.warn_once import warn_once, warned
 from minibert.compat import resizing
 from minibert.compat.config import BertConfig
@@ -160,19 +161,8 @@ class BertPreTrainedModel(nn.Module):
         Heads use the original numbering (0 .. num_attention_heads - 1) even after earlier pruning. The
         request is checked as a whole first, so a bad one changes neither the weights nor the config.
         """
-        L, H = self.config.num_hidden_layers, self.config.num_attention_heads
-        for layer in heads_to_prune:
-            if not -L <= int(layer) < L:
-                raise ValueError(f"cannot prune layer {layer}: the model has layers 0..{L - 1} (or -{L}..-1 from "
-                                 "the end)")
-        # A negative layer counts from the end, as a Python index (and the reference) does. The reference then
-        # records the key -1 itself in config.pruned_heads, so pruning layer 11 later adds a second entry for the
-        # same layer; minibert records the layer's real number.
-        heads_to_prune = {int(layer) % L: sorted({int(h) for h in heads}) for layer, heads in heads_to_prune.items()}
-        for layer, heads in heads_to_prune.items():
-            bad = [h for h in heads if not 0 <= h < H]
-            if bad:
-                raise ValueError(f"cannot prune heads {bad} of layer {layer}: heads are numbered 0..{H - 1}")
+        heads_to_prune = checked_pruning_request(heads_to_prune, self.config.num_hidden_layers,
+                                                 self.config.num_attention_heads)
         for layer, heads in heads_to_prune.items():
             self.config.pruned_heads[layer] = sorted(set(self.config.pruned_heads.get(layer, [])) | set(heads))
         self.base_model._prune_heads(heads_to_prune)
