@@ -24,7 +24,7 @@ class BertModel(BertPreTrainedModel, core.BertModel):
 
     def __init__(self, config: BertConfig, add_pooling_layer: bool = True):
         # The core's __init__ builds the modules and calls post_init(), which is BertPreTrainedModel's here.
-        core.BertModel.__init__(self, self.checked_config(config), add_pooling_layer)
+        core.BertModel.__init__(self, self._checked_config(config), add_pooling_layer)
 
     # The core's own, not BertPreTrainedModel's hand-over to ``self.bert``: a bare model is its own base model.
     get_input_embeddings = core.BertModel.get_input_embeddings

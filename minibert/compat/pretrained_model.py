@@ -42,9 +42,9 @@ class BertPreTrainedModel(nn.Module):
 
     def __init__(self, config: BertConfig):
         super().__init__()
-        self.config = self.checked_config(config)
+        self.config = self._checked_config(config)
 
-    def checked_config(self, config: BertConfig) -> BertConfig:
+    def _checked_config(self, config: BertConfig) -> BertConfig:
         """``config``, refused unless it is a `BertConfig` whose sizes a model can be built with.
 
         A core config (minibert/bert/config.py) is accepted and becomes the public class in place: that one adds
