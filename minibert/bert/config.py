@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import warnings
 from typing import Any
 
@@ -68,7 +67,6 @@ COMMON_DEFAULTS: dict[str, Any] = {
     # as "torch_dtype" before; a config with either is read, and "dtype" is written.
     "dtype": None,
 }
-logger = logging.getLogger("minibert")
 
 
 class BertConfig:

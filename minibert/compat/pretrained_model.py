@@ -7,7 +7,6 @@ in the Hugging Face file formats, head pruning, gradient checkpointing, and resi
 
 from __future__ import annotations
 
-import logging
 import os
 
 import torch
@@ -22,8 +21,6 @@ from minibert.bert.warn_once import warn_once, warned
 from minibert.compat import resizing
 from minibert.compat.config import BertConfig
 from minibert.loading import model_files
-
-logger = logging.getLogger("minibert")
 
 
 class BertPreTrainedModel(nn.Module):
