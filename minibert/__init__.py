@@ -20,7 +20,7 @@ _EXPORTS = {
     "WordpieceTokenizer": "minibert.tokenization",
     "BatchEncoding": "minibert.tokenization",
     # configuration
-    "BertConfig": "minibert.bert.config",
+    "BertConfig": "minibert.compat.config",
     # the encoder, one module per concept
     "BertEmbeddings": "minibert.bert.embeddings",
     "BertSelfAttention": "minibert.bert.attention",
@@ -30,10 +30,10 @@ _EXPORTS = {
     "BertOutput": "minibert.bert.feed_forward",
     "BertLayer": "minibert.bert.layer",
     "BertEncoder": "minibert.bert.encoder",
-    "selective_recompute": "minibert.bert.encoder",
+    "selective_recompute": "minibert.bert.checkpointing",
     "BertPooler": "minibert.bert.pooler",
     "BertPreTrainedModel": "minibert.compat.pretrained_model",
-    "BertModel": "minibert.bert.model",
+    "BertModel": "minibert.compat.model",
     # the decoder's key/value cache and greedy decoding
     "DynamicCache": "minibert.bert.cache",
     "EncoderDecoderCache": "minibert.bert.cache",

@@ -172,7 +172,7 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
     ``reference``: ``"transformers"`` (run the reference on the same weights), ``"stored"`` (the folder's
     ``reference_outputs.safetensors``) or ``"auto"`` (transformers if installed, else stored).
     """
-    from minibert.bert.model import BertModel
+    from minibert.compat.model import BertModel
     from minibert.loading import tf_checkpoint
     from minibert.loading.model_files import as_torch_dtype
     from minibert.pipelines.base import resolve_device

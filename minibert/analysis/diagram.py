@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
-from minibert.bert.config import BertConfig
+from minibert.compat.config import BertConfig
 
 WIDTH = 900
 X, W = 140, 420  # the main column: left edge and width of its boxes

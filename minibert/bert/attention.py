@@ -16,8 +16,8 @@ and with a key/value cache (minibert/bert/cache.py), K and V of tokens decoded e
 and the new queries attend over them too. Only where K and V come from changes; the formula is the same.
 
 Two ways to compute it, chosen by ``config.attn_implementation``:
-* ``"eager"`` writes the formula out, step by step: the lesson, and the only path that can return the
-  attention probabilities, apply a head mask or add relative-position scores;
+* ``"eager"`` writes the formula out, step by step, in `attention` below: the lesson, and the only path that
+  can return the attention probabilities, apply a head mask or add relative-position scores;
 * ``"sdpa"`` calls ``torch.nn.functional.scaled_dot_product_attention``, one fused kernel. When a call
   needs what only eager can do, that call takes the eager path: both give the same numbers.
 """
@@ -32,7 +32,33 @@ from torch import nn
 
 from minibert.bert.config import BertConfig
 from minibert.bert.pruning import heads_to_keep_index, prune_linear_layer
-from minibert.bert.unpadding import padding_layout
+from minibert.bert.relative_positions import RelativePositionScores
+from minibert.bert.unpadding import pad_and_unpad
+
+
+def attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, mask: torch.Tensor | None = None,
+              dropout: nn.Module | None = None, head_mask: torch.Tensor | None = None,
+              score_bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """softmax(Q Kᵀ / √d + M) V, step by step. Q (B, H, T, d); K, V (B, H, T_k, d); ``mask`` M additive,
+    broadcastable to (B, H, T, T_k); ``head_mask`` (1, H, 1, 1), 0 silences a head; ``score_bias`` (B, H, T, T_k)
+    added to the raw scores (relative positions, minibert/bert/relative_positions.py).
+    Returns the context (B, H, T, d) and the probabilities (B, H, T, T_k)."""
+    scores = torch.matmul(query, key.transpose(-1, -2))  # (B, H, T, T_k): how much query i matches key j
+    if score_bias is not None:
+        scores = scores + score_bias  # before the scaling, as the reference adds it
+    scores = scores / math.sqrt(query.shape[-1])  # keeps the scores' variance near 1 whatever d is
+    if mask is not None:
+        scores = scores + mask  # padding (and, in a decoder, future) keys get the dtype's minimum
+        if scores.dtype == torch.float16:
+            # fp16 tops out at 65504: a negative score plus min(fp16) overflows to -inf, and a row of
+            # -inf is NaN after softmax. Clamp back to the finite minimum (bf16/fp32 have the range).
+            scores = scores.clamp(min=torch.finfo(scores.dtype).min)
+    probs = torch.softmax(scores, dim=-1)  # (B, H, T, T_k), each row sums to 1
+    if dropout is not None:
+        probs = dropout(probs)  # drops whole keys at random for a query (as in the Transformer)
+    if head_mask is not None:
+        probs = probs * head_mask  # a 0 silences that head entirely
+    return torch.matmul(probs, value), probs  # (B, H, T, d): a weighted average of the values
 
 
 class BertSelfAttention(nn.Module):
@@ -56,15 +82,13 @@ class BertSelfAttention(nn.Module):
         self.value = nn.Linear(config.hidden_size, self.all_head_size)
         self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
         self.attn_implementation = config.attn_implementation
-        # Cross-attention has no relative positions: query i and encoder token j are not in one sequence.
-        self.position_embedding_type = "absolute" if is_cross_attention else config.position_embedding_type
-        if self.position_embedding_type != "absolute":
-            # Relative positions (Shaw et al., 2018; Huang et al., 2020, "Improve Transformer Models with
-            # Better Relative Position Embeddings", method 3/4): one learned d-vector per distance
-            # i - j in [-(P-1), P-1], looked up at index i - j + P - 1.
-            self.max_position_embeddings = config.max_position_embeddings
-            self.distance_embedding = nn.Embedding(2 * config.max_position_embeddings - 1,
-                                                   self.attention_head_size)
+        # Relative positions (minibert/bert/relative_positions.py): a bias on the scores, from the distance i - j.
+        # Cross-attention has none: query i and encoder token j are not in one sequence.
+        kind = "absolute" if is_cross_attention else config.position_embedding_type
+        self.position_embedding_type = kind
+        if kind != "absolute":
+            self.distance_embedding = RelativePositionScores(config.max_position_embeddings, self.attention_head_size,
+                                                             with_keys=kind == "relative_key_query")
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, H·d) → (B, H, T, d): each head becomes a batch of its own."""
@@ -84,55 +108,34 @@ class BertSelfAttention(nn.Module):
         ``pad`` re-pads unpadded rows (minibert/bert/unpadding.py; an encoder-only path) and is the identity otherwise.
         """
         if self.is_cross_attention:
-            cross = getattr(past_key_values, "cross_attention_cache", None)
-            if cross is not None and past_key_values.is_updated.get(self.layer_idx):
-                # The encoder states do not change while decoding: their K and V were computed at the first step.
-                return cross[self.layer_idx]
-            k = self.split_heads(self.key(encoder_hidden_states))  # (B, H, S, d)
-            v = self.split_heads(self.value(encoder_hidden_states))
-            if cross is not None:
-                cross.update(k, v, self.layer_idx)
-                past_key_values.is_updated[self.layer_idx] = True
-            return k, v
+            def project():  # from the encoder's states: (B, H, S, d) each
+                encoder = encoder_hidden_states
+                return self.split_heads(self.key(encoder)), self.split_heads(self.value(encoder))
+
+            # A decoder's cache projects them at the first step only: the encoder states do not change.
+            return project() if past_key_values is None else past_key_values.cross_attention_keys_values(
+                self.layer_idx, project)
         k = self.split_heads(pad(self.key(hidden_states)))  # (B, H, T, d)
         v = self.split_heads(pad(self.value(hidden_states)))
         if past_key_values is not None:
             # Append this step's K, V to the earlier tokens' (the cache grows in place): (B, H, T_past + T, d).
-            cache = getattr(past_key_values, "self_attention_cache", past_key_values)
-            k, v = cache.update(k, v, self.layer_idx)
+            k, v = past_key_values.self_attention_update(k, v, self.layer_idx)
         return k, v
-
-    def relative_position_scores(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-        """Extra scores from the distance between query i and key j, (B, H, T, T_k)."""
-        T, T_k, P = q.shape[2], k.shape[2], self.max_position_embeddings
-        if T_k > P:
-            # The table holds distances -(P-1) .. P-1 only; a longer sequence would index past it.
-            raise ValueError(f"sequence length {T_k} is longer than max_position_embeddings={P}: relative position "
-                             f"embeddings cover distances up to {P - 1} only; truncate the input to {P} tokens")
-        # With a cache the T queries are the *last* T of the T_k positions: query i stands at T_k - T + i.
-        pos_q = torch.arange(T_k - T, T_k, device=q.device)
-        pos_k = torch.arange(T_k, device=q.device)
-        distance = pos_q[:, None] - pos_k[None, :]  # (T, T_k): i - j
-        r = self.distance_embedding(distance + self.max_position_embeddings - 1).to(q.dtype)  # (T, T_k, d)
-        # relative_key: the query looks at "how far away": q_i · r_ij.
-        scores = torch.einsum("bhid,ijd->bhij", q, r)
-        if self.position_embedding_type == "relative_key_query":
-            # ... and the key looks back at the same distance: k_j · r_ij.
-            scores = scores + torch.einsum("bhjd,ijd->bhij", k, r)
-        return scores
 
     def forward(
         self,
-        hidden_states: torch.Tensor,  # (B, T, C)
+        hidden_states: torch.Tensor,  # (B, T, C), or (1, N, C) real rows with a layout
         attention_mask: torch.Tensor | None = None,  # additive, broadcastable to (B, H, T, T_k)
         head_mask: torch.Tensor | None = None,  # (1, H, 1, 1) or broadcastable to (B, H, T, T_k)
         output_attentions: bool = False,
         encoder_hidden_states: torch.Tensor | None = None,  # (B, S, C), cross-attention only
         past_key_values=None,  # a cache (minibert/bert/cache.py), updated in place
+        *,
+        layout=None,  # an UnpaddedBatch (minibert/bert/unpadding.py): where the N rows sit in the (B, T) grid
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        # With unpadded inputs (minibert/bert/unpadding.py) hidden states come as (1, N, C) real rows: pad puts the
-        # projected rows back in their (B, T) places for attention, unpad takes the context rows out again.
-        pad, unpad, attention_mask = padding_layout(attention_mask)
+        # With a layout, pad puts the projected rows back in their (B, T) places for attention, unpad takes the
+        # context rows out again; without one both are the identity.
+        pad, unpad = pad_and_unpad(layout)
         if self.num_attention_heads == 0:
             # Every head was pruned: nothing to attend with. The context is empty; BertSelfOutput then adds
             # only its bias to the residual.
@@ -143,30 +146,16 @@ class BertSelfAttention(nn.Module):
                              f"{self.num_attention_heads} (pruned heads are gone: mask only the remaining ones)")
         q = self.split_heads(pad(self.query(hidden_states)))  # (B, H, T, d)
         k, v = self.keys_and_values(hidden_states, encoder_hidden_states, past_key_values, pad)  # (B, H, T_k, d)
+        # Relative positions (minibert/bert/relative_positions.py): a bias (B, H, T, T_k) from the distance i - j.
+        score_bias = self.distance_embedding(q, k) if self.position_embedding_type != "absolute" else None
 
-        needs_eager = output_attentions or head_mask is not None or self.position_embedding_type != "absolute"
-        if self.attn_implementation == "sdpa" and not needs_eager:
+        if self.attn_implementation == "sdpa" and not (output_attentions or head_mask is not None or
+                                                       score_bias is not None):
             # The fused kernel: same formula, no (B, H, T, T) probabilities kept for us to look at.
             context = F.scaled_dot_product_attention(
                 q, k, v, attn_mask=attention_mask, dropout_p=self.dropout.p if self.training else 0.0)
             return unpad(self.merge_heads(context)), None
-
-        scores = torch.matmul(q, k.transpose(-1, -2))  # (B, H, T, T_k): how much query i matches key j
-        if self.position_embedding_type != "absolute":
-            scores = scores + self.relative_position_scores(q, k)  # added before the scaling
-        scores = scores / math.sqrt(self.attention_head_size)
-        if attention_mask is not None:
-            scores = scores + attention_mask  # padding (and, in a decoder, future) keys get the dtype's minimum
-            if scores.dtype == torch.float16:
-                # fp16 tops out at 65504: a negative score plus min(fp16) overflows to -inf, and a row of
-                # -inf is NaN after softmax. Clamp back to the finite minimum (bf16/fp32 have the range).
-                scores = scores.clamp(min=torch.finfo(scores.dtype).min)
-        probs = torch.softmax(scores, dim=-1)  # (B, H, T, T_k), each row sums to 1
-        # Dropout on the probabilities drops whole keys at random for a query (as in the Transformer).
-        probs = self.dropout(probs)
-        if head_mask is not None:
-            probs = probs * head_mask  # a 0 silences that head entirely
-        context = torch.matmul(probs, v)  # (B, H, T, d): weighted average of the values
+        context, probs = attention(q, k, v, attention_mask, self.dropout, head_mask, score_bias)
         return unpad(self.merge_heads(context)), probs
 
 
@@ -216,7 +205,7 @@ class BertAttention(nn.Module):
         self.pruned_heads |= heads
 
     def forward(self, hidden_states, attention_mask=None, head_mask=None, output_attentions=False,
-                encoder_hidden_states=None, past_key_values=None):
+                encoder_hidden_states=None, past_key_values=None, *, layout=None):
         context, probs = self.self(hidden_states, attention_mask, head_mask, output_attentions,
-                                   encoder_hidden_states, past_key_values)
+                                   encoder_hidden_states, past_key_values, layout=layout)
         return self.output(context, hidden_states), probs

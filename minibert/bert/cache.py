@@ -23,9 +23,12 @@ place, as the reference's are: the object you pass in is the one that grows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+
+KeysValues = tuple[torch.Tensor, torch.Tensor]  # keys and values, each (B, H, T_k, d)
 
 
 @dataclass
@@ -58,6 +61,15 @@ class DynamicCache:
     def get_seq_length(self, layer_idx: int = 0) -> int:
         """How many positions are kept (0 for an empty cache): the offset of the next token."""
         return self.layers[layer_idx].keys.shape[-2] if layer_idx < len(self.layers) else 0
+
+    # -- what attention calls (minibert/bert/attention.py) --------------------------------------------
+    def self_attention_update(self, keys: torch.Tensor, values: torch.Tensor, layer_idx: int) -> KeysValues:
+        """Self-attention: append this step's keys and values; return every kept one, (B, H, T_past + T, d)."""
+        return self.update(keys, values, layer_idx)
+
+    def cross_attention_keys_values(self, layer_idx: int, project: Callable[[], KeysValues]) -> KeysValues:
+        """Cross-attention: a self-attention-only cache keeps nothing for it, so project every time."""
+        return project()
 
     def reorder_cache(self, beam_idx: torch.Tensor) -> None:
         """Keep the batch rows ``beam_idx`` (B',) in that order (beam search reorders its hypotheses)."""
@@ -99,6 +111,21 @@ class EncoderDecoderCache:
         """Decoded positions kept (the self-attention side; the encoder's length does not count)."""
         return self.self_attention_cache.get_seq_length(layer_idx)
 
+    # -- what attention calls (minibert/bert/attention.py) --------------------------------------------
+    def self_attention_update(self, keys: torch.Tensor, values: torch.Tensor, layer_idx: int) -> KeysValues:
+        """Self-attention: append this step's keys and values; return every kept one, (B, H, T_past + T, d)."""
+        return self.self_attention_cache.update(keys, values, layer_idx)
+
+    def cross_attention_keys_values(self, layer_idx: int, project: Callable[[], KeysValues]) -> KeysValues:
+        """Cross-attention: the keys and values of the encoder states, (B, H, S, d), ``project()``-ed at the first
+        step and kept; the encoder states do not change while decoding, so every later step reuses them."""
+        if self.is_updated.get(layer_idx):
+            return self.cross_attention_cache[layer_idx]
+        keys, values = project()
+        self.cross_attention_cache.update(keys, values, layer_idx)
+        self.is_updated[layer_idx] = True
+        return keys, values
+
     def reorder_cache(self, beam_idx: torch.Tensor) -> None:
         self.self_attention_cache.reorder_cache(beam_idx)
         self.cross_attention_cache.reorder_cache(beam_idx)
@@ -133,4 +160,13 @@ def as_cache(past_key_values) -> EncoderDecoderCache | DynamicCache:
     """A cache object from what a caller passed: a cache as is, a legacy tuple of per-layer tuples converted."""
     if isinstance(past_key_values, (tuple, list)):
         return EncoderDecoderCache.from_legacy_cache(past_key_values)
+    return past_key_values
+
+
+def cache_for_call(past_key_values, use_cache: bool) -> EncoderDecoderCache | DynamicCache | None:
+    """The cache a forward pass reads and appends to: the caller's (a legacy tuple converted), else a new empty
+    one when ``use_cache`` asks for one, else None."""
+    past_key_values = as_cache(past_key_values)
+    if use_cache and past_key_values is None:
+        past_key_values = EncoderDecoderCache(DynamicCache(), DynamicCache())
     return past_key_values

@@ -1,19 +1,20 @@
-"""`BertConfig`: every size and switch of a BERT model, read from and written to ``config.json``.
+"""`BertConfig`: every size and switch of a BERT model, with their defaults and checks.
 
 The field names and defaults are the reference's (Hugging Face ``transformers`` ``BertConfig``), so a
 ``config.json`` written by either library is read by the other. Values are checked when the config is
 made: a wrong size fails here, with the field and value named, rather than as a shape error deep inside
 the first forward pass.
+
+This is the core's config: fields, checks, and conversion to and from a dict or a JSON string. Reading and
+writing ``config.json`` (``from_pretrained``, ``save_pretrained``, ...) is the public subclass's, in
+minibert/compat/config.py: ``from minibert import BertConfig`` gives that one.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import logging
-import os
 import warnings
-from pathlib import Path
 from typing import Any
 
 # The activations `BertIntermediate` knows (see minibert/bert/activations.py).
@@ -66,8 +67,6 @@ COMMON_DEFAULTS: dict[str, Any] = {
     # as "torch_dtype" before; a config with either is read, and "dtype" is written.
     "dtype": None,
 }
-CONFIG_NAME = "config.json"
-logger = logging.getLogger("minibert")
 
 
 class BertConfig:
@@ -236,16 +235,6 @@ class BertConfig:
     def to_json_string(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
-    def to_json_file(self, path: str | os.PathLike) -> None:
-        """Write ``config.json`` atomically: a crash never leaves a half-written file in its place."""
-        from minibert.loading.atomic import atomic_write_bytes
-
-        atomic_write_bytes(Path(path), self.to_json_string().encode("utf-8"))
-
-    def save_pretrained(self, save_directory: str | os.PathLike) -> None:
-        Path(save_directory).mkdir(parents=True, exist_ok=True)
-        self.to_json_file(Path(save_directory) / CONFIG_NAME)
-
     @classmethod
     def from_dict(cls, config_dict: dict[str, Any], **overrides: Any) -> BertConfig:
         if not isinstance(config_dict, dict):
@@ -254,40 +243,6 @@ class BertConfig:
         if model_type != "bert":
             raise ValueError(f"config has model_type {model_type!r}; minibert only builds 'bert' models")
         return cls(**{**config_dict, **overrides})
-
-    @classmethod
-    def from_json_file(cls, path: str | os.PathLike, **overrides: Any) -> BertConfig:
-        return cls.from_dict(read_config_file(path), **overrides)
-
-    @classmethod
-    def get_config_dict(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """``(config.json's contents, the keywords not used to find it)``, without building a config.
-
-        The reference's first step of ``from_pretrained`` and a call its tutorials make
-        (``BertConfig.get_config_dict("bert-base-uncased")``). ``revision``, ``cache_dir``,
-        ``local_files_only`` and ``subfolder`` locate the file; every other keyword is handed back.
-        """
-        from minibert.loading.resolve import resolve
-
-        where = {k: kwargs.pop(k) for k in ("revision", "cache_dir", "local_files_only", "subfolder") if k in kwargs}
-        source = resolve(name_or_path, **where, tensorflow=False)  # config.json only, as the reference reads it
-        return read_config_file(source.file(CONFIG_NAME)), kwargs
-
-    @classmethod
-    def from_pretrained(cls, name_or_path: str | os.PathLike, *, revision: str | None = None,
-                        cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
-                        subfolder: str = "", **overrides: Any) -> BertConfig:
-        """Read ``config.json`` from a folder (or its ``subfolder``), a file, or a Hub repo id (through
-        ``huggingface_hub``); for an original Google checkpoint (folder, prefix or ``.index``), its
-        ``bert_config.json``. Keywords that are config fields override the file's values."""
-        from minibert.loading.resolve import resolve
-
-        source = resolve(name_or_path, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
-                         subfolder=subfolder)
-        if source.tf is not None:  # an original Google checkpoint: its folder's bert_config.json
-            return source.tf.config(cls, **overrides)
-        config_dict, overrides = cls.get_config_dict(source, **overrides)
-        return cls.from_dict(config_dict, **overrides)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BertConfig) and self.to_dict() == other.to_dict()
@@ -317,13 +272,3 @@ def _int_keyed(field: str, value, meaning: str, valid=lambda v: True) -> dict | 
         raise ValueError(f"BertConfig.{field} must be a JSON object mapping {meaning}, got {value!r:.80} "
                          "(in config.json)")
     return {_as_int(field, k): v for k, v in value.items()}
-
-
-def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
-    """The JSON object in a ``config.json``, with a clear error for a missing or broken file."""
-    from minibert.loading.text_file import read_json
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no config file at {path}")
-    return read_json(path, dict, "a BERT config.json (a JSON object of settings)")

@@ -50,9 +50,10 @@ class BertLayer(nn.Module):
         return self.output(self.intermediate(attention_output), attention_output)
 
     def forward(self, hidden_states, attention_mask=None, head_mask=None, output_attentions=False,
-                encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None):
+                encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None, *, layout=None):
+        # layout: the unpadded rows' places (minibert/bert/unpadding.py), for self-attention only (an encoder path)
         attention_output, probs = self.attention(hidden_states, attention_mask, head_mask, output_attentions,
-                                                 past_key_values=past_key_values)
+                                                 past_key_values=past_key_values, layout=layout)
         outputs = (probs,)
         if encoder_hidden_states is not None:
             if not hasattr(self, "crossattention"):

@@ -62,6 +62,32 @@ def causal_attention_mask(attention_mask: torch.Tensor | None, batch_size: int, 
     return extended_attention_mask(visible, dtype)
 
 
+def self_attention_mask(attention_mask: torch.Tensor | None, is_decoder: bool, batch_size: int, seq_len: int,
+                        past_len: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
+    """The additive mask `BertModel` gives every self-attention layer, or None when nothing is hidden.
+
+    ``attention_mask``: the caller's 0/1 mask, (B, T_past + T) or (B, T, T_past + T), or None. An encoder hides
+    padding, (B, 1, 1, T_k); a decoder hides padding and the future, (B, 1, T, T_k). A 3-D mask is the caller's
+    own picture of who sees whom and is used as given, also in a decoder (as in the reference).
+    """
+    if is_decoder and (attention_mask is None or attention_mask.dim() == 2):
+        # One new query without padding sees every kept token: nothing to hide. Otherwise hide the future.
+        if seq_len > 1 or (attention_mask is not None and not bool(attention_mask.all())):
+            return causal_attention_mask(attention_mask, batch_size, seq_len, past_len, dtype, device)
+        return None
+    if attention_mask is None or (attention_mask.dim() == 2 and bool(attention_mask.all())):
+        return None  # no padding: nothing to add, and SDPA may then pick a faster kernel
+    return extended_attention_mask(attention_mask, dtype)  # (B, 1, 1, T) or (B, 1, T, T)
+
+
+def cross_attention_mask(encoder_attention_mask: torch.Tensor | None, dtype: torch.dtype) -> torch.Tensor | None:
+    """A decoder's mask over the encoder's S tokens, (B, S) or (B, T, S) 0/1 → additive (B, 1, 1 or T, S), or None
+    when there is none or it hides nothing."""
+    if encoder_attention_mask is None or bool(encoder_attention_mask.all()):
+        return None
+    return extended_attention_mask(encoder_attention_mask, dtype)
+
+
 def expand_head_mask(head_mask: torch.Tensor | None, num_layers: int, dtype: torch.dtype) -> list:
     """``head_mask`` (H,) or (L, H), 1 = keep a head, 0 = silence it → one (1, H, 1, 1) mask per layer.
 

@@ -10,38 +10,51 @@ cross-attention to ``encoder_hidden_states`` when ``config.add_cross_attention``
 (``use_cache``, ``past_key_values``; minibert/bert/cache.py) so that decoding one more token costs one token's work.
 New tokens continue the cached ones: their default positions start at the cache's length, and the
 ``attention_mask`` covers the cached tokens and the new ones, (B, T_past + T).
+
+This is the core's model, an ``nn.Module`` that needs nothing but torch. ``from minibert import BertModel`` is its
+`transformers`-compatible subclass (minibert/compat/model.py): the same forward, plus ``from_pretrained`` /
+``save_pretrained``, the legacy tuple output (``return_dict=False``) and a warning for padded inputs without a mask.
 """
 
 from __future__ import annotations
 
-import logging
-
 import torch
 from torch import nn
 
-from minibert.bert.cache import DynamicCache, EncoderDecoderCache, as_cache
+from minibert.bert import checkpointing
+from minibert.bert.cache import cache_for_call
 from minibert.bert.config import BertConfig
 from minibert.bert.embeddings import BertEmbeddings
 from minibert.bert.encoder import BertEncoder
-from minibert.bert.masks import causal_attention_mask, expand_head_mask, extended_attention_mask
+from minibert.bert.masks import cross_attention_mask, expand_head_mask, self_attention_mask
 from minibert.bert.outputs import BaseModelOutputWithPooling
 from minibert.bert.pooler import BertPooler
 from minibert.bert.unpadding import unpadded_batch
 from minibert.bert.validation import check_encoder_inputs, check_model_inputs
-from minibert.compat.pretrained_model import BertPreTrainedModel
-
-logger = logging.getLogger("minibert")
-_warned: set[str] = set()
 
 
-def warn_once(message: str) -> None:
-    """A warning a training loop would otherwise repeat at every step."""
-    if message not in _warned:
-        _warned.add(message)
-        logger.warning(message)
+@torch.no_grad()
+def init_weights(module: nn.Module, std: float) -> None:
+    """BERT's initialisation of one module (apply it to every module with ``model.apply``).
+
+    Weights of linear layers and embeddings ~ normal(0, std = config.initializer_range, 0.02 for BERT), small
+    enough that the first layers start near the identity of their residual paths; biases 0; LayerNorm the
+    identity (scale 1, shift 0); the padding row of an embedding 0, the vector [PAD] adds before training.
+    """
+    if isinstance(module, nn.Linear):
+        nn.init.normal_(module.weight, mean=0.0, std=std)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, mean=0.0, std=std)
+        if module.padding_idx is not None:
+            module.weight[module.padding_idx].zero_()
+    elif isinstance(module, nn.LayerNorm):
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)
 
 
-class BertModel(BertPreTrainedModel):
+class BertModel(nn.Module):
     """The bare BERT encoder. Output: ``last_hidden_state`` (B, T, C), ``pooler_output`` (B, C), and on request
     ``hidden_states`` (L+1 tensors (B, T, C): embeddings, then each layer) and ``attentions`` (L × (B, H, T, T)).
     A decoder adds ``past_key_values`` (its cache, with ``use_cache``) and ``cross_attentions`` (L × (B, H, T, S)).
@@ -54,11 +67,17 @@ class BertModel(BertPreTrainedModel):
     """
 
     def __init__(self, config: BertConfig, add_pooling_layer: bool = True):
-        super().__init__(config)
+        super().__init__()
+        self.config = config
         self.embeddings = BertEmbeddings(config)
         self.encoder = BertEncoder(config)
         self.pooler = BertPooler(config) if add_pooling_layer else None
         self.post_init()
+
+    def post_init(self) -> None:
+        """Initialise every weight (``init_weights``). The compatible subclass also applies the config's pruned
+        heads and old settings here (minibert/compat/pretrained_model.py)."""
+        self.apply(lambda module: init_weights(module, self.config.initializer_range))
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.word_embeddings
@@ -85,72 +104,48 @@ class BertModel(BertPreTrainedModel):
         *,
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ):
+    ) -> BaseModelOutputWithPooling:
         config = self.config
         output_attentions = config.output_attentions if output_attentions is None else output_attentions
         output_hidden_states = config.output_hidden_states if output_hidden_states is None else output_hidden_states
-        return_dict = config.use_return_dict if return_dict is None else return_dict
         use_cache = (config.use_cache if use_cache is None else use_cache) and config.is_decoder
-        if self.encoder.gradient_checkpointing and self.training:
-            if past_key_values is not None:
-                raise ValueError("past_key_values cannot be used with gradient checkpointing in training: the "
-                                 "recomputation in the backward pass would append to the cache a second time")
-            if use_cache:
-                warn_once("use_cache=True is incompatible with gradient checkpointing in training; running with "
-                          "use_cache=False")
-                use_cache = False
-        past_key_values = as_cache(past_key_values)
-        if use_cache and past_key_values is None:
-            past_key_values = EncoderDecoderCache(DynamicCache(), DynamicCache())
-        past_len = past_key_values.get_seq_length() if past_key_values is not None else 0
+        use_cache = checkpointing.use_cache_allowed(self.encoder, use_cache, past_key_values)
+        cache = cache_for_call(past_key_values, use_cache)
+        past_len = cache.get_seq_length() if cache is not None else 0
         B, T = check_model_inputs(config, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
                                   past_len)
-        if input_ids is not None:
-            self.warn_if_padding_and_no_attention_mask(input_ids, attention_mask)  # once per model
-
-        dtype = self.embeddings.word_embeddings.weight.dtype
-        if position_ids is None and past_len:
-            position_ids = self.embeddings.position_ids[:, past_len:past_len + T]  # continue after the cached tokens
-        # config.unpad_inputs: run on the N real tokens only, as (1, N) rows (minibert/bert/unpadding.py).
-        unpadded = unpadded_batch(config, attention_mask)
-        if unpadded is not None:
-            input_ids, token_type_ids, position_ids, inputs_embeds = unpadded.gather_inputs(
-                input_ids, token_type_ids, position_ids, inputs_embeds)
-        embedding_output = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)  # (B, T, C)
-
-        mask = None
-        if config.is_decoder and (attention_mask is None or attention_mask.dim() == 2):
-            # One new query without padding sees every kept token: nothing to hide. Otherwise hide the future.
-            # (A 3-D mask is the caller's own picture of who sees whom, and is used as given, as in the reference.)
-            if T > 1 or (attention_mask is not None and not bool(attention_mask.all())):
-                mask = causal_attention_mask(attention_mask, B, T, past_len, dtype, embedding_output.device)
-        elif attention_mask is not None and not (attention_mask.dim() == 2 and bool(attention_mask.all())):
-            # All-ones masks are dropped: no padding means nothing to add, and SDPA may then pick a faster kernel.
-            mask = extended_attention_mask(attention_mask, dtype)  # (B, 1, 1, T) additive
-        if unpadded is not None:
-            mask = unpadded.with_mask(mask)  # every layer gets the rows' places along with the mask
-
+        dtype = self.embeddings.word_embeddings.weight.dtype  # the masks': what every hidden state is computed in
         encoder_mask = None
         if encoder_hidden_states is not None:
             check_encoder_inputs(config, B, T, encoder_hidden_states, encoder_attention_mask)
-            if encoder_attention_mask is not None and not bool(encoder_attention_mask.all()):
-                encoder_mask = extended_attention_mask(encoder_attention_mask, dtype)  # (B, 1, 1 or T, S)
+            encoder_mask = cross_attention_mask(encoder_attention_mask, dtype)  # (B, 1, 1 or T, S) or None
+        if position_ids is None and past_len:
+            position_ids = self.embeddings.position_ids[:, past_len:past_len + T]  # continue after the cached tokens
+
+        # config.unpad_inputs: run on the N real tokens only, as (1, N) rows (minibert/bert/unpadding.py).
+        layout = unpadded_batch(config, attention_mask)
+        if layout is not None:
+            input_ids, token_type_ids, position_ids, inputs_embeds = layout.gather_inputs(
+                input_ids, token_type_ids, position_ids, inputs_embeds)
+        embedding_output = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)  # (B, T, C)
+
         encoder_outputs = self.encoder(
             embedding_output,
-            attention_mask=mask,
+            attention_mask=self_attention_mask(attention_mask, config.is_decoder, B, T, past_len, dtype,
+                                               embedding_output.device),
             head_mask=expand_head_mask(head_mask, config.num_hidden_layers, dtype),
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
             encoder_hidden_states=encoder_hidden_states,
             encoder_attention_mask=encoder_mask,
-            past_key_values=past_key_values,
+            past_key_values=cache,
+            layout=layout,
         )
-        if unpadded is not None:
-            encoder_outputs = unpadded.scatter_outputs(encoder_outputs)  # back to (B, T, C), zeros at padding
+        if layout is not None:
+            encoder_outputs = layout.scatter_outputs(encoder_outputs)  # back to (B, T, C), zeros at padding
         sequence_output = encoder_outputs.last_hidden_state
         pooled_output = self.pooler(sequence_output) if self.pooler is not None else None
-        out = BaseModelOutputWithPooling(
+        return BaseModelOutputWithPooling(
             last_hidden_state=sequence_output,
             pooler_output=pooled_output,
             hidden_states=encoder_outputs.hidden_states,
@@ -158,10 +153,3 @@ class BertModel(BertPreTrainedModel):
             attentions=encoder_outputs.attentions,
             cross_attentions=encoder_outputs.cross_attentions,
         )
-        if return_dict:
-            return out
-        # The reference's tuple keeps the pooler's slot even without a pooler (None there), so that index 1 is
-        # always pooler_output; the optional fields follow from index 2, the cache first (not as in the dict).
-        return (sequence_output, pooled_output) + tuple(
-            x for x in (encoder_outputs.past_key_values, encoder_outputs.hidden_states, encoder_outputs.attentions,
-                        encoder_outputs.cross_attentions) if x is not None)

@@ -51,3 +51,22 @@ def prune_linear_layer(layer: nn.Linear, index: torch.Tensor, dim: int = 0) -> n
     if bias is not None:
         new.bias = nn.Parameter(bias, requires_grad=layer.bias.requires_grad)
     return new
+
+
+def checked_pruning_request(heads_to_prune: dict, num_layers: int, num_heads: int) -> dict[int, list[int]]:
+    """``{layer: heads}`` as asked → ``{layer number 0..L-1: sorted unique heads}``, or ``ValueError`` naming the
+    bad layer or heads. Checked as a whole before anything is pruned, so a bad request changes nothing."""
+    L, H = num_layers, num_heads
+    for layer in heads_to_prune:
+        if not -L <= int(layer) < L:
+            raise ValueError(f"cannot prune layer {layer}: the model has layers 0..{L - 1} (or -{L}..-1 from "
+                             "the end)")
+    # A negative layer counts from the end, as a Python index (and the reference) does. The reference then
+    # records the key -1 itself in config.pruned_heads, so pruning layer 11 later adds a second entry for the
+    # same layer; minibert records the layer's real number.
+    heads_to_prune = {int(layer) % L: sorted({int(h) for h in heads}) for layer, heads in heads_to_prune.items()}
+    for layer, heads in heads_to_prune.items():
+        bad = [h for h in heads if not 0 <= h < H]
+        if bad:
+            raise ValueError(f"cannot prune heads {bad} of layer {layer}: heads are numbered 0..{H - 1}")
+    return heads_to_prune

@@ -34,7 +34,8 @@ over all T positions and reads every one of their values). The other padded posi
 
 The rows are kept as a batch of one sequence, (1, N, C) (the "packed" layout), so that every module still sees
 (batch, sequence, C) and reads as before; only ``BertSelfAttention`` asks this module to re-pad (``pad``) and
-to gather back (``unpad``).
+to gather back (``unpad``). The layout is its own keyword, ``layout=``, from `BertModel` through the encoder and
+each layer to attention, beside the padding mask (``attention_mask``), which stays what it is everywhere.
 """
 
 from __future__ import annotations
@@ -48,16 +49,15 @@ from minibert.bert.outputs import BaseModelOutputWithPastAndCrossAttentions
 
 @dataclass
 class UnpaddedBatch:
-    """Where the N real tokens of a padded (B, T) batch are, and the padding mask attention still needs.
+    """Where the N real tokens of a padded (B, T) batch are: the *layout* every layer receives as ``layout=``.
 
-    ``indices`` (N,) int64: positions in the flattened B·T grid, row by row. ``attention_mask``: the additive
-    (B, 1, 1, T) mask of minibert/bert/masks.py, for attention on the re-padded batch.
+    ``indices`` (N,) int64: positions in the flattened B·T grid, row by row. The padding mask itself travels
+    beside it, as ``attention_mask``, unchanged: attention runs on the re-padded (B, T) batch.
     """
 
     indices: torch.Tensor
     batch_size: int
     seq_len: int
-    attention_mask: torch.Tensor | None = None
 
     @classmethod
     def from_mask(cls, attention_mask: torch.Tensor) -> UnpaddedBatch:
@@ -102,10 +102,6 @@ class UnpaddedBatch:
 
         return rows(input_ids), rows(token_type_ids), rows(position_ids), rows(inputs_embeds)
 
-    def with_mask(self, attention_mask: torch.Tensor | None) -> UnpaddedBatch:
-        """This batch carrying the additive mask: what the encoder passes to every layer as its mask."""
-        return UnpaddedBatch(self.indices, self.batch_size, self.seq_len, attention_mask)
-
     def scatter_outputs(self, out: BaseModelOutputWithPastAndCrossAttentions
                         ) -> BaseModelOutputWithPastAndCrossAttentions:
         """The encoder's (1, N, C) last state and hidden states → (B, T, C), zeros at the padding."""
@@ -113,12 +109,12 @@ class UnpaddedBatch:
         return replace(out, last_hidden_state=self.pad(out.last_hidden_state), hidden_states=hidden)
 
 
-def padding_layout(attention_mask):
-    """For ``BertSelfAttention``: (pad, unpad, additive mask). Identity functions unless the mask is an
-    ``UnpaddedBatch``, when hidden states arrive as (1, N, C) rows and attention needs them as (B, T, C)."""
-    if isinstance(attention_mask, UnpaddedBatch):
-        return attention_mask.pad, attention_mask.unpad, attention_mask.attention_mask
-    return _same, _same, attention_mask
+def pad_and_unpad(layout: UnpaddedBatch | None):
+    """For ``BertSelfAttention``: (pad, unpad), identity functions unless there is a layout, when hidden states
+    arrive as (1, N, C) rows and attention needs them as (B, T, C)."""
+    if layout is None:
+        return _same, _same
+    return layout.pad, layout.unpad
 
 
 def _same(x: torch.Tensor) -> torch.Tensor:

@@ -110,7 +110,7 @@ def stored_reference_for(model_path: Path, input_ids):
 def run(args) -> int:
     import torch
 
-    from minibert.bert.model import BertModel
+    from minibert.compat.model import BertModel
     from minibert.defaults import resolve_model
     from minibert.parity import TOLERANCES, capture, reference_library
     from minibert.pipelines.base import resolve_device

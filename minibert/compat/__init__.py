@@ -1,5 +1,8 @@
 """The `transformers`-compatible surface around BERT's core (minibert/bert/).
 
+config.py and model.py hold the public `BertConfig` and `BertModel`, subclasses of the core's that add the file
+and Hub methods (and, for the model, the legacy tuple output and the padding warning).
+
 ``BertPreTrainedModel`` (pretrained_model.py) gives every model ``from_pretrained`` / ``save_pretrained``, weight
 initialisation, head pruning by request, gradient checkpointing and vocabulary resizing (resizing.py); auto.py
 holds the Auto classes. File formats themselves are read and written in minibert/loading/.

@@ -19,7 +19,8 @@ import json
 import os
 from pathlib import Path
 
-from minibert.bert.config import BertConfig
+from minibert.bert import config as core_config
+from minibert.compat.config import BertConfig
 
 # Auto class -> the minibert class it builds.
 AUTO_MODELS = {
@@ -60,7 +61,7 @@ def _check_checkpoint(name_or_path, kwargs: dict) -> None:
 
 
 def _as_bert_config(config, auto_name: str) -> BertConfig:
-    if isinstance(config, BertConfig):
+    if isinstance(config, core_config.BertConfig):  # the public class or the core's (a model adopts either)
         return config
     if isinstance(config, dict):
         check_bert(config, "the config passed")

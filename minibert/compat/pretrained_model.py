@@ -1,23 +1,26 @@
 """`BertPreTrainedModel`: what every BERT model shares besides its forward pass.
 
-Weight initialisation as the reference (normal(0, initializer_range) for linear and embedding weights,
-zero biases, LayerNorm ones/zeros), ``from_pretrained`` / ``save_pretrained`` in the Hugging Face file
-formats, head pruning, gradient checkpointing, and resizing / tying the word embeddings.
+Weight initialisation as the reference (``init_weights`` of minibert/bert/model.py: normal(0, initializer_range)
+for linear and embedding weights, zero biases, LayerNorm ones/zeros), ``from_pretrained`` / ``save_pretrained``
+in the Hugging Face file formats, head pruning, gradient checkpointing, and resizing / tying the word embeddings.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 
 import torch
 from torch import nn
 
-from minibert.bert.config import ATTENTION_IMPLEMENTATIONS, BertConfig
+from minibert.bert import checkpointing
+from minibert.bert import config as core_config
+from minibert.bert.config import ATTENTION_IMPLEMENTATIONS
+from minibert.bert.model import init_weights
+from minibert.bert.pruning import checked_pruning_request
+from minibert.bert.warn_once import warn_once, warned
 from minibert.compat import resizing
+from minibert.compat.config import BertConfig
 from minibert.loading import model_files
-
-logger = logging.getLogger("minibert")
 
 
 class BertPreTrainedModel(nn.Module):
@@ -36,27 +39,24 @@ class BertPreTrainedModel(nn.Module):
 
     def __init__(self, config: BertConfig):
         super().__init__()
-        if not isinstance(config, BertConfig):
+        self.config = self._checked_config(config)
+
+    def _checked_config(self, config: BertConfig) -> BertConfig:
+        """``config``, refused unless it is a `BertConfig` whose sizes a model can be built with.
+
+        A core config (minibert/bert/config.py) is accepted and becomes the public class in place: that one adds
+        methods only (``save_pretrained``, ...), so the object keeps its identity and every field.
+        """
+        if not isinstance(config, core_config.BertConfig):
             raise TypeError(f"{type(self).__name__} needs a BertConfig, got {type(config).__name__}")
+        if type(config) is core_config.BertConfig:
+            config.__class__ = BertConfig
         config.check_head_size()  # here, not in BertConfig: the reference refuses the sizes when a model is built
-        self.config = config
-        self._warned = {"padding": False, "mean_resizing": False}  # one-time warnings, per model
+        return config
 
     # -- initialisation -------------------------------------------------------------------------------
     def _init_weights(self, module: nn.Module) -> None:
-        std = self.config.initializer_range
-        if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, mean=0.0, std=std)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, mean=0.0, std=std)
-            if module.padding_idx is not None:
-                with torch.no_grad():
-                    module.weight[module.padding_idx].zero_()
-        elif isinstance(module, nn.LayerNorm):
-            nn.init.ones_(module.weight)
-            nn.init.zeros_(module.bias)
+        init_weights(module, self.config.initializer_range)
 
     def post_init(self) -> None:
         """Initialise every weight and tie the output embeddings to the input ones."""
@@ -135,11 +135,11 @@ class BertPreTrainedModel(nn.Module):
         size = resizing.padded_size(new_num_tokens, old.num_embeddings, pad_to_multiple_of)
         if size == old.num_embeddings:
             return old
-        if size > old.num_embeddings and mean_resizing and not self._warned["mean_resizing"]:
-            self._warned["mean_resizing"] = True
-            logger.warning("The new embeddings are initialized from a multivariate normal distribution with the old "
-                           "embeddings' mean and covariance (https://nlp.stanford.edu/~johnhew/vocab-expansion.html). "
-                           "To disable this, use `mean_resizing=False`")
+        if size > old.num_embeddings and mean_resizing:
+            warn_once("mean_resizing", "The new embeddings are initialized from a multivariate normal distribution "
+                      "with the old embeddings' mean and covariance "
+                      "(https://nlp.stanford.edu/~johnhew/vocab-expansion.html). To disable this, use "
+                      "`mean_resizing=False`", owner=self)
         new = resizing.resized_embedding(old, size, mean_resizing, self._init_weights)
         self.set_input_embeddings(new)
         head = self.lm_prediction_head()
@@ -158,36 +158,24 @@ class BertPreTrainedModel(nn.Module):
         Heads use the original numbering (0 .. num_attention_heads - 1) even after earlier pruning. The
         request is checked as a whole first, so a bad one changes neither the weights nor the config.
         """
-        L, H = self.config.num_hidden_layers, self.config.num_attention_heads
-        for layer in heads_to_prune:
-            if not -L <= int(layer) < L:
-                raise ValueError(f"cannot prune layer {layer}: the model has layers 0..{L - 1} (or -{L}..-1 from "
-                                 "the end)")
-        # A negative layer counts from the end, as a Python index (and the reference) does. The reference then
-        # records the key -1 itself in config.pruned_heads, so pruning layer 11 later adds a second entry for the
-        # same layer; minibert records the layer's real number.
-        heads_to_prune = {int(layer) % L: sorted({int(h) for h in heads}) for layer, heads in heads_to_prune.items()}
-        for layer, heads in heads_to_prune.items():
-            bad = [h for h in heads if not 0 <= h < H]
-            if bad:
-                raise ValueError(f"cannot prune heads {bad} of layer {layer}: heads are numbered 0..{H - 1}")
+        heads_to_prune = checked_pruning_request(heads_to_prune, self.config.num_hidden_layers,
+                                                 self.config.num_attention_heads)
         for layer, heads in heads_to_prune.items():
             self.config.pruned_heads[layer] = sorted(set(self.config.pruned_heads.get(layer, [])) | set(heads))
         self.base_model._prune_heads(heads_to_prune)
 
     def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict | None = None) -> None:
-        """Recompute each layer's activations in the backward pass instead of storing them (minibert/bert/encoder.py).
+        """Recompute each layer's activations in the backward pass instead of storing them
+        (minibert/bert/checkpointing.py).
 
         ``gradient_checkpointing_kwargs`` go to ``torch.utils.checkpoint.checkpoint`` (the reference's
         signature); minibert's default is ``use_reentrant=False``, which also works with frozen embeddings.
-        ``{"context_fn": minibert.selective_recompute}`` recomputes only the cheap operations (see encoder.py).
+        ``{"context_fn": minibert.selective_recompute}`` recomputes only the cheap operations (see checkpointing.py).
         """
-        encoder = self.base_model.encoder
-        encoder.checkpoint_kwargs = {"use_reentrant": False, **(gradient_checkpointing_kwargs or {})}
-        encoder.gradient_checkpointing = True
+        checkpointing.enable(self.base_model.encoder, gradient_checkpointing_kwargs)
 
     def gradient_checkpointing_disable(self) -> None:
-        self.base_model.encoder.gradient_checkpointing = False
+        checkpointing.disable(self.base_model.encoder)
 
     @property
     def is_gradient_checkpointing(self) -> bool:
@@ -210,15 +198,14 @@ class BertPreTrainedModel(nn.Module):
         """Warn once (per model) when ``input_ids`` (B, T) look padded but no ``attention_mask`` came with them:
         the pad positions are then attended to like words and every output changes. As the reference, only the
         first and last columns are looked at (cheap) and nothing is checked while tracing or compiling."""
-        if attention_mask is not None or self.config.pad_token_id is None or self._warned["padding"]:
+        if attention_mask is not None or self.config.pad_token_id is None or warned("padding", owner=self):
             return
         if torch.jit.is_tracing() or torch.compiler.is_compiling() or input_ids.dim() != 2:
             return
         if bool((input_ids[:, [-1, 0]] == self.config.pad_token_id).any()):
-            self._warned["padding"] = True
-            logger.warning("We strongly recommend passing in an `attention_mask` since your input_ids may be padded "
-                           "(they contain pad_token_id=%d and no attention_mask was given): the padding is then "
-                           "attended to like text and changes every output.", self.config.pad_token_id)
+            warn_once("padding", "We strongly recommend passing in an `attention_mask` since your input_ids may be "
+                      "padded (they contain pad_token_id=%d and no attention_mask was given): the padding is then "
+                      "attended to like text and changes every output.", self.config.pad_token_id, owner=self)
 
     # -- conveniences ---------------------------------------------------------------------------------
     @property

@@ -16,7 +16,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from minibert.analysis.diagram import bert_block_diagram
-from minibert.bert.config import BertConfig
+from minibert.compat.config import BertConfig
 from minibert.docs import catalog, prose, sections, templates
 from minibert.docs.guides import render_guides
 from minibert.docs.links import Links

@@ -31,7 +31,7 @@ PARTS = [
     ("The encoder: BERT's core", ["bert", "bert.config", "bert.embeddings", "bert.masks", "bert.attention",
                                   "bert.relative_positions", "bert.cache", "bert.activations", "bert.feed_forward",
                                   "bert.layer", "bert.encoder", "bert.pooler", "bert.model", "bert.outputs",
-                                  "bert.validation"]),
+                                  "bert.validation", "bert.warn_once"]),
     ("Task heads", ["heads", "heads.lm_head", "heads.*"]),
     ("Head pruning", ["bert.pruning"]),
     ("Resizing the vocabulary", ["compat.resizing"]),
@@ -66,7 +66,7 @@ NOTEBOOK_TITLES = {
 NOTEBOOK_TOPICS = [
     ("minibert", [1]), ("bert", [1]), ("bert.model", [1]), ("cli.*", [1]), ("tokenization*", [2]),
     ("bert.embeddings", [3]), ("bert.masks", [4]), ("bert.attention", [4, 5]), ("bert.relative_positions", [4]),
-    ("bert.activations", [5]), ("bert.feed_forward", [5]), ("bert.layer", [6]), ("bert.encoder", [6, 12]),
+    ("bert.activations", [5]), ("bert.feed_forward", [5]), ("bert.layer", [6]), ("bert.encoder", [6]),
     ("bert.unpadding", [12]), ("bert.checkpointing", [12]), ("bert.pooler", [7]), ("bert.outputs", [7]),
     ("heads*", [7]), ("bert.cache", [7]), ("bert.config", [8]), ("compat*", [8]),
     ("loading*", [8]), ("bert.pruning", [9]), ("training.optim", [11]), ("training.schedules", [11]),

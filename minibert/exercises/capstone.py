@@ -85,7 +85,7 @@ def use_learner_functions(model, fn: dict) -> None:
 
 def self_attention(fn):
     def forward(self, hidden_states, attention_mask=None, head_mask=None, output_attentions=False,
-                encoder_hidden_states=None, past_key_values=None):
+                encoder_hidden_states=None, past_key_values=None, *, layout=None):
         if encoder_hidden_states is not None or past_key_values is not None:  # the exercises build an encoder
             raise ValueError("the capstone model is an encoder: no cross-attention, no key/value cache")
         H = self.num_attention_heads

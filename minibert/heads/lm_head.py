@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from minibert.bert.activations import get_activation
-from minibert.bert.config import BertConfig
+from minibert.compat.config import BertConfig
 
 
 class BertPredictionHeadTransform(nn.Module):

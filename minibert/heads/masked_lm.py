@@ -21,9 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.bert.config import BertConfig
-from minibert.bert.model import BertModel
 from minibert.bert.outputs import MaskedLMOutput
+from minibert.compat.config import BertConfig
+from minibert.compat.model import BertModel
 from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import IGNORE_INDEX, check_class_labels
 from minibert.heads.lm_head import BertOnlyMLMHead

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from minibert.bert.config import BertConfig
-from minibert.bert.model import BertModel
 from minibert.bert.outputs import SequenceClassifierOutput
+from minibert.compat.config import BertConfig
+from minibert.compat.model import BertModel
 from minibert.compat.pretrained_model import BertPreTrainedModel
 from minibert.heads.labels import check_class_labels
 

@@ -24,7 +24,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from minibert.bert.config import BertConfig
+from minibert.bert.config import BertConfig  # the fields; cls.config_class is the public class
+from minibert.bert.warn_once import warn_once
 from minibert.loading import keys, sizes, stable_read, weights
 from minibert.loading.resolve import resolve
 
@@ -64,9 +65,6 @@ def _refuse_meta_device() -> None:
                            "torch.set_default_device('meta')): meta tensors hold no values, so the loaded weights "
                            "would be lost. Build an empty model with ModelClass(config) there instead, or load "
                            "outside the meta context.")
-
-
-_WARNED_TORCH_DTYPE = []  # the deprecation of `torch_dtype` is logged once per process, as the reference does
 
 
 _BUILDING = threading.local()  # .skip_init is True while this thread builds a model to load weights into
@@ -138,9 +136,8 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike | None
     ``None``) from ``config`` and an in-memory ``state_dict``."""
     _refuse_meta_device()
     if torch_dtype is not None:
-        if not _WARNED_TORCH_DTYPE:
-            _WARNED_TORCH_DTYPE.append(True)
-            logger.warning("`torch_dtype` is deprecated! Use `dtype` instead!")
+        # Logged once per process, as the reference does.
+        warn_once("torch_dtype", "`torch_dtype` is deprecated! Use `dtype` instead!", logger=logger)
         dtype = torch_dtype if dtype is None else dtype  # both given: `dtype` wins, as in the reference
     src = pretrained_model_name_or_path
     config_overrides.pop("from_tf", None)  # the reference's switch for TF checkpoints; minibert recognises them
@@ -159,9 +156,9 @@ def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike | None
     def read_files():
         cfg = config
         if cfg is None:
-            cfg = BertConfig.from_pretrained(found, **config_overrides)
+            cfg = cls.config_class.from_pretrained(found, **config_overrides)
         elif config_overrides:
-            cfg = BertConfig.from_dict({**cfg.to_dict(), **config_overrides})
+            cfg = cls.config_class.from_dict({**cfg.to_dict(), **config_overrides})
         if state_dict is not None:
             return cfg, dict(state_dict), "the state_dict passed to from_pretrained"
         if found.tf is not None:  # an original Google (TensorFlow) checkpoint: read without TensorFlow

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from tqdm.auto import tqdm
 
-from minibert.bert.model import BertModel
+from minibert.compat.model import BertModel
 from minibert.pipelines import pooling as pooling_lib
 from minibert.pipelines.base import Pipeline, PipelineError, as_batch
 from minibert.pipelines.heap import release_freed_memory

@@ -15,7 +15,7 @@
 # internals plus L inputs, for the price of one more forward pass per layer. And real text is not dense: a padded
 # batch of texts of different lengths spends much of its arithmetic on [PAD].
 #
-# Modules: `minibert/bert/encoder.py` (checkpointing), `minibert/bert/feed_forward.py` (chunking), `minibert/bert/unpadding.py`,
+# Modules: `minibert/bert/checkpointing.py`, `minibert/bert/feed_forward.py` (chunking), `minibert/bert/unpadding.py`,
 # `minibert/compat/pretrained_model.py` (`gradient_checkpointing_enable`).
 
 # %%
@@ -92,7 +92,7 @@ batch = tokenizer(["The quick brown fox jumps over the lazy dog.", "Hello world!
 # `model.gradient_checkpointing_enable()` wraps each layer in `torch.utils.checkpoint` (non-reentrant). The
 # recomputation replays the same dropout masks (the RNG state is saved and restored), so even in training mode the
 # gradients are those of a normal step. The last layer is left out: backward starts with it, so recomputing it
-# would rebuild at once what we had just dropped, at no saving in peak memory (see `minibert/bert/encoder.py`).
+# would rebuild at once what we had just dropped, at no saving in peak memory (see `minibert/bert/checkpointing.py`).
 
 # %%
 def grads_of_one_step(m, batch, seed=0):

@@ -45,7 +45,7 @@ def test_enable_disable_and_real_recomputation():
     train_step(model, batch, checkpointing=True)
     assert model.is_gradient_checkpointing
     assert len(calls) == 2  # forward, then again during backward: the activations were not kept
-    # The last layer keeps its activations: backward would rebuild them at once (minibert/bert/encoder.py).
+    # The last layer keeps its activations: backward would rebuild them at once (minibert/bert/checkpointing.py).
     assert len(last_calls) == 1
 
     calls.clear()

@@ -226,7 +226,7 @@ def test_every_head_outputs_and_gradients(name, impl):
 @pytest.mark.parametrize("selective", [False, True])
 def test_gradients_with_checkpointing_and_dropout(impl, selective):
     """Training with unpadding and checkpointing: the recomputation replays the rows' own dropout masks."""
-    from minibert.bert.encoder import selective_recompute
+    from minibert.bert.checkpointing import selective_recompute
 
     model = make(minibert.BertForTokenClassification, impl=impl, num_labels=3, hidden_dropout_prob=0.1,
                  attention_probs_dropout_prob=0.1).train()

@@ -15,6 +15,7 @@ import transformers
 from _dropin import TINY, logged, max_diff, pair
 
 import minibert
+from minibert.bert.warn_once import forget as forget_warning
 
 IDS = torch.tensor([[2, 17, 33, 4, 51, 9], [2, 8, 64, 70, 3, 0]])
 MASK = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]])
@@ -56,7 +57,7 @@ def test_torch_dtype_is_the_deprecated_name(tmp_path):
     folder, _ = saved_classifier(tmp_path)
     for lib in ("minibert", "transformers"):
         module = minibert if lib == "minibert" else transformers
-        minibert.loading.model_files._WARNED_TORCH_DTYPE.clear()
+        forget_warning("torch_dtype")
         with logged(lib) as log:
             module.BertModel.from_pretrained(folder, torch_dtype=torch.float16)
         assert "`torch_dtype` is deprecated! Use `dtype` instead!" in log.text(), lib
