@@ -207,7 +207,7 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
         adapt(model)
 
     # The stored outputs sit next to the weights: in the folder, or in the same Hub repo (and cache).
-    from minibert.loading.hub import resolve_file
+    from minibert.loading.resolve import resolve_file
 
     found = resolve_file(name_or_path, REFERENCE_FILE, **opts, required=False)
     stored = load_stored_reference(found.parent) if found is not None else None

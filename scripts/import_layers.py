@@ -9,7 +9,7 @@ stand in layers, lowest first (LAYERS). A unit may import itself and any unit of
 own layer only where SIDEWAYS says so, with the reason; never a unit of a higher layer. Imports are read with
 ``ast``, those inside functions (lazy imports) included, and so are modules named by string where a module
 imports by name (``importlib.import_module(name)``: minibert/__main__.py's commands, the package's lazy names,
-the pipeline registry). tests/test_layers.py runs the same check.
+the pipeline registry). tests/project/test_layers.py runs the same check.
 """
 
 from __future__ import annotations
@@ -22,55 +22,34 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "minibert"
 
-# The layers, lowest first: one string per layer, the units of a layer separated by spaces. The layout move
-# replaces the first line with its own two, `"bert", "compat",` (bert lowest: it may then import nothing of
-# minibert but itself, every other unit being higher), and minibert/compat.py's "compat" below goes with it.
+# The layers, lowest first: one string per layer, the units of a layer separated by spaces.
 LAYERS = [
-    "core",  # the model itself: today's top-level modules listed in CORE below
-    "loading defaults reference_outputs",  # files in and out; which model by default; stored reference outputs
-    "tokenization",  # text -> ids, and the doc-stride windows over a long text
-    "heads",  # task heads on the encoder
-    "training pipelines",  # fine-tuning and pre-training; one-line inference
-    "minibert compat diagram",  # the package's lazy names; the check against the reference; the block diagram
-    "analysis speedrun exercises docs probe",  # applications: each uses the library, not each other
+    "bert",  # BERT's core: imports torch and itself only (tests/bert/test_core_imports.py checks it too)
+    "loading",  # files in and out: weights, the Hub cache, Google's TensorFlow checkpoints, the output rule
+    "compat",  # the transformers-compatible surface: from_pretrained / save_pretrained, resizing
+    "tokenization defaults",  # text -> ids, and the doc-stride windows; which model a command uses by default
+    "heads",  # task heads on the encoder, and greedy generation
+    "compat.auto",  # the Auto classes: they build tokenizers and find the head classes
+    "training pipelines analysis",  # fine-tuning and pre-training; one-line inference; reading attention
+    "minibert parity",  # the package's lazy names (from minibert import X); the check against the reference
+    "speedrun exercises docs",  # applications: each uses the library, not each other
     "cli",  # `python -m minibert COMMAND`: one module per command
     "__main__",
 ]
-
-# Today's top-level modules of the model, one unit ("core") until the layout move puts them in minibert/bert/
-# and minibert/compat/ (then this set goes, and so does KNOWN).
-CORE = {"config", "activations", "embeddings", "masks", "attention", "feed_forward", "layer", "encoder", "pooler",
-        "model", "outputs", "cache", "unpadding", "pruning", "validation", "pretrained", "resizing", "auto",
-        "generation"}
+# Units are top-level modules and packages, except these modules, which stand in a layer of their own.
+SUBUNITS = {"compat.auto"}
 
 # Imports between two units of one layer that are allowed: (importer, imported) -> why.
 SIDEWAYS = {
-    ("exercises", "analysis"): "an exercise may show the learner's attention with the analysis views",
     ("docs", "exercises"): "the docs site lists the exercises from their catalog",
 }
 
-# Imports that break the order today, each (importing module, imported module), allowed until they are fixed.
-# A pair that no longer occurs is reported, so that it is deleted here.
-KNOWN = {
-    # Known, being fixed by the layout move (minibert/bert/, minibert/compat/): the core's from_pretrained /
-    # save_pretrained and the Auto classes read and write files (loading), build tokenizers (tokenization) and
-    # find the head classes through the package's lazy names (minibert).
-    ("minibert.config", "minibert.loading.atomic"): "layout move",
-    ("minibert.config", "minibert.loading.hub"): "layout move",
-    ("minibert.config", "minibert.loading.tf_checkpoint"): "layout move",
-    ("minibert.config", "minibert.loading.text_file"): "layout move",
-    ("minibert.pretrained", "minibert.loading.pretrained_io"): "layout move",
-    ("minibert.auto", "minibert.loading.hub"): "layout move",
-    ("minibert.auto", "minibert.tokenization"): "layout move",
-    ("minibert.auto", "minibert"): "layout move",
-}
+# Imports that break the order, each (importing module, imported module) -> why it is allowed. A pair that
+# no longer occurs is reported, so that it is deleted here.
+KNOWN: dict[tuple[str, str], str] = {}
 
-# Import cycles allowed today, each named by its modules (sorted); a cycle no longer found is reported.
-KNOWN_CYCLES = {
-    # Known, being fixed by the layout move: auto finds the head classes through the package's lazy names,
-    # which name auto's classes (AutoModel, ...).
-    ("minibert", "minibert.auto"): "layout move",
-}
+# Import cycles allowed, each named by its modules (sorted) -> why; a cycle no longer found is reported.
+KNOWN_CYCLES: dict[tuple[str, ...], str] = {}
 
 
 def layer_of() -> dict[str, int]:
@@ -79,11 +58,12 @@ def layer_of() -> dict[str, int]:
 
 
 def unit(module: str) -> str:
-    """The unit of a dotted module name: ``minibert.pipelines.base`` -> ``pipelines``, ``minibert`` -> ``minibert``."""
+    """The unit of a dotted module name: ``minibert.pipelines.base`` -> ``pipelines``, ``minibert`` -> ``minibert``,
+    ``minibert.compat.auto`` -> ``compat.auto`` (a SUBUNITS entry)."""
     parts = module.split(".")
     if len(parts) == 1:
         return "minibert"
-    return "core" if parts[1] in CORE else parts[1]
+    return ".".join(parts[1:3]) if ".".join(parts[1:3]) in SUBUNITS else parts[1]
 
 
 @dataclass(frozen=True)
@@ -117,6 +97,16 @@ def _inside_functions(tree: ast.AST) -> set[int]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             inside.update(id(child) for child in ast.walk(node) if child is not node)
     return inside
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes under ``if TYPE_CHECKING:`` (read by type checkers, never run)."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                skipped.update(id(n) for n in ast.walk(child))
+    return skipped
 
 
 def _imports_by_name(tree: ast.AST) -> bool:
@@ -159,6 +149,8 @@ def imports(package: Path = PACKAGE) -> list[Import]:
                     and re.fullmatch(r"minibert(\.\w+)+", node.value) and node.value in known:
                 reached.append((node, repr(node.value) + "  (imported by name)", node.value))
         lazy = _inside_functions(tree)
+        never_run = _type_checking_only(tree)
+        reached = [(node, text, target) for node, text, target in reached if id(node) not in never_run]
         where = path.relative_to(package.parent).as_posix()
         found += [Import(module, where, node.lineno, text, target, id(node) in lazy)
                   for node, text, target in reached if target.split(".")[0] == "minibert"]

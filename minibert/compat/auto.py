@@ -22,7 +22,7 @@ from pathlib import Path
 from minibert.bert import config as core_config
 from minibert.compat.config import BertConfig
 
-# Auto class -> the minibert class it builds.
+# Auto class -> the minibert class it builds, and the module that defines it (imported when first asked for).
 AUTO_MODELS = {
     "AutoModel": "BertModel",
     "AutoModelForCausalLM": "BertLMHeadModel",  # the decoder: config.is_decoder=True for a causal mask
@@ -33,6 +33,17 @@ AUTO_MODELS = {
     "AutoModelForMultipleChoice": "BertForMultipleChoice",
     "AutoModelForTokenClassification": "BertForTokenClassification",
     "AutoModelForQuestionAnswering": "BertForQuestionAnswering",
+}
+MODEL_MODULES = {
+    "BertModel": "minibert.compat.model",
+    "BertLMHeadModel": "minibert.heads.causal_lm",
+    "BertForPreTraining": "minibert.heads.pretraining",
+    "BertForMaskedLM": "minibert.heads.masked_lm",
+    "BertForNextSentencePrediction": "minibert.heads.next_sentence",
+    "BertForSequenceClassification": "minibert.heads.sequence_classification",
+    "BertForMultipleChoice": "minibert.heads.multiple_choice",
+    "BertForTokenClassification": "minibert.heads.token_classification",
+    "BertForQuestionAnswering": "minibert.heads.question_answering",
 }
 # Tokenizer classes a BERT checkpoint's tokenizer_config.json may name; minibert's BertTokenizer reads them all
 # (the Rust BertTokenizerFast gives the same tokens).
@@ -95,7 +106,7 @@ class AutoTokenizer:
 
     @staticmethod
     def from_pretrained(name_or_path: str | os.PathLike, *inputs, use_fast: bool = True, **kwargs):
-        from minibert.loading.hub import resolve_file
+        from minibert.loading.resolve import resolve_file
         from minibert.tokenization import BertTokenizer
 
         where = {k: kwargs[k] for k in _LOCATING if k in kwargs}
@@ -118,7 +129,8 @@ class _AutoModel:
 
     @classmethod
     def model_class(cls):
-        return getattr(importlib.import_module("minibert"), AUTO_MODELS[cls._name])
+        name = AUTO_MODELS[cls._name]
+        return getattr(importlib.import_module(MODEL_MODULES[name]), name)
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *model_args, **kwargs):

@@ -9,7 +9,6 @@ snapshot's files are links into the repo's ``blobs/``; one that leads anywhere e
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -101,14 +100,4 @@ def hub_file(repo_id: str, filename: str, *, revision=None, cache_dir=None, loca
     except Exception as err:  # network, auth, bad revision: one clear message
         raise _hub_error(repo_id, filename, revision, err, cache_dir, local_files_only) from None
     return check_cache_link(found)
-
-
-def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=None, cache_dir=None,
-                 local_files_only: bool = False, required: bool = True, subfolder: str = "") -> Path | None:
-    """Path of ``filename`` in a local folder (or its ``subfolder``), beside a local file, or in a Hub repo;
-    ``None`` if absent and not ``required``. A Hugging Face source only: see minibert/loading/resolve.py."""
-    from minibert.loading.resolve import resolve
-
-    return resolve(name_or_path, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
-                   subfolder=subfolder, tensorflow=False).file(filename, required)
 

@@ -115,3 +115,11 @@ def resolve(name_or_path: str | os.PathLike | Source, *, revision: str | None = 
         raise FileNotFoundError(f"{str(name_or_path)!r} is neither an existing file or folder nor a Hub repo id "
                                 "like 'org/name'")
     return Source(HUB, name_or_path, None, **hub_options)
+
+
+def resolve_file(name_or_path: str | os.PathLike, filename: str, *, revision=None, cache_dir=None,
+                 local_files_only: bool = False, required: bool = True, subfolder: str = "") -> Path | None:
+    """Path of ``filename`` in a local folder (or its ``subfolder``), beside a local file, or in a Hub repo;
+    ``None`` if absent and not ``required``. A Hugging Face source only (no TensorFlow checkpoint)."""
+    return resolve(name_or_path, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
+                   subfolder=subfolder, tensorflow=False).file(filename, required)

@@ -33,7 +33,7 @@ class PoolingConfig:
 
 
 def _read(source, filename: str, **hub) -> dict | list | None:
-    from minibert.loading.hub import resolve_file
+    from minibert.loading.resolve import resolve_file
 
     try:
         path = resolve_file(source, filename, required=False, **hub)
