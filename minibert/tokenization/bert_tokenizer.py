@@ -124,7 +124,6 @@ class BertTokenizer(SpecialTokensMixin, CallApiMixin, EncodingMixin, DecodingMix
         self.padding_side = padding_side or type(self).padding_side
         self.truncation_side = truncation_side or type(self).truncation_side
         self._cache = fast_paths.TokenCache()  # chunk and word results, emptied when tokens are added
-        self._warned_long = False
         self._init_added_tokens(added_tokens_decoder)
         if additional_special_tokens:
             self.add_special_tokens({"additional_special_tokens": list(additional_special_tokens)})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+from minibert.bert.warn_once import warn_once
 from minibert.tokenization import padding as padding_lib
 from minibert.tokenization import truncation as truncation_lib
 from minibert.tokenization.batch_encoding import BatchEncoding
@@ -130,13 +131,9 @@ class EncodingMixin:
                 offsets += list(pair_spans) + none
             out["offset_mapping"] = offsets
         if max_length is None and options.verbose and len(out["input_ids"]) > self.model_max_length > 0:
-            if not self._warned_long:
-                logger.warning(
-                    "Token indices sequence length is longer than the specified maximum sequence length for this "
-                    f"model ({len(out['input_ids'])} > {self.model_max_length}). Running this sequence through the "
-                    "model will result in indexing errors"
-                )
-            self._warned_long = True
+            warn_once("sequence_too_long", "Token indices sequence length is longer than the specified maximum "
+                      "sequence length for this model (%d > %d). Running this sequence through the model will result "
+                      "in indexing errors", len(out["input_ids"]), self.model_max_length, logger=logger, owner=self)
         return out
 
     # -- whole examples ---------------------------------------------------------------------------
