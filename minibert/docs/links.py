@@ -1,12 +1,14 @@
 """Cross-references: which page (and anchor) a module, class or function name written in the source points to.
 
-A name links only when it is unambiguous: a class defined in two modules links nowhere rather than to the
-wrong one. Methods are reachable by their qualified name (``BertAttention.prune_heads``), never by a bare
-``forward`` that every module has.
+A name links only when it is unambiguous: a class defined in two modules (the core's ``BertConfig`` and the public
+one that adds file methods) links, on a page, to the one that page imports or defines, and nowhere when the page
+does neither, rather than to the wrong one. Methods are reachable by their qualified name
+(``BertAttention.prune_heads``), never by a bare ``forward`` that every module has.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import defaultdict
 
@@ -30,6 +32,26 @@ class Links:
                 if is_class and "." not in qualname:
                     self.classes.add(qualname)
         self.targets = {name: next(iter(hrefs)) for name, hrefs in targets.items() if len(hrefs) == 1}
+        # Names defined in more than one module: {name: {module name: href}}, chosen per page (_choose).
+        self.ambiguous: dict[str, dict[str, str]] = defaultdict(dict)
+        for module_name, defs in definitions.items():
+            for qualname, anchor, _ in defs:
+                if len(targets[qualname]) > 1:
+                    self.ambiguous[qualname][module_name] = f"{self.pages[module_name].page}#{anchor}"
+        self._imports: dict[str, dict[str, str]] = {}
+
+    def _choose(self, name: str, current: Module | None) -> str | None:
+        """The href of ``name`` as seen from ``current``: the only definition, else the one ``current`` imports
+        (``from minibert.bert.config import BertConfig``) or defines itself, else none."""
+        if name in self.targets:
+            return self.targets[name]
+        defined = self.ambiguous.get(name)
+        if not defined or current is None:
+            return None
+        if current.name not in self._imports:
+            self._imports[current.name] = _imported_names(current)
+        source = self._imports[current.name].get(name)
+        return defined.get(source) or defined.get(current.name)
 
     def module(self, ref: str, current: Module | None) -> str | None:
         """``minibert.bert.masks``, ``minibert/bert/masks.py``, ``heads/lm_head.py``, ``lm_head.py``, ``.wordpiece``
@@ -70,10 +92,11 @@ class Links:
                 # ...and only names that cannot be ordinary words: "BertModel" links, while "Row" or
                 # "Exercise" at the start of a sentence stays a word (in backticks it still links).
                 if name in self.classes and sum(c.isupper() for c in name) >= 2:
-                    return self.targets.get(name)
+                    return self._choose(name, current)
                 return self.module(name, current) if name.startswith("minibert") else None
-            if name in self.targets:
-                return self.targets[name]
+            href = self._choose(name, current)
+            if href is not None:
+                return href
             if name.startswith("minibert") or name.endswith(".py"):
                 return self.module(name, current)
             return None
@@ -89,7 +112,21 @@ class Links:
             return f'<a href="{href}">{m.group(0)}</a>' if href else m.group(0)
 
         def name(m: re.Match) -> str:
-            href = self.targets.get(m.group(1)) if m.group(1) in self.classes else None
+            href = self._choose(m.group(1), current) if m.group(1) in self.classes else None
             return f'<a href="{href}">{m.group(0)}</a>' if href else m.group(0)
 
         return _NAME.sub(name, _NAMESPACE.sub(namespace, line_html))
+
+
+def _imported_names(module: Module) -> dict[str, str]:
+    """``{name: module it comes from, without "minibert."}`` for each ``from minibert.X import name`` of a page."""
+    try:
+        tree = ast.parse(module.path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return {}
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("minibert."):
+            for alias in node.names:
+                found[alias.asname or alias.name] = node.module[len("minibert."):]
+    return found
