@@ -646,6 +646,182 @@ def qa_best_span_check(cases, checks):
                              (int(start[b]), int(end[b])), (int(s[0]), int(e[0])))
 
 
+ADAMW_CASES = [  # name, shape, seed, step t, lr, betas, eps, weight_decay, gradient scale
+    ("first_step_bert_defaults", (4, 6), 40, 1, 1e-4, (0.9, 0.999), 1e-6, 0.01, 1e-2),
+    ("after_nine_steps", (3, 5), 41, 10, 1e-3, (0.9, 0.999), 1e-8, 0.01, 1.0),
+    ("tiny_gradients_eps_matters", (8,), 42, 5, 1e-3, (0.9, 0.999), 1e-6, 0.01, 1e-5),
+    ("large_lr_and_decay", (2, 3, 4), 43, 3, 0.05, (0.9, 0.98), 1e-8, 0.1, 0.5),
+    ("no_decay_group", (6,), 44, 100, 2e-3, (0.9, 0.999), 1e-6, 0.0, 0.1),
+    ("late_step", (5, 5), 45, 1000, 1e-4, (0.8, 0.99), 1e-8, 0.01, 1e-3),
+]
+
+
+def adamw_step_cases():
+    """Each case is the t-th update of a real torch.optim.AdamW run: t - 1 updates with seeded gradients give
+    the parameter and the moment buffers; the case is the next update, with a fresh gradient."""
+    cases = []
+    for name, shape, seed, t, lr, betas, eps, wd, scale in ADAMW_CASES:
+        g = gen(seed)
+        param = torch.nn.Parameter(torch.randn(*shape, generator=g))
+        opt = torch.optim.AdamW([param], lr=lr, betas=betas, eps=eps, weight_decay=wd, foreach=False)
+        for _ in range(t - 1):
+            param.grad = torch.randn(*shape, generator=g) * scale
+            opt.step()
+        state = opt.state[param]
+        zeros = torch.zeros(shape)
+        cases.append({"name": name, "inputs": {
+            "param": param.detach().clone(), "grad": torch.randn(*shape, generator=g) * scale,
+            "exp_avg": state["exp_avg"].clone() if state else zeros.clone(),
+            "exp_avg_sq": state["exp_avg_sq"].clone() if state else zeros.clone(),
+            "step": t, "lr": lr, "betas": list(betas), "eps": eps, "weight_decay": wd}})
+    return cases
+
+
+def adamw_step_check(cases, checks):
+    from minibert.exercises.graders.test_adamw_step import tolerance
+    from minibert.training.optim import create_optimizer
+
+    for case in cases:
+        i = case["inputs"]
+        mine = solution("adamw_step")(**i)
+        atol = tolerance(i)
+        for how in ({"foreach": False}, {"foreach": True}, {"fused": True}):
+            param = torch.nn.Parameter(i["param"].clone())
+            opt = torch.optim.AdamW([param], lr=i["lr"], betas=tuple(i["betas"]), eps=i["eps"],
+                                    weight_decay=i["weight_decay"], **how)
+            if i["step"] > 1:  # the state of the t - 1 updates before; torch counts steps in a float32 tensor
+                opt.state[param] = {"step": torch.tensor(float(i["step"] - 1)), "exp_avg": i["exp_avg"].clone(),
+                                    "exp_avg_sq": i["exp_avg_sq"].clone()}
+            param.grad = i["grad"].clone()
+            opt.step()
+            state = opt.state[param]
+            what = ", ".join(f"{k}={v}" for k, v in how.items())
+            for got, theirs, output in zip(mine, (param.detach(), state["exp_avg"], state["exp_avg_sq"]),
+                                           ("param", "exp_avg", "exp_avg_sq")):
+                checks.close(f"torch.optim.AdamW({what}) {output} ({case['name']})", got, theirs, atol=atol)
+    # The lesson's optimizer: minibert's create_optimizer (BERT's groups) on a Linear, first step: the weight
+    # is decayed, the bias is not.
+    torch.manual_seed(46)
+    layer = torch.nn.Linear(6, 4)
+    opt = create_optimizer(layer, lr=1e-3, weight_decay=0.01)
+    group = opt.param_groups[0]
+    before = {n: p.detach().clone() for n, p in layer.named_parameters()}
+    g = gen(47)
+    grads = {n: torch.randn(p.shape, generator=g) for n, p in layer.named_parameters()}
+    for n, p in layer.named_parameters():
+        p.grad = grads[n].clone()
+    opt.step()
+    for n, p in layer.named_parameters():
+        inputs = {"param": before[n], "grad": grads[n], "exp_avg": torch.zeros_like(p),
+                  "exp_avg_sq": torch.zeros_like(p), "step": 1, "lr": 1e-3, "betas": group["betas"],
+                  "eps": group["eps"], "weight_decay": 0.01 if n == "weight" else 0.0}
+        checks.close(f"minibert create_optimizer, Linear.{n} (decay {inputs['weight_decay']})",
+                     solution("adamw_step")(**inputs)[0], p.detach(), atol=tolerance(inputs))
+
+
+TRAINER_CORPORA = {  # name: (word counts, vocab_size, special tokens)
+    "docstring_example": ({"hug": 10, "pug": 5, "hugs": 5}, 12, []),
+    "hugs_and_puns": ({"hug": 10, "pug": 5, "pun": 12, "bun": 4, "hugs": 5}, 30, ["[UNK]"]),
+    # Every word once: every merge is a tie. The first pair counted (b, ##a), the alphabetically first pair
+    # (##a, ##d) and the pair with the smallest ids (a, ##b) are three different pairs.
+    "ties_everywhere": ({"bad": 1, "dab": 1, "abc": 1, "cab": 1, "bead": 1}, 24, ["[PAD]", "[UNK]"]),
+    # Overlapping pairs merge left to right: "aaaa" -> ##aa ##aa, "aaa" -> a ##aa.
+    "repeated_letters": ({"aaaa": 3, "aaa": 2, "baaab": 2, "ab": 4, "ba": 1}, 20, []),
+    "bert_specials": ({"low": 5, "lower": 2, "newest": 6, "widest": 3, "new": 2, "wide": 1, "lowest": 1}, 40,
+                      ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]),
+    "stops_when_no_pair_is_left": ({"ab": 3, "cd": 2, "e": 7}, 50, ["[UNK]"]),
+    "unicode": ({"über": 3, "übel": 2, "straße": 4, "maße": 2, "naïve": 1}, 36, ["[UNK]"]),
+}
+
+
+def wordpiece_trainer_cases():
+    cases = [{"name": name, "inputs": {"word_counts": words, "vocab_size": size, "special_tokens": specials}}
+             for name, (words, size, specials) in TRAINER_CORPORA.items()]
+    text = (REPO / "examples" / "data" / "corpus.txt").read_text(encoding="utf-8").lower().split()
+    toy = {}
+    for word in text:
+        toy[word] = toy.get(word, 0) + 1
+    cases.append({"name": "toy_world_corpus", "inputs": {"word_counts": dict(sorted(toy.items())),
+                                                         "vocab_size": 120, "special_tokens": ["[UNK]"]}})
+    return cases
+
+
+def trainer_by_replay(word_counts, vocab_size, special_tokens, continuation_order):
+    """An independent implementation of the rule: each round re-splits every word from its characters by
+    replaying all merges so far, in order, then counts the pairs. ``continuation_order``: the "##c" pieces of
+    the alphabet in the order they get their ids (the exercise: code-point order)."""
+    vocab = list(special_tokens) + sorted({c for w in word_counts for c in w}) + list(continuation_order)
+    merges = []
+
+    def split(word):
+        pieces = [word[0]] + ["##" + c for c in word[1:]]
+        for a, b, merged in merges:
+            pieces = _left_to_right(pieces, a, b, merged)
+        return pieces
+
+    while len(vocab) < vocab_size:
+        counts = {}
+        for word, n in word_counts.items():
+            pieces = split(word)
+            for k in range(len(pieces) - 1):
+                counts[pieces[k], pieces[k + 1]] = counts.get((pieces[k], pieces[k + 1]), 0) + n
+        if not counts:
+            break
+        best = max(counts.values())
+        a, b = sorted((vocab.index(x), vocab.index(y), x, y) for (x, y), c in counts.items() if c == best)[0][2:]
+        merged = a + b[2:]
+        merges.append((a, b, merged))
+        if merged not in vocab:
+            vocab.append(merged)
+    return vocab
+
+
+def _left_to_right(pieces, a, b, merged):
+    """Replace each (a, b) in ``pieces`` by ``merged``, scanning left to right, never reusing a merged piece."""
+    out, k = [], 0
+    while k < len(pieces):
+        if k + 1 < len(pieces) and pieces[k] == a and pieces[k + 1] == b:
+            out.append(merged)
+            k += 2
+        else:
+            out.append(pieces[k])
+            k += 1
+    return out
+
+
+def tokenizers_vocab(word_counts, vocab_size, special_tokens):
+    """tokenizers' WordPieceTrainer on the same word counts (each word repeated count times), or None."""
+    try:
+        from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    except ImportError:
+        return None
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=0, show_progress=False,
+                                        special_tokens=special_tokens, continuing_subword_prefix="##")
+    tok.train_from_iterator([" ".join([w] * n) for w, n in word_counts.items()], trainer)
+    return [piece for piece, _ in sorted(tok.get_vocab().items(), key=lambda kv: kv[1])]
+
+
+def wordpiece_trainer_check(cases, checks):
+    corpora = [(case["name"], case["inputs"]) for case in cases]
+    for name, i in corpora:
+        vocab = solution("wordpiece_trainer")(**i)
+        inside = ["##" + c for c in sorted({c for w in i["word_counts"] for c in w[1:]})]
+        checks.equal(f"replaying the merges from the characters every round ({name})", vocab,
+                     trainer_by_replay(**i, continuation_order=inside))
+        theirs = tokenizers_vocab(**i)
+        if theirs is None:
+            checks.skipped(f"tokenizers WordPieceTrainer ({name})", "tokenizers not installed")
+            continue
+        # tokenizers numbers the "##c" pieces in the order it meets them in a hash map (it changes from run to
+        # run, and with it how ties are broken); with the order it used this time, the same rule gives its
+        # vocabulary exactly, merges and their order included.
+        its_order = [p for p in theirs if p in set(inside)]
+        checks.equal(f"tokenizers WordPieceTrainer, with its own order of the '##' characters ({name})",
+                     trainer_by_replay(**i, continuation_order=its_order), theirs)
+
+
 # --------------------------------------------------------------------------------------------------------
 
 
@@ -659,6 +835,9 @@ def build(name: str) -> dict:
     cases = globals()[f"{name}_cases"]()
     for case in cases:
         case["expected"] = expected(name, case["inputs"])
+        if SELF_CHECK[name]["atol"] == "per case":  # the grader's tolerance for this case, for the self-check
+            grader = importlib.import_module(f"minibert.exercises.graders.test_{name}")
+            case["atol"] = grader.tolerance(case["inputs"])
     checks = CrossChecks(name)
     globals()[f"{name}_check"](cases, checks)
     mistakes = importlib.import_module(f"minibert.exercises.mistakes.{name}").MISTAKES
@@ -672,7 +851,8 @@ def build(name: str) -> dict:
 # How the student release's self-check (minibert/exercises/student_check.py, shipped without any solution)
 # calls each exercise and compares: the call ("kwargs": fn(**inputs); "wordpiece": vocab as a set;
 # "per_step": fn(step, num_warmup_steps, num_training_steps) for each step), the expected outputs in the
-# order the function returns them, and the grader's tolerances (minibert/exercises/graders/test_<name>.py).
+# order the function returns them, and the grader's tolerances (minibert/exercises/graders/test_<name>.py);
+# "per case": the grader derives atol from each case's inputs, and each stored case carries it ("atol").
 SELF_CHECK = {
     "gelu": {"call": "kwargs", "outputs": ["y"], "atol": 1e-6, "rtol": 1e-6},
     "basic_tokenize": {"call": "kwargs", "outputs": ["words"], "atol": 0.0, "rtol": 0.0},
@@ -689,6 +869,10 @@ SELF_CHECK = {
     "prune_heads_index": {"call": "kwargs", "outputs": ["index"], "atol": 0.0, "rtol": 0.0},
     "linear_schedule": {"call": "per_step", "outputs": ["factors"], "atol": 1e-12, "rtol": 0.0},
     "qa_best_span": {"call": "kwargs", "outputs": ["start", "end", "score"], "atol": 1e-6, "rtol": 0.0},
+    # Derived per case from its inputs (graders/test_adamw_step.py): each case stores its own "atol".
+    "adamw_step": {"call": "kwargs", "outputs": ["param", "exp_avg", "exp_avg_sq"], "atol": "per case",
+                   "rtol": 0.0},
+    "wordpiece_trainer": {"call": "kwargs", "outputs": ["vocab"], "atol": 0.0, "rtol": 0.0},
 }
 
 

@@ -43,6 +43,10 @@ EXERCISES = (
              "minibert/training/schedules.py"),
     Exercise(15, "qa_best_span", "best answer span: start <= end, max length, allowed positions, top score",
              "minibert/training/metrics.py"),
+    Exercise(16, "adamw_step", "one AdamW update: decoupled weight decay, moments, bias correction, eps outside",
+             "minibert/training/optim.py", points=1.0),
+    Exercise(17, "wordpiece_trainer", "train a WordPiece vocabulary: merge the most frequent pair, '##' inside words",
+             "minibert/speedrun/vocab.py", points=2.0),  # a whole training loop: worth two
 )
 
 BY_NAME = {ex.name: ex for ex in EXERCISES}

@@ -28,7 +28,8 @@ _OUTPUTS = {"gelu": ("y",), "basic_tokenize": ("words",), "layer_norm": ("y",), 
             "attention_mask": ("mask",), "split_heads": ("heads",), "merge_heads": ("merged",),
             "attention": ("context", "probs"), "add_and_norm": ("y",), "pooler": ("pooled",),
             "mlm_masking": ("masked_input_ids", "labels"), "prune_heads_index": ("index",),
-            "qa_best_span": ("start", "end", "score")}
+            "qa_best_span": ("start", "end", "score"), "adamw_step": ("param", "exp_avg", "exp_avg_sq"),
+            "wordpiece_trainer": ("vocab",)}
 
 
 def expected(name: str, inputs: dict) -> dict:
@@ -202,6 +203,33 @@ def _qa_best_span(r, g):
             return {"start_logits": start, "end_logits": end, "allowed": allowed, "max_answer_length": length}
 
 
+def _adamw_step(r, g):
+    shape = [r.randint(1, 5) for _ in range(r.randint(1, 2))]
+    size = 10 ** r.uniform(-5, 0)  # the gradients' scale: from BERT-like 1e-5 (eps matters) to 1
+    step = r.choice([1, 2, 3, r.randint(4, 50), r.randint(51, 5000)])
+    betas = r.choice([(0.9, 0.999), (0.9, 0.98), (0.8, 0.99)])
+    history = 0.0 if step == 1 else 1.0  # the buffers are zeros before the first update
+    exp_avg = _randn(g, *shape, scale=0.5 * size * history)
+    exp_avg_sq = exp_avg * exp_avg + _randn(g, *shape, scale=size * history) ** 2  # as Adam's: v >= m**2
+    return {"param": _randn(g, *shape, scale=r.uniform(0.1, 2.0)), "grad": _randn(g, *shape, scale=size),
+            "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq, "step": step, "lr": 10 ** r.uniform(-4, -1),
+            "betas": betas, "eps": r.choice([1e-8, 1e-6, 1e-3]), "weight_decay": r.choice([0.0, 0.01, 0.1])}
+
+
+_SYLLABLES = ["un", "re", "ing", "ed", "s", "a", "an", "th", "e", "er", "hug", "p", "b", "o", "ö", "ß"]
+
+
+def _wordpiece_trainer(r, g):
+    words, n = {}, r.randint(3, 40)
+    while len(words) < n:
+        word = "".join(r.choice(_SYLLABLES) for _ in range(r.randint(1, 4)))
+        words[word] = r.choice([1, 1, 2, 3, 5, 8, r.randint(1, 60)])
+    alphabet = len({c for w in words for c in w}) + len({c for w in words for c in w[1:]})
+    specials = r.choice([[], ["[UNK]"], ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]])
+    return {"word_counts": words, "vocab_size": len(specials) + alphabet + r.randint(0, 60),
+            "special_tokens": specials}
+
+
 _DRAW = {
     'gelu': _gelu,
     'basic_tokenize': _basic_tokenize,
@@ -218,4 +246,6 @@ _DRAW = {
     'prune_heads_index': _prune_heads_index,
     'linear_schedule': _linear_schedule,
     'qa_best_span': _qa_best_span,
+    'adamw_step': _adamw_step,
+    'wordpiece_trainer': _wordpiece_trainer,
 }

@@ -18,8 +18,9 @@
 #
 # Modules: `minibert/training/masking.py`,
 # `minibert/training/nsp.py`, `minibert/training/data.py`,
-# `minibert/training/trainer.py`, `minibert/heads/pretraining.py`.
-# Exercise: MLM 80/10/10 masking.
+# `minibert/training/trainer.py`, `minibert/heads/pretraining.py`, `minibert/training/optim.py`,
+# `minibert/speedrun/vocab.py`.
+# Exercises: MLM 80/10/10 masking; training a WordPiece vocabulary (17); one AdamW step (16).
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -60,6 +61,101 @@ documents = read_documents(DATA / "corpus.txt")  # documents, each a list of sen
 V = tokenizer.vocab_size
 print(f"{len(documents)} documents, {sum(map(len, documents))} sentences, vocabulary of {V} tokens")
 print(documents[0][:3])
+
+# %% [markdown]
+# ## Where a vocabulary comes from
+#
+# The toy world's vocabulary is its 67 words, written by hand. A real one is *trained* on the text: minibert's
+# speedrun trains its vocabularies with the `tokenizers` library's `WordPieceTrainer`
+# (`minibert/speedrun/vocab.py`). Its rule: start from the characters (the first of a word as it is, the others as
+# `##c`, "continues a word"), then again and again merge the adjacent pair of pieces that occurs most often in
+# the text, until the vocabulary has the size asked for. Frequent words end up as one piece, rare ones as a few.
+
+# %% [markdown]
+# **Your turn: exercise 17, `wordpiece_trainer`.** Before you read the next cell, write the trainer: the alphabet,
+# then merge the most frequent pair until `vocab_size` pieces, ties broken by the pieces' ids. Write it in the cell
+# below (the signature, the exact rule and a worked example are in `minibert/exercises/stubs/wordpiece_trainer.py`)
+# and run it: `grade` runs the exercise's grader on your function. Or work in files:
+# `.venv/bin/python -m minibert.exercises init my_exercises` once, then
+# `.venv/bin/python -m minibert.exercises grade 17 --impl my_exercises`.
+#
+# *Predict, then run:* the corpus has 60 distinct words; which will be merged into one piece first, the
+# frequent short words ("the", "in") or the names? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_wordpiece_trainer(word_counts, vocab_size, special_tokens):
+#     ...  # your code
+my_wordpiece_trainer = None  # <- delete this line once your function is written above; None skips the grading
+grade("wordpiece_trainer", my_wordpiece_trainer)
+
+# %% [answer]
+from collections import Counter
+
+word_counts = dict(Counter(w for doc in documents for s in doc for w in s.split()))
+VOCAB_SIZE, SPECIALS = 150, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+pieces = list(SPECIALS)  # the vocabulary, in id order
+for piece in sorted({c for w in word_counts for c in w}) + ["##" + c for c in sorted({c for w in word_counts
+                                                                                     for c in w[1:]})]:
+    if piece not in pieces:
+        pieces.append(piece)
+alphabet_size = len(pieces)
+piece_id = {p: i for i, p in enumerate(pieces)}
+split = {w: [w[0]] + ["##" + c for c in w[1:]] for w in word_counts}  # each word, as pieces
+while len(pieces) < VOCAB_SIZE:
+    pairs = Counter()
+    for w, n in word_counts.items():
+        for a, b in zip(split[w], split[w][1:]):
+            pairs[a, b] += n  # recounted after every merge
+    if not pairs:
+        break
+    a, b = min(pairs, key=lambda ab: (-pairs[ab], piece_id[ab[0]], piece_id[ab[1]]))  # most frequent; ties: ids
+    new = a + b[2:]  # "##u" + "##g" -> "##ug", "h" + "##ug" -> "hug"
+    if new not in piece_id:
+        piece_id[new] = len(pieces)
+        pieces.append(new)
+    for w, old in split.items():  # merge left to right in every word
+        out, k = [], 0
+        while k < len(old):
+            if old[k:k + 2] == [a, b]:
+                out.append(new)
+                k += 2
+            else:
+                out.append(old[k])
+                k += 1
+        split[w] = out
+print(f"{len(word_counts)} distinct words; alphabet {alphabet_size} pieces; {len(pieces) - alphabet_size} merges")
+
+# %% [stub]
+# Your turn (exercise 17, `wordpiece_trainer`): the worked answer that stood here is yours to write, in the cell
+# above. Until then the `tokenizers` library's WordPieceTrainer (the same rule; it may break ties otherwise)
+# stands in for it, so the lesson runs on.
+from collections import Counter
+
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+word_counts = dict(Counter(w for doc in documents for s in doc for w in s.split()))
+VOCAB_SIZE, SPECIALS = 150, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+trained = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+trained.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+trained.train_from_iterator([" ".join([w] * n) for w, n in word_counts.items()],
+                            trainers.WordPieceTrainer(vocab_size=VOCAB_SIZE, min_frequency=0, show_progress=False,
+                                                      special_tokens=SPECIALS, continuing_subword_prefix="##"))
+pieces = [p for p, _ in sorted(trained.get_vocab().items(), key=lambda kv: kv[1])]
+alphabet_size = len(SPECIALS) + len({c for w in word_counts for c in w}) + len({c for w in word_counts for c in w[1:]})
+
+# %%
+# The first merges, and a few words cut by minibert's own WordPiece with the trained vocabulary (notebook 02).
+from minibert.tokenization.wordpiece import WordpieceTokenizer
+
+print("first merges:", pieces[alphabet_size:alphabet_size + 12])
+cutter = WordpieceTokenizer({p: i for i, p in enumerate(pieces)}, unk_token="[UNK]")
+for word in ["the", "kitchen", "garden", "barks", "hippopotamus"]:
+    print(f"{word:>14} → {cutter.tokenize(word)}")
+assert len(pieces) == len(set(pieces)) and len(pieces) <= VOCAB_SIZE
+assert "[UNK]" not in cutter.tokenize("hippopotamus")  # every character is in the alphabet: never unknown
 
 # %% [markdown]
 # ## Masked-LM inputs
@@ -175,6 +271,78 @@ mlm_loss = F.cross_entropy(out.prediction_logits.reshape(-1, V), nsp_batch["labe
 nsp_loss = F.cross_entropy(out.seq_relationship_logits, nsp_batch["next_sentence_label"])
 print(f"loss {out.loss.item():.4f} = MLM {mlm_loss.item():.4f} + NSP {nsp_loss.item():.4f}")
 assert torch.allclose(out.loss, mlm_loss + nsp_loss, atol=1e-6)
+
+# %% [markdown]
+# ## The optimizer: one AdamW step
+#
+# Training turns these losses into weight updates with AdamW (Loshchilov & Hutter, 2019), which minibert
+# configures in `minibert/training/optim.py`: `torch.optim.AdamW` with BERT's β2 = 0.999, ε = 1e-6 and a weight
+# decay of 0.01 on the weight matrices only. Per weight: decay it, θ ← θ·(1 − lr·wd) ("decoupled": not through the
+# gradient); keep running averages of the gradient, m, and of its square, v; correct their bias towards 0 (both
+# start at 0); step θ ← θ − lr·m̂/(√v̂ + ε). Each weight gets its own step size, about lr, whatever its gradient's
+# scale.
+
+# %% [markdown]
+# **Your turn: exercise 16, `adamw_step`.** Before you read the next cell, write one AdamW update of one
+# tensor: decoupled weight decay, both moments, bias correction, ε outside the root. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/adamw_step.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 16 --impl my_exercises`.
+#
+# *Predict, then run:* on the first step, m̂ = g and v̂ = g²; how far does each weight move, roughly? The next cell
+# shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_adamw_step(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay):
+#     ...  # your code
+my_adamw_step = None  # <- delete this line once your function is written above; None skips the grading
+grade("adamw_step", my_adamw_step)
+
+# %% [answer]
+from minibert.training.optim import create_optimizer
+
+pretraining.zero_grad()
+pretraining(**nsp_batch).loss.backward()
+optimizer = create_optimizer(pretraining, lr=1e-3, weight_decay=0.01)
+weight = pretraining.bert.encoder.layer[0].attention.self.query.weight  # a weight matrix: decayed
+before, grad = weight.detach().clone(), weight.grad.detach().clone()
+optimizer.step()  # torch's AdamW, the first step
+
+group = optimizer.param_groups[0]
+lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+m = (1 - beta1) * grad  # the moments start at 0
+v = (1 - beta2) * grad * grad
+m_hat, v_hat = m / (1 - beta1**1), v / (1 - beta2**1)  # bias correction at step t = 1
+by_hand = before * (1 - lr * wd) - lr * m_hat / (v_hat.sqrt() + eps)
+diff = (by_hand - weight.detach()).abs().max().item()
+# The grader's bound (minibert/exercises/graders/test_adamw_step.py): 2·16 float32 roundings of the largest value
+# handled; at step 1 the update is at most lr / (1 - β1) in size.
+bound = 32 * 2**-24 * max(before.abs().max().item(), grad.abs().max().item(), lr / (1 - beta1))
+print(f"by hand vs torch.optim.AdamW: max |Δ| = {diff:.2e} (bound {bound:.1e})")
+assert diff <= bound
+
+# %% [stub]
+# Your turn (exercise 16, `adamw_step`): the worked answer that stood here is yours to write, in the cell above.
+# Until then torch's AdamW alone takes the step, so the lesson runs on.
+from minibert.training.optim import create_optimizer
+
+pretraining.zero_grad()
+pretraining(**nsp_batch).loss.backward()
+optimizer = create_optimizer(pretraining, lr=1e-3, weight_decay=0.01)
+weight = pretraining.bert.encoder.layer[0].attention.self.query.weight  # a weight matrix: decayed
+before = weight.detach().clone()
+optimizer.step()  # torch's AdamW, the first step
+
+# %%
+# The first step moves every weight by about lr, whether its gradient is large or tiny: m̂ / √v̂ = g / |g| = ±1
+# (less only where |g| is as small as ε, and the decay adds lr·wd·|θ|).
+moved = (weight.detach() - before).abs()
+lr = optimizer.param_groups[0]["lr"]
+print(f"lr {lr:g}: weights moved by {moved.min().item():.2e} to {moved.max().item():.2e}, "
+      f"gradients ranged over {weight.grad.abs().min().item():.1e} to {weight.grad.abs().max().item():.1e}")
+assert moved.max().item() <= 1.01 * lr + 0.01 * lr * before.abs().max().item()
 
 # %% [markdown]
 # ## A tiny pre-training run

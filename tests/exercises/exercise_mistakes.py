@@ -557,3 +557,138 @@ def qa_best_span__length_off_by_one(start_logits, end_logits, allowed, max_answe
 
 def qa_best_span__allowed_ignored(start_logits, end_logits, allowed, max_answer_length):
     return _spans(start_logits, end_logits, allowed, lambda b, s, e: s <= e < s + max_answer_length)
+
+
+# ---- 16. adamw_step
+
+
+def _adam(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay, l2=False, correct=True,
+          eps_in=False, decay=lambda p, lr, wd: p.mul(1 - lr * wd), decay_last=False):
+    b1, b2 = betas
+    if l2:
+        grad = grad.add(param, alpha=weight_decay)
+    if not decay_last:
+        param = decay(param, lr, weight_decay)
+    m = exp_avg.lerp(grad, 1 - b1)
+    v = exp_avg_sq * b2 + grad.square() * (1 - b2)
+    c1, c2 = (1 - b1**step, 1 - b2**step) if correct else (1.0, 1.0)
+    denom = torch.sqrt(v / c2 + eps) if eps_in else torch.sqrt(v) / math.sqrt(c2) + eps
+    param = param.addcdiv(m, denom, value=-lr / c1)
+    if decay_last:
+        param = decay(param, lr, weight_decay)
+    return param, m, v
+
+
+def adamw_step__l2_weight_decay(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay):
+    return _adam(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay, l2=True,
+                 decay=lambda p, lr, wd: p)
+
+
+def adamw_step__no_bias_correction(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay):
+    return _adam(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay, correct=False)
+
+
+def adamw_step__eps_inside_sqrt(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay):
+    return _adam(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay, eps_in=True)
+
+
+def adamw_step__decay_without_lr(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay):
+    return _adam(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay,
+                 decay=lambda p, lr, wd: p - wd * p)
+
+
+def adamw_step__decay_after_update(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay):
+    return _adam(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay, decay_last=True)
+
+
+def adamw_step__decay_after_update__in_place(param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay):
+    b1, b2 = betas  # torch's own in-place style, the decay moved after the step
+    exp_avg.mul_(b1).add_(grad, alpha=1 - b1)
+    exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+    denom = (exp_avg_sq / (1 - b2**step)).sqrt_().add_(eps)
+    param.addcdiv_(exp_avg, denom, value=-lr / (1 - b1**step))
+    param.mul_(1 - lr * weight_decay)
+    return param, exp_avg, exp_avg_sq
+
+
+# ---- 17. wordpiece_trainer
+
+
+def _train(word_counts, vocab_size, special_tokens, prefix="##", score=None, recount=True, pick=None, glue=None):
+    """A learner's trainer: the words as tuples of pieces, the pairs counted with a Counter."""
+    from collections import Counter
+
+    alphabet = sorted(set("".join(word_counts)))
+    inner = sorted({c for w in word_counts for c in w[1:]})
+    vocab = list(special_tokens)
+    vocab += [c for c in alphabet if c not in vocab]
+    vocab += [prefix + c for c in inner if prefix + c not in vocab]
+    split = {w: tuple([w[0]] + [prefix + c for c in w[1:]]) for w in word_counts}
+    first = None
+    while len(vocab) < vocab_size:
+        pairs, singles = Counter(), Counter()
+        for w, n in word_counts.items():
+            pieces = split[w]
+            for k in range(len(pieces) - 1):
+                pairs[pieces[k], pieces[k + 1]] += n
+            for piece in pieces:
+                singles[piece] += n
+        if not recount:
+            first = Counter(pairs) if first is None else first
+            pairs = first
+        if not pairs:
+            break
+        value = score(pairs, singles) if score else pairs
+        if pick:
+            a, b = pick(value, vocab)
+        else:
+            a, b = sorted(value, key=lambda ab: (-value[ab], vocab.index(ab[0]), vocab.index(ab[1])))[0]
+        new = glue(a, b) if glue else a + b.replace(prefix, "", 1)
+        if not recount:
+            del first[a, b]
+        if new not in vocab:
+            vocab.append(new)
+        for w in word_counts:
+            pieces, out, k = split[w], [], 0
+            while k < len(pieces):
+                if k + 1 < len(pieces) and (pieces[k], pieces[k + 1]) == (a, b):
+                    out.append(new)
+                    k += 2
+                else:
+                    out.append(pieces[k])
+                    k += 1
+            split[w] = tuple(out)
+    return vocab
+
+
+def wordpiece_trainer__no_continuation_prefix(word_counts, vocab_size, special_tokens):
+    return _train(word_counts, vocab_size, special_tokens, prefix="", glue=lambda a, b: a + b)
+
+
+def wordpiece_trainer__likelihood_score(word_counts, vocab_size, special_tokens):
+    return _train(word_counts, vocab_size, special_tokens,
+                  score=lambda pairs, singles: {ab: n / (singles[ab[0]] * singles[ab[1]]) for ab, n in pairs.items()})
+
+
+def wordpiece_trainer__counts_not_updated(word_counts, vocab_size, special_tokens):
+    return _train(word_counts, vocab_size, special_tokens, recount=False)
+
+
+def wordpiece_trainer__ties_first_counted(word_counts, vocab_size, special_tokens):
+    def pick(counts, vocab):
+        best = None
+        for pair, n in counts.items():  # the first pair with the top count wins
+            if best is None or n > counts[best]:
+                best = pair
+        return best
+
+    return _train(word_counts, vocab_size, special_tokens, pick=pick)
+
+
+def wordpiece_trainer__ties_by_string(word_counts, vocab_size, special_tokens):
+    return _train(word_counts, vocab_size, special_tokens,
+                  pick=lambda counts, vocab: sorted(counts, key=lambda ab: (-counts[ab], ab))[0])
+
+
+def wordpiece_trainer__prefix_kept_in_merge(word_counts, vocab_size, special_tokens):
+    return _train(word_counts, vocab_size, special_tokens, glue=lambda a, b: a + b)
