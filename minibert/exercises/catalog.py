@@ -43,6 +43,10 @@ EXERCISES = (
              "minibert/training/schedules.py"),
     Exercise(15, "qa_best_span", "best answer span: start <= end, max length, allowed positions, top score",
              "minibert/training/metrics.py"),
+    Exercise(18, "ner_label_alignment", "word NER tags -> piece labels: first piece labelled, -100 elsewhere",
+             "minibert/training/word_labels.py"),
+    Exercise(19, "qa_windows", "doc-stride windows of a long QA context: budget, overlap, the last window",
+             "minibert/tokenization/windows.py"),
 )
 
 BY_NAME = {ex.name: ex for ex in EXERCISES}
