@@ -820,6 +820,157 @@ def wordpiece_trainer_check(cases, checks):
         its_order = [p for p in theirs if p in set(inside)]
         checks.equal(f"tokenizers WordPieceTrainer, with its own order of the '##' characters ({name})",
                      trainer_by_replay(**i, continuation_order=its_order), theirs)
+TINY_BERT = REPO / "checkpoints" / "tiny-bert"  # its vocabulary is bert-base-uncased's
+
+
+def tiny_tokenizers(checks: CrossChecks):
+    """minibert's tokenizer of checkpoints/tiny-bert, and transformers' fast one of the same files (or None)."""
+    from minibert import BertTokenizer
+
+    fast = from_reference(checks, "transformers", "BertTokenizerFast")
+    return BertTokenizer.from_pretrained(TINY_BERT), (fast.from_pretrained(TINY_BERT) if fast is not None else None)
+
+
+NER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]  # CoNLL-2003's order
+NER_SENTENCES = [  # name, words, tags, max_length: each tokenized for real, word by word, with tiny-bert's vocabulary
+    ("pieces_of_names", "Ada Lovelace wrote notes on Babbage 's Analytical Engine".split(),
+     "B-PER I-PER O O O B-PER O B-MISC I-MISC".split(), 64),
+    ("long_words", "Tchaikovsky visited Wrocław and Schwarzenegger met Gorbachev".split(),
+     "B-PER O B-LOC O B-PER O B-PER".split(), 64),
+    ("a_word_without_pieces", ["Paris", "\u200b", "is", "in", "France", "\t", "."],
+     "B-LOC O O O B-LOC O O".split(), 64),
+    ("truncated_inside_a_word", "The Bundesverfassungsgericht ruled on Thursday in Karlsruhe".split(),
+     "O B-ORG O O O O B-LOC".split(), 6),
+    ("one_word", ["Lovelace"], ["B-PER"], 16),
+    ("all_single_pieces", "the cat sat on the mat".split(), "O O O O O O".split(), 16),
+]
+
+
+def ner_word_ids(tokenizer, words: list[str], max_length: int) -> list:
+    """The word id of each piece of [CLS] words [SEP], truncated to max_length, each word tokenized alone."""
+    ids = [w for w, word in enumerate(words)
+           for _ in tokenizer(word, add_special_tokens=False, verbose=False)["input_ids"]]
+    return [None, *ids[:max_length - 2], None]
+
+
+def ner_label_alignment_cases():
+    from minibert import BertTokenizer
+
+    tokenizer = BertTokenizer.from_pretrained(TINY_BERT)
+    return [{"name": name, "inputs": {"word_labels": [NER_LABELS.index(t) for t in tags],
+                                      "word_ids": ner_word_ids(tokenizer, words, max_length)}}
+            for name, words, tags, max_length in NER_SENTENCES]
+
+
+def run_ner_recipe(word_ids: list, word_labels: list[int]) -> list[int]:
+    """transformers' examples/pytorch/token-classification/run_ner.py, tokenize_and_align_labels, as written
+    there (label_all_tokens=False): the reference's recipe is example code, not a library function."""
+    previous_word_idx = None
+    label_ids = []
+    for word_idx in word_ids:
+        if word_idx is None:
+            label_ids.append(-100)
+        elif word_idx != previous_word_idx:
+            label_ids.append(word_labels[word_idx])
+        else:
+            label_ids.append(-100)
+        previous_word_idx = word_idx
+    return label_ids
+
+
+def ner_label_alignment_check(cases, checks):
+    from minibert.training.word_labels import align_word_labels
+
+    ours, fast = tiny_tokenizers(checks)
+    label2id = {label: i for i, label in enumerate(NER_LABELS)}
+    for case, (name, words, tags, max_length) in zip(cases, NER_SENTENCES):
+        labels = solution("ner_label_alignment")(**case["inputs"])
+        aligned = align_word_labels(ours, words, tags, label2id, max_length)
+        checks.equal(f"minibert training.word_labels.align_word_labels ({name})", labels, aligned["labels"])
+        if fast is not None:  # the reference tokenizer's own word_ids(), and run_ner.py's recipe on them
+            enc = fast(words, is_split_into_words=True, truncation=True, max_length=max_length)
+            checks.equal(f"transformers BertTokenizerFast word_ids() ({name})", case["inputs"]["word_ids"],
+                         enc.word_ids())
+            checks.equal(f"transformers BertTokenizerFast input_ids vs align_word_labels ({name})",
+                         enc["input_ids"], aligned["input_ids"])
+            checks.equal(f"transformers run_ner.py recipe ({name})", labels,
+                         run_ner_recipe(enc.word_ids(), case["inputs"]["word_labels"]))
+
+
+QA_QUESTION = "When and where was Ada Lovelace born?"
+QA_CONTEXT = ("Augusta Ada King, Countess of Lovelace, was an English mathematician and writer, chiefly known for her "
+              "work on Charles Babbage's proposed mechanical general-purpose computer, the Analytical Engine. She was "
+              "born in London on 10 December 1815, the only legitimate child of the poet Lord Byron and his wife "
+              "Anne Isabella Milbanke. Her notes on the engine include what is recognised as the first algorithm "
+              "intended to be carried out by such a machine.")
+QA_SHORT = "Ada Lovelace was born in London in 1815."
+QA_WINDOW_CASES = [  # name, context, max_length, stride: the token counts come from tiny-bert's tokenizer
+    ("fits_in_one_window", QA_SHORT, 64, 16),
+    ("stride_16_seven_windows", QA_CONTEXT, 40, 16),
+    ("stride_zero_back_to_back", QA_CONTEXT, 40, 0),
+    ("stride_one_less_than_budget", QA_SHORT, 20, 7),
+    ("last_window_full_length", QA_CONTEXT, 48, 9),
+    ("the_usual_doc_stride", QA_CONTEXT, 64, 32),
+]
+
+
+def count_tokens(tokenizer, text: str) -> int:
+    return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+
+def qa_windows_cases():
+    from minibert import BertTokenizer
+
+    tokenizer = BertTokenizer.from_pretrained(TINY_BERT)
+    n_question = count_tokens(tokenizer, QA_QUESTION)
+    return [{"name": name, "inputs": {"question_tokens": n_question, "context_tokens": count_tokens(tokenizer, context),
+                                      "max_length": max_length, "stride": stride}}
+            for name, context, max_length, stride in QA_WINDOW_CASES]
+
+
+def reference_windows(fast, question: str, context: str, max_length: int, stride: int) -> list[tuple[int, int]]:
+    """transformers' overflowing windows of (question, context), as (start, end) ranges of the context's tokens:
+    each row's context pieces are found among the context's own by their character offsets."""
+    alone = fast(context, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    index = {tuple(span): i for i, span in enumerate(alone)}
+    enc = fast(question, context, truncation="only_second", max_length=max_length, stride=stride,
+               return_overflowing_tokens=True, return_offsets_mapping=True)
+    spans = []
+    for row in range(len(enc["input_ids"])):
+        held = [index[tuple(enc["offset_mapping"][row][t])] for t, seq in enumerate(enc.sequence_ids(row)) if seq == 1]
+        if held != list(range(held[0], held[-1] + 1)):
+            raise AssertionError(f"a window of the reference is not one run of context tokens: {held}")
+        spans.append((held[0], held[-1] + 1))
+    return spans
+
+
+def qa_windows_check(cases, checks):
+    from minibert.tokenization.windows import question_windows
+
+    ours, fast = tiny_tokenizers(checks)
+    for case, (name, context, max_length, stride) in zip(cases, QA_WINDOW_CASES):
+        windows = solution("qa_windows")(**case["inputs"])
+        checks.equal(f"minibert tokenization.windows.question_windows ({name})", windows,
+                     question_windows(ours, QA_QUESTION, context, max_length, stride)[3])
+        if fast is not None:
+            checks.equal(f"transformers BertTokenizerFast overflowing tokens ({name})", windows,
+                         reference_windows(fast, QA_QUESTION, context, max_length, stride))
+    # Beyond the stored cases: every max_length and stride on the real texts, against minibert and transformers.
+    n_question, swept = count_tokens(ours, QA_QUESTION), 0
+    for context in (QA_CONTEXT, QA_SHORT):
+        n_context = count_tokens(ours, context)
+        for max_length in range(n_question + 4, n_question + 3 + n_context + 2, 3):
+            budget = max_length - n_question - 3
+            for stride in sorted({0, 1, budget // 3, budget // 2, budget - 1} & set(range(budget))):
+                windows = solution("qa_windows")(n_question, n_context, max_length, stride)
+                if windows != question_windows(ours, QA_QUESTION, context, max_length, stride)[3] or (
+                        fast is not None and windows != reference_windows(fast, QA_QUESTION, context, max_length,
+                                                                          stride)):
+                    raise AssertionError(f"qa_windows: solution disagrees on max_length {max_length}, stride {stride}"
+                                         f" ({context[:30]!r}...): {windows}")
+                swept += 1
+    against = "minibert question_windows" + (" and transformers overflowing tokens" if fast is not None else "")
+    checks.equal(f"{against}: {swept} (max_length, stride) pairs on both texts", True, True)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -873,6 +1024,8 @@ SELF_CHECK = {
     "adamw_step": {"call": "kwargs", "outputs": ["param", "exp_avg", "exp_avg_sq"], "atol": "per case",
                    "rtol": 0.0},
     "wordpiece_trainer": {"call": "kwargs", "outputs": ["vocab"], "atol": 0.0, "rtol": 0.0},
+    "ner_label_alignment": {"call": "kwargs", "outputs": ["labels"], "atol": 0.0, "rtol": 0.0},
+    "qa_windows": {"call": "kwargs", "outputs": ["windows"], "atol": 0.0, "rtol": 0.0},
 }
 
 

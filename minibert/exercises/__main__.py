@@ -76,8 +76,9 @@ def grade(names: list[str], source: str, verbose: bool = False, seed: int | None
 
 
 def list_exercises() -> int:
+    width = max(len(ex.name) for ex in EXERCISES)
     for ex in EXERCISES:
-        print(f"{ex.number:3d}  {ex.name:18s} {ex.summary}  [{ex.lesson}]")
+        print(f"{ex.number:3d}  {ex.name:{width}s}  {ex.summary}  [{ex.lesson}]")
     return 0
 
 

@@ -47,6 +47,10 @@ EXERCISES = (
              "minibert/training/optim.py", points=1.0),
     Exercise(17, "wordpiece_trainer", "train a WordPiece vocabulary: merge the most frequent pair, '##' inside words",
              "minibert/speedrun/vocab.py", points=2.0),  # a whole training loop: worth two
+    Exercise(18, "ner_label_alignment", "word NER tags -> piece labels: first piece labelled, -100 elsewhere",
+             "minibert/training/word_labels.py"),
+    Exercise(19, "qa_windows", "doc-stride windows of a long QA context: budget, overlap, the last window",
+             "minibert/tokenization/windows.py"),
 )
 
 BY_NAME = {ex.name: ex for ex in EXERCISES}

@@ -29,7 +29,7 @@ _OUTPUTS = {"gelu": ("y",), "basic_tokenize": ("words",), "layer_norm": ("y",), 
             "attention": ("context", "probs"), "add_and_norm": ("y",), "pooler": ("pooled",),
             "mlm_masking": ("masked_input_ids", "labels"), "prune_heads_index": ("index",),
             "qa_best_span": ("start", "end", "score"), "adamw_step": ("param", "exp_avg", "exp_avg_sq"),
-            "wordpiece_trainer": ("vocab",)}
+            "wordpiece_trainer": ("vocab",), "ner_label_alignment": ("labels",), "qa_windows": ("windows",)}
 
 
 def expected(name: str, inputs: dict) -> dict:
@@ -229,6 +229,23 @@ def _wordpiece_trainer(r, g):
     return {"word_counts": words, "vocab_size": len(specials) + alphabet + r.randint(0, 60),
             "special_tokens": specials}
 
+def _ner_label_alignment(r, g):
+    n_words, n_labels = r.randint(1, 8), r.randint(2, 9)
+    word_ids = [None]  # [CLS]
+    for word in range(n_words):  # 0 to 4 pieces per word (0: a word of whitespace or control characters only)
+        word_ids += [word] * r.choice([0, 1, 1, 1, 2, 2, 3, 4])
+    if r.random() < 0.3 and len(word_ids) > 2:  # truncated: cut anywhere, even inside a word
+        word_ids = word_ids[:r.randint(1, len(word_ids) - 1)]
+    word_ids += [None] * (1 + (r.randint(1, 4) if r.random() < 0.3 else 0))  # [SEP], then maybe padding
+    return {"word_labels": [r.randrange(n_labels) for _ in range(n_words)], "word_ids": word_ids}
+
+
+def _qa_windows(r, g):
+    question, budget = r.randint(1, 24), r.randint(2, 48)
+    stride = r.randint(0, budget - 1)
+    return {"question_tokens": question, "context_tokens": r.randint(1, 4 * budget),
+            "max_length": question + 3 + budget, "stride": stride}
+
 
 _DRAW = {
     'gelu': _gelu,
@@ -248,4 +265,6 @@ _DRAW = {
     'qa_best_span': _qa_best_span,
     'adamw_step': _adamw_step,
     'wordpiece_trainer': _wordpiece_trainer,
+    'ner_label_alignment': _ner_label_alignment,
+    'qa_windows': _qa_windows,
 }

@@ -4,7 +4,7 @@ OUT gets::
 
     README.md                  for the students: what is here, how to work, how to self-check, how to hand in
     check.py                   the self-check (minibert/exercises/student_check.py): torch only, no minibert
-    exercises/<name>.py        the 17 exercise stubs, to edit (the folder a student hands in)
+    exercises/<name>.py        one stub per exercise, to edit (the folder a student hands in)
     snapshots/<name>.json      the shipped cases: inputs, expected outputs, each catalogued mistake's outputs
     notebooks/NN_name.ipynb    the 12 lessons, each answer cell replaced by its "your turn" stub
 

@@ -15,7 +15,7 @@
 # Modules: `minibert/heads/sequence_classification.py`,
 # `minibert/training/optim.py`, `minibert/training/schedules.py`,
 # `minibert/training/trainer.py`, `minibert/training/metrics.py`.
-# Exercise: linear warm-up/decay schedule.
+# Exercises: linear warm-up/decay schedule; the labels and windows of token-level tasks (NER, extractive QA).
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -45,8 +45,9 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 # %% [markdown]
 # ## The task and the data
 #
-# `examples/data/sentiment.csv`: 400 short reviews from the toy world of notebook 10, labelled positive or negative
-# by their adjective ("the fish was stale" → negative). We hold out 80 for evaluation.
+# `examples/data/sentiment.csv`: short reviews from the toy world of notebook 10, labelled positive or negative
+# by their adjective ("the fish was stale" → negative). We hold out a fifth of them for evaluation (the cell prints
+# how many).
 
 # %%
 import random
@@ -62,7 +63,8 @@ tokenizer = BertTokenizer.from_pretrained(TINY)
 enc = tokenizer([r["text"] for r in rows], truncation=True, max_length=32)
 examples = [{"input_ids": ids, "token_type_ids": types, "labels": label2id[r["label"]]}
             for ids, types, r in zip(enc["input_ids"], enc["token_type_ids"], rows)]
-train, held_out = examples[80:], examples[:80]
+n_held_out = len(examples) // 5
+train, held_out = examples[n_held_out:], examples[:n_held_out]
 majority = max(sum(e["labels"] == c for e in held_out) for c in range(len(label_names))) / len(held_out)
 print(f"{len(train)} training / {len(held_out)} held-out examples, labels {label2id}; majority class {majority:.0%}")
 print(rows[0])
@@ -216,6 +218,118 @@ for text in ["the hay was wonderful , so the horse is happy", "ben says the fish
     with torch.no_grad():
         probs = model(**batch).logits.softmax(-1)[0]
     print(f"{text:<50} → {model.config.id2label[int(probs.argmax())]} ({probs.max().item():.0%})")
+
+# %% [markdown]
+# ## Token-level tasks: labels per piece, windows per context
+#
+# Sequence classification needs one label per text. Named-entity recognition needs one per *word*, and extractive
+# question answering a context that may be longer than the model reads. Two small pieces of bookkeeping make
+# those data fit BERT; `python -m minibert finetune --task token-classification` and `--task question-answering`
+# (and the pipelines) use minibert's own.
+#
+# **Labels per piece.** A tagged corpus labels words; BERT reads pieces. The label goes on each word's first piece,
+# every other piece and every special token gets -100, the index the loss skips (the reference's `run_ner.py`
+# recipe). The tokenizer says which word each piece came from: its `word_ids()`, `None` for a special token.
+
+# %% [markdown]
+# **Your turn: exercise 18, `ner_label_alignment`.** Before you read the next cell, write the alignment: from one
+# label id per word and the pieces' word ids, one label id per piece, -100 where nothing is predicted. Write it in
+# the cell below (the signature and the task are in `minibert/exercises/stubs/ner_label_alignment.py`) and run it:
+# `grade` runs the exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises
+# init my_exercises` once, then `.venv/bin/python -m minibert.exercises grade 18 --impl my_exercises`.
+#
+# *Predict, then run:* a word split into three pieces, tagged B-PER: how many of its pieces are trained on?
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_ner_label_alignment(word_labels, word_ids):
+#     ...  # your code
+my_ner_label_alignment = None  # <- delete this line once your function is written above; None skips the grading
+grade("ner_label_alignment", my_ner_label_alignment)
+
+# %%
+from minibert.training.word_labels import align_word_labels
+
+ner_words = "Ada Lovelace wrote notes on Babbage 's Analytical Engine".split()
+ner_tags = "B-PER I-PER O O O B-PER O B-MISC I-MISC".split()
+ner_label2id = {tag: i for i, tag in enumerate(["O", "B-PER", "I-PER", "B-MISC", "I-MISC"])}
+piece_counts = [len(tokenizer(word, add_special_tokens=False)["input_ids"]) for word in ner_words]
+word_ids = [None] + [w for w, n in enumerate(piece_counts) for _ in range(n)] + [None]  # [CLS] ... [SEP]
+pieces = tokenizer.convert_ids_to_tokens(tokenizer(ner_words, is_split_into_words=True)["input_ids"])
+print(f"{len(ner_words)} words → {len(pieces)} pieces:", pieces)
+
+# %% [answer]
+piece_labels = []
+for t, w in enumerate(word_ids):
+    first = w is not None and (t == 0 or word_ids[t - 1] != w)  # a piece starts a word
+    piece_labels.append(ner_label2id[ner_tags[w]] if first else -100)
+
+# %% [stub]
+# Your turn (exercise 18, `ner_label_alignment`): the worked answer that stood here is yours to write, in the cell
+# above. Until then minibert's align_word_labels stands in for it, so the lesson runs on.
+piece_labels = align_word_labels(tokenizer, ner_words, ner_tags, ner_label2id, max_length=64)["labels"]
+
+# %%
+for piece, label in zip(pieces, piece_labels):
+    print(f"{piece:>10}  {label}")
+# the same labels as the training data minibert's finetune-ner builds (minibert/training/word_labels.py)
+assert piece_labels == align_word_labels(tokenizer, ner_words, ner_tags, ner_label2id, max_length=64)["labels"]
+print(f"{sum(label != -100 for label in piece_labels)} of {len(pieces)} pieces are trained on: one per word")
+
+# %% [markdown]
+# **Windows per context.** A context too long for one row is cut into windows, each read with the whole question:
+# `[CLS] question [SEP] window [SEP]`. Consecutive windows share `stride` tokens (the reference's
+# `return_overflowing_tokens=True, stride=...` with `truncation="only_second"`), so an answer cut by one window's
+# edge is whole in the next; the last window ends at the context's last token.
+
+# %% [markdown]
+# **Your turn: exercise 19, `qa_windows`.** Before you read the next cell, write the windows: from the question's
+# and the context's token counts, `max_length` and `stride`, the `(start, end)` range of context tokens each row
+# holds. Write it in the cell below (the signature and the task are in `minibert/exercises/stubs/qa_windows.py`)
+# and run it: `grade` runs the exercise's grader on your function, or
+# `.venv/bin/python -m minibert.exercises grade 19 --impl my_exercises` in files.
+#
+# *Predict, then run:* with the question below and `max_length` 28, how many context tokens does one row hold?
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_qa_windows(question_tokens, context_tokens, max_length, stride):
+#     ...  # your code
+my_qa_windows = None  # <- delete this line once your function is written above; None skips the grading
+grade("qa_windows", my_qa_windows)
+
+# %%
+from minibert.tokenization.windows import question_windows
+
+qa_question = "When was Ada Lovelace born?"
+qa_context = ("Ada Lovelace was an English mathematician, known for her notes on Charles Babbage's Analytical "
+              "Engine. She was born in London in 1815, the daughter of Lord Byron.")
+QA_MAX_LENGTH, QA_STRIDE = 28, 8
+n_question = len(tokenizer(qa_question, add_special_tokens=False)["input_ids"])
+context_ids = tokenizer(qa_context, add_special_tokens=False)["input_ids"]
+print(f"question: {n_question} tokens, context: {len(context_ids)} tokens, max_length {QA_MAX_LENGTH}, "
+      f"stride {QA_STRIDE}")
+
+# %% [answer]
+room = QA_MAX_LENGTH - n_question - 3  # [CLS] question [SEP] ... [SEP]: context tokens per row
+qa_spans = [(0, min(room, len(context_ids)))]
+while qa_spans[-1][1] < len(context_ids):  # until a window reaches the context's end
+    lo = qa_spans[-1][0] + room - QA_STRIDE  # the next window shares QA_STRIDE tokens with this one
+    qa_spans.append((lo, min(lo + room, len(context_ids))))
+
+# %% [stub]
+# Your turn (exercise 19, `qa_windows`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's question_windows stands in for it, so the lesson runs on.
+qa_spans = question_windows(tokenizer, qa_question, qa_context, QA_MAX_LENGTH, QA_STRIDE)[3]
+
+# %%
+for lo, hi in qa_spans:
+    print(f"context tokens {lo:>2}–{hi:>2}:", tokenizer.decode(context_ids[lo:hi]))
+assert qa_spans == question_windows(tokenizer, qa_question, qa_context, QA_MAX_LENGTH, QA_STRIDE)[3]
+assert qa_spans[-1][1] == len(context_ids) and all(b[0] == a[1] - QA_STRIDE for a, b in zip(qa_spans, qa_spans[1:]))
+print(f"{len(qa_spans)} rows of at most {QA_MAX_LENGTH} tokens; neighbours share {QA_STRIDE} context tokens")
 
 # %% [markdown]
 # ## Transfer: what pre-training buys

@@ -692,3 +692,93 @@ def wordpiece_trainer__ties_by_string(word_counts, vocab_size, special_tokens):
 
 def wordpiece_trainer__prefix_kept_in_merge(word_counts, vocab_size, special_tokens):
     return _train(word_counts, vocab_size, special_tokens, glue=lambda a, b: a + b)
+# ---- 18. ner_label_alignment
+
+
+def _first_piece_starts(word_ids):
+    """True where a piece starts a word (its word id differs from the piece before)."""
+    return [w is not None and (t == 0 or word_ids[t - 1] != w) for t, w in enumerate(word_ids)]
+
+
+def ner_label_alignment__every_piece(word_labels, word_ids):
+    return [-100 if w is None else word_labels[w] for w in word_ids]
+
+
+def ner_label_alignment__special_tokens_labelled(word_labels, word_ids):
+    starts = _first_piece_starts(word_ids)
+    return [0 if w is None else (word_labels[w] if s else -100) for w, s in zip(word_ids, starts)]
+
+
+def ner_label_alignment__last_piece(word_labels, word_ids):
+    out = [-100] * len(word_ids)
+    for t in range(len(word_ids) - 1, -1, -1):  # walk backwards: the first piece seen is the word's last
+        w = word_ids[t]
+        if w is not None and (t == len(word_ids) - 1 or word_ids[t + 1] != w):
+            out[t] = word_labels[w]
+    return out
+
+
+def ner_label_alignment__continuation_zero(word_labels, word_ids):
+    seen, out = set(), []
+    for w in word_ids:
+        if w is None:
+            out.append(-100)
+        elif w in seen:
+            out.append(0)
+        else:
+            seen.add(w)
+            out.append(word_labels[w])
+    return out
+
+
+def ner_label_alignment__word_id_as_label(word_labels, word_ids):
+    starts = _first_piece_starts(word_ids)
+    return [w if s else -100 for w, s in zip(word_ids, starts)]
+
+
+# ---- 19. qa_windows
+
+
+def _slide(n, budget, step):
+    """Windows of `budget` moved by `step` until one reaches token n (the right loop, given budget and step)."""
+    out, start = [], 0
+    while True:
+        out.append((start, min(start + budget, n)))
+        if start + budget >= n:
+            return out
+        start += step
+
+
+def qa_windows__stride_as_step(question_tokens, context_tokens, max_length, stride):
+    return _slide(context_tokens, max_length - question_tokens - 3, max(stride, 1))
+
+
+def qa_windows__no_special_tokens(question_tokens, context_tokens, max_length, stride):
+    budget = max_length - question_tokens
+    return _slide(context_tokens, budget, budget - stride)
+
+
+def qa_windows__two_special_tokens(question_tokens, context_tokens, max_length, stride):
+    budget = max_length - question_tokens - 2  # [CLS] and one [SEP]
+    return _slide(context_tokens, budget, budget - stride)
+
+
+def qa_windows__last_window_dropped(question_tokens, context_tokens, max_length, stride):
+    budget = max_length - question_tokens - 3
+    if context_tokens <= budget:
+        return [(0, context_tokens)]
+    out, start = [], 0
+    while start + budget <= context_tokens:  # whole windows only
+        out.append((start, start + budget))
+        start += budget - stride
+    return out
+
+
+def qa_windows__overlap_off_by_one(question_tokens, context_tokens, max_length, stride):
+    budget = max_length - question_tokens - 3
+    return _slide(context_tokens, budget, max(1, budget - stride - 1))
+
+
+def qa_windows__windows_after_the_end(question_tokens, context_tokens, max_length, stride):
+    budget = max_length - question_tokens - 3
+    return [(s, min(s + budget, context_tokens)) for s in range(0, context_tokens, budget - stride)]
