@@ -28,7 +28,8 @@ _OUTPUTS = {"gelu": ("y",), "basic_tokenize": ("words",), "layer_norm": ("y",), 
             "attention_mask": ("mask",), "split_heads": ("heads",), "merge_heads": ("merged",),
             "attention": ("context", "probs"), "add_and_norm": ("y",), "pooler": ("pooled",),
             "mlm_masking": ("masked_input_ids", "labels"), "prune_heads_index": ("index",),
-            "qa_best_span": ("start", "end", "score")}
+            "qa_best_span": ("start", "end", "score"), "pair_inputs": ("input_ids", "token_type_ids"),
+            "tf_to_hf_keys": ("keys", "transpose"), "layer_flops": ("flops",)}
 
 
 def expected(name: str, inputs: dict) -> dict:
@@ -202,6 +203,39 @@ def _qa_best_span(r, g):
             return {"start_logits": start, "end_logits": end, "allowed": allowed, "max_answer_length": length}
 
 
+def _pair_inputs(r, g):
+    cls_id, sep_id = r.choice([(101, 102), (2, 3), (0, 2)])
+
+    def text():
+        return [r.randint(5, 30521) for _ in range(r.randint(0, 8))]
+
+    return {"ids_a": text(), "ids_b": None if r.random() < 0.25 else text(), "cls_id": cls_id, "sep_id": sep_id}
+
+
+def _tf_to_hf_keys(r, g):
+    layer = f"bert/encoder/layer_{r.randint(0, 23)}"
+    dense = [f"{layer}/attention/self/query", f"{layer}/attention/self/key", f"{layer}/attention/self/value",
+             f"{layer}/attention/output/dense", f"{layer}/intermediate/dense", f"{layer}/output/dense",
+             "bert/pooler/dense", "cls/predictions/transform/dense"]
+    norms = ["bert/embeddings/LayerNorm", f"{layer}/attention/output/LayerNorm", f"{layer}/output/LayerNorm",
+             "cls/predictions/transform/LayerNorm"]
+    pool = ([f"{s}/{leaf}" for s in dense for leaf in ("kernel", "bias")]
+            + [f"{s}/{leaf}" for s in norms for leaf in ("gamma", "beta")]
+            + [f"bert/embeddings/{t}_embeddings" for t in ("word", "position", "token_type")]
+            + ["cls/seq_relationship/output_weights", "cls/seq_relationship/output_bias",
+               "cls/predictions/output_bias", "global_step"])
+    names = r.sample(pool, r.randint(4, 12))
+    names += [f"{r.choice(names)}/{slot}" for slot in r.sample(["adam_m", "adam_v"], r.randint(0, 2))]
+    return {"names": names}
+
+
+def _layer_flops(r, g):
+    H = r.randint(1, 16)
+    C = H * r.randint(1, 64)
+    return {"hidden_size": C, "num_attention_heads": H, "intermediate_size": r.randint(1, 4) * C,
+            "seq_len": r.randint(1, 512)}
+
+
 _DRAW = {
     'gelu': _gelu,
     'basic_tokenize': _basic_tokenize,
@@ -218,4 +252,7 @@ _DRAW = {
     'prune_heads_index': _prune_heads_index,
     'linear_schedule': _linear_schedule,
     'qa_best_span': _qa_best_span,
+    'pair_inputs': _pair_inputs,
+    'tf_to_hf_keys': _tf_to_hf_keys,
+    'layer_flops': _layer_flops,
 }
