@@ -971,6 +971,115 @@ def qa_windows_check(cases, checks):
                 swept += 1
     against = "minibert question_windows" + (" and transformers overflowing tokens" if fast is not None else "")
     checks.equal(f"{against}: {swept} (max_length, stride) pairs on both texts", True, True)
+PAIR_CASES = [  # name, ids_a, ids_b, cls_id, sep_id
+    ("one_text", [7592, 2088], None, 101, 102),
+    ("pair", [2073, 2003, 1996, 4937, 1029], [2009, 25126, 2006, 1996, 13523, 1012], 101, 102),
+    ("pair_other_special_ids", [11, 12, 13], [21], 2, 3),
+    ("empty_second_text", [5, 6], [], 101, 102),
+    ("empty_first_text", [], [8, 9, 10], 101, 102),
+]
+
+
+def pair_inputs_cases():
+    return [{"name": name, "inputs": {"ids_a": a, "ids_b": b, "cls_id": cls, "sep_id": sep}}
+            for name, a, b, cls, sep in PAIR_CASES]
+
+
+def pair_inputs_check(cases, checks):
+    from minibert import BertTokenizer
+
+    tokenizer = BertTokenizer(str(VOCAB_FILE))
+    reference = from_reference(checks, "transformers", "BertTokenizer")
+    theirs = reference(str(VOCAB_FILE)) if reference is not None else None
+    for case in cases:
+        i = case["inputs"]
+        if (i["cls_id"], i["sep_id"]) != (tokenizer.cls_token_id, tokenizer.sep_token_id):
+            continue  # the tokenizers know only their own special ids
+        ids, types = solution("pair_inputs")(**i)
+        for who, tok in [("minibert", tokenizer), ("transformers", theirs)]:
+            if tok is None:
+                continue
+            checks.equal(f"{who} build_inputs_with_special_tokens ({case['name']})", ids,
+                         tok.build_inputs_with_special_tokens(i["ids_a"], i["ids_b"]))
+            checks.equal(f"{who} create_token_type_ids_from_sequences ({case['name']})", types,
+                         tok.create_token_type_ids_from_sequences(i["ids_a"], i["ids_b"]))
+
+
+TF_LAYER = "bert/encoder/layer_{i}"
+TF_CASES = {
+    "one_layer": [f"{TF_LAYER}/{s}/{leaf}".format(i=3) for s in ("attention/self/query", "attention/self/key",
+                                                                   "attention/self/value", "attention/output/dense",
+                                                                   "intermediate/dense", "output/dense")
+                  for leaf in ("kernel", "bias")]
+                 + [f"{TF_LAYER}/{s}/{leaf}".format(i=3) for s in ("attention/output/LayerNorm", "output/LayerNorm")
+                    for leaf in ("gamma", "beta")],
+    "embeddings_and_pooler": ["bert/embeddings/word_embeddings", "bert/embeddings/position_embeddings",
+                              "bert/embeddings/token_type_embeddings", "bert/embeddings/LayerNorm/gamma",
+                              "bert/embeddings/LayerNorm/beta", "bert/pooler/dense/kernel", "bert/pooler/dense/bias"],
+    "pre_training_heads": ["cls/predictions/transform/dense/kernel", "cls/predictions/transform/dense/bias",
+                           "cls/predictions/transform/LayerNorm/gamma", "cls/predictions/transform/LayerNorm/beta",
+                           "cls/predictions/output_bias", "cls/seq_relationship/output_weights",
+                           "cls/seq_relationship/output_bias"],
+    "with_training_state": ["global_step", "bert/encoder/layer_11/output/dense/kernel",
+                            "bert/encoder/layer_11/output/dense/kernel/adam_m",
+                            "bert/encoder/layer_11/output/dense/kernel/adam_v",
+                            "bert/encoder/layer_0/attention/self/query/bias/adam_m",
+                            "bert/embeddings/word_embeddings/adam_v", "bert/encoder/layer_0/output/LayerNorm/beta"],
+}
+
+
+def tf_to_hf_keys_cases():
+    return [{"name": name, "inputs": {"names": names}} for name, names in TF_CASES.items()]
+
+
+def tf_to_hf_keys_check(cases, checks):
+    from minibert.loading.tf_names import is_training_state, reference_key
+
+    for case in cases:
+        names = case["inputs"]["names"]
+        keys, transpose = solution("tf_to_hf_keys")(names)
+        ours = [None if is_training_state(n) else reference_key(n) for n in names]
+        checks.equal(f"minibert.loading.tf_names.reference_key: keys ({case['name']})", keys,
+                     [o[0] if o else None for o in ours])
+        checks.equal(f"minibert.loading.tf_names.reference_key: transpose ({case['name']})", transpose,
+                     [bool(o and o[1]) for o in ours])
+
+
+FLOP_CASES = [  # name, hidden_size, heads, intermediate_size, seq_len
+    ("bert_base_128", 768, 12, 3072, 128),
+    ("bert_base_512", 768, 12, 3072, 512),
+    ("tiny_one_token", 32, 4, 37, 1),
+    ("minilm_like", 384, 12, 1536, 64),
+    ("one_head", 64, 1, 256, 200),
+]
+
+
+def layer_flops_cases():
+    return [{"name": name, "inputs": {"hidden_size": C, "num_attention_heads": H, "intermediate_size": I,
+                                      "seq_len": T}} for name, C, H, I, T in FLOP_CASES]
+
+
+def layer_flops_check(cases, checks):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from minibert import BertConfig
+    from minibert.bert.layer import BertLayer
+
+    for case in cases:
+        i = case["inputs"]
+        mine = solution("layer_flops")(**i)
+        checks.equal(f"benchmarks forward_flops formula, one layer ({case['name']})", mine,
+                     8 * i["seq_len"] * i["hidden_size"] ** 2 + 4 * i["seq_len"] * i["hidden_size"]
+                     * i["intermediate_size"] + 4 * i["seq_len"] ** 2 * i["hidden_size"])
+        config = BertConfig(hidden_size=i["hidden_size"], num_attention_heads=i["num_attention_heads"],
+                            intermediate_size=i["intermediate_size"], max_position_embeddings=512,
+                            attn_implementation="eager")
+        layer = BertLayer(config).eval()
+        counter = FlopCounterMode(display=False)
+        with torch.no_grad(), counter:
+            layer(torch.randn(1, i["seq_len"], i["hidden_size"]))
+        checks.equal(f"torch FlopCounterMode on minibert's BertLayer, eager attention ({case['name']})", mine,
+                     counter.get_total_flops())
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1026,6 +1135,9 @@ SELF_CHECK = {
     "wordpiece_trainer": {"call": "kwargs", "outputs": ["vocab"], "atol": 0.0, "rtol": 0.0},
     "ner_label_alignment": {"call": "kwargs", "outputs": ["labels"], "atol": 0.0, "rtol": 0.0},
     "qa_windows": {"call": "kwargs", "outputs": ["windows"], "atol": 0.0, "rtol": 0.0},
+    "pair_inputs": {"call": "kwargs", "outputs": ["input_ids", "token_type_ids"], "atol": 0.0, "rtol": 0.0},
+    "tf_to_hf_keys": {"call": "kwargs", "outputs": ["keys", "transpose"], "atol": 0.0, "rtol": 0.0},
+    "layer_flops": {"call": "kwargs", "outputs": ["flops"], "atol": 0.0, "rtol": 0.0},
 }
 
 

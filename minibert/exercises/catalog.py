@@ -51,6 +51,12 @@ EXERCISES = (
              "minibert/training/word_labels.py"),
     Exercise(19, "qa_windows", "doc-stride windows of a long QA context: budget, overlap, the last window",
              "minibert/tokenization/windows.py"),
+    Exercise(20, "pair_inputs", "[CLS] A [SEP] B [SEP] and its token_type_ids, for one text or a pair",
+             "minibert/tokenization/encoding.py"),
+    Exercise(21, "tf_to_hf_keys", "Google's TensorFlow variable names -> Hugging Face keys, and which to transpose",
+             "minibert/loading/tf_names.py"),
+    Exercise(22, "layer_flops", "matmul FLOPs of one BERT layer from its config, the T^2 attention terms included",
+             "minibert/bert/layer.py"),
 )
 
 BY_NAME = {ex.name: ex for ex in EXERCISES}

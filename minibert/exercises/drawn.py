@@ -29,7 +29,9 @@ _OUTPUTS = {"gelu": ("y",), "basic_tokenize": ("words",), "layer_norm": ("y",), 
             "attention": ("context", "probs"), "add_and_norm": ("y",), "pooler": ("pooled",),
             "mlm_masking": ("masked_input_ids", "labels"), "prune_heads_index": ("index",),
             "qa_best_span": ("start", "end", "score"), "adamw_step": ("param", "exp_avg", "exp_avg_sq"),
-            "wordpiece_trainer": ("vocab",), "ner_label_alignment": ("labels",), "qa_windows": ("windows",)}
+            "wordpiece_trainer": ("vocab",), "ner_label_alignment": ("labels",), "qa_windows": ("windows",),
+            "pair_inputs": ("input_ids", "token_type_ids"), "tf_to_hf_keys": ("keys", "transpose"),
+            "layer_flops": ("flops",)}
 
 
 def expected(name: str, inputs: dict) -> dict:
@@ -245,6 +247,37 @@ def _qa_windows(r, g):
     stride = r.randint(0, budget - 1)
     return {"question_tokens": question, "context_tokens": r.randint(1, 4 * budget),
             "max_length": question + 3 + budget, "stride": stride}
+def _pair_inputs(r, g):
+    cls_id, sep_id = r.choice([(101, 102), (2, 3), (0, 2)])
+
+    def text():
+        return [r.randint(5, 30521) for _ in range(r.randint(0, 8))]
+
+    return {"ids_a": text(), "ids_b": None if r.random() < 0.25 else text(), "cls_id": cls_id, "sep_id": sep_id}
+
+
+def _tf_to_hf_keys(r, g):
+    layer = f"bert/encoder/layer_{r.randint(0, 23)}"
+    dense = [f"{layer}/attention/self/query", f"{layer}/attention/self/key", f"{layer}/attention/self/value",
+             f"{layer}/attention/output/dense", f"{layer}/intermediate/dense", f"{layer}/output/dense",
+             "bert/pooler/dense", "cls/predictions/transform/dense"]
+    norms = ["bert/embeddings/LayerNorm", f"{layer}/attention/output/LayerNorm", f"{layer}/output/LayerNorm",
+             "cls/predictions/transform/LayerNorm"]
+    pool = ([f"{s}/{leaf}" for s in dense for leaf in ("kernel", "bias")]
+            + [f"{s}/{leaf}" for s in norms for leaf in ("gamma", "beta")]
+            + [f"bert/embeddings/{t}_embeddings" for t in ("word", "position", "token_type")]
+            + ["cls/seq_relationship/output_weights", "cls/seq_relationship/output_bias",
+               "cls/predictions/output_bias", "global_step"])
+    names = r.sample(pool, r.randint(4, 12))
+    names += [f"{r.choice(names)}/{slot}" for slot in r.sample(["adam_m", "adam_v"], r.randint(0, 2))]
+    return {"names": names}
+
+
+def _layer_flops(r, g):
+    H = r.randint(1, 16)
+    C = H * r.randint(1, 64)
+    return {"hidden_size": C, "num_attention_heads": H, "intermediate_size": r.randint(1, 4) * C,
+            "seq_len": r.randint(1, 512)}
 
 
 _DRAW = {
@@ -267,4 +300,7 @@ _DRAW = {
     'wordpiece_trainer': _wordpiece_trainer,
     'ner_label_alignment': _ner_label_alignment,
     'qa_windows': _qa_windows,
+    'pair_inputs': _pair_inputs,
+    'tf_to_hf_keys': _tf_to_hf_keys,
+    'layer_flops': _layer_flops,
 }

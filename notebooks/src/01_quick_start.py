@@ -128,6 +128,55 @@ fig.colorbar(im)
 plt.show()
 
 # %% [markdown]
+# ## Two texts at once
+#
+# Question answering, entailment, next-sentence prediction: many tasks hand BERT two texts. They go in as one
+# sequence, `[CLS] A [SEP] B [SEP]`, and a second row of ids, `token_type_ids`, says which text each position
+# belongs to: 0 for `[CLS]`, A and the [SEP] that closes it, 1 for B and its [SEP]. The embeddings add a learned
+# vector per type (notebook 03), so the model can tell the texts apart.
+#
+# **Your turn: exercise 20, `pair_inputs`.** Before you read the next cell, write the layout: from the word-piece ids of A (and of B, or `None` for one text) and the ids of `[CLS]` and `[SEP]`, return `input_ids` and `token_type_ids`. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/pair_inputs.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 20 --impl my_exercises`.
+#
+# *Predict, then run:* for "Where is the cat?" and "It sleeps.", how many positions get token type 1? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_pair_inputs(ids_a, ids_b, cls_id, sep_id):
+#     ...  # your code
+my_pair_inputs = None  # <- delete this line once your function is written above; None skips the grading
+grade("pair_inputs", my_pair_inputs)
+
+# %% [answer]
+question, passage = "Where is the cat?", "It sleeps."
+ids_a = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(question))
+ids_b = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(passage))
+pair_ids = [tokenizer.cls_token_id, *ids_a, tokenizer.sep_token_id, *ids_b, tokenizer.sep_token_id]
+pair_types = [0] * (len(ids_a) + 2) + [1] * (len(ids_b) + 1)  # [CLS] A [SEP] -> 0, B [SEP] -> 1
+pair = tokenizer(question, passage)
+assert pair["input_ids"] == pair_ids and pair["token_type_ids"] == pair_types  # what the tokenizer does
+for token, segment in zip(tokenizer.convert_ids_to_tokens(pair_ids), pair_types):
+    print(f"{segment}  {token}")
+print(f"{sum(pair_types)} positions of type 1: the {len(ids_b)} pieces of B and its [SEP]")
+
+# %% [stub]
+# Your turn (exercise 20, `pair_inputs`): the worked answer that stood here is yours to write, in the cell above.
+# Until then the tokenizer's own call stands in for it, so the lesson runs on.
+question, passage = "Where is the cat?", "It sleeps."
+pair = tokenizer(question, passage)
+pair_ids, pair_types = pair["input_ids"], pair["token_type_ids"]
+
+# %%
+with torch.no_grad():
+    pair_out = model(input_ids=torch.tensor([pair_ids], device=DEVICE),
+                     token_type_ids=torch.tensor([pair_types], device=DEVICE))
+print("one sequence for both texts:", tuple(pair_out.last_hidden_state.shape), "  pooler_output (one vector for the "
+      "pair):", tuple(pair_out.pooler_output.shape))
+
+# %% [markdown]
 # ## Compare with the reference
 #
 # The claim of this project: the same weights and inputs give the same numbers as `transformers.BertModel`

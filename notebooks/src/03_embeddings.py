@@ -16,7 +16,7 @@
 # followed by dropout. Unlike the sinusoids of the original Transformer, all three tables are learned. One vector
 # carries *what* the token is, *where* it stands and *which sentence* it belongs to.
 #
-# Module: `minibert/bert/embeddings.py`. Exercise: the embedding sum.
+# Module: `minibert/bert/embeddings.py`. Exercises: LayerNorm (4), then the whole embedding layer (5), which uses it.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -73,22 +73,6 @@ assert emb.token_type_embeddings.weight.shape == (model.config.type_vocab_size, 
 #
 # For a sentence pair, look the three vectors up ourselves and add them. Positions are simply 0, 1, ..., T-1;
 # token types come from the tokenizer (0 for the first segment, 1 for the second).
-
-# %% [markdown]
-# **Your turn: exercise 5, `embeddings`.** Before you read the next cell, write the embedding layer yourself: three table lookups (word, position, token type), their sum, then LayerNorm. Write it in the cell below
-# (the signature and the task are in `minibert/exercises/stubs/embeddings.py`) and run it: `grade` runs the
-# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
-# once, then `.venv/bin/python -m minibert.exercises grade 5 --impl my_exercises`.
-#
-# *Predict, then run:* the word lookup is (1, T, C) and the position lookup (1, T, C); for this pair, what is T, and what shape does the sum have? The next cell shows the answer; skip ahead whenever you like.
-
-# %%
-from minibert.exercises.notebook import grade
-
-# def my_embeddings(input_ids, token_type_ids, word_embeddings, position_embeddings, token_type_embeddings, ln_weight, ln_bias, eps):
-#     ...  # your code
-my_embeddings = None  # <- delete this line once your function is written above; None skips the grading
-grade("embeddings", my_embeddings)
 
 # %%
 enc = tokenizer("Where is the cat?", "It sleeps on the mat.", return_tensors="pt").to(DEVICE)
@@ -158,6 +142,22 @@ print(f"{CHOICE.label(model.config)}: γ mean {gamma.mean():.3f} (std {gamma.std
       f"β mean {beta.mean():+.3f} (std {beta.std():.3f})")
 print("before LayerNorm: per-token std", summed.std(-1, unbiased=False)[0, :5].cpu().numpy().round(4))
 print("after  LayerNorm: per-token std", module_out.std(-1, unbiased=False)[0, :5].cpu().numpy().round(4))
+
+# %% [markdown]
+# **Your turn: exercise 5, `embeddings`.** Before you read the next cell, write the whole embedding layer yourself, in one function: the three table lookups (word, position, token type) you just did by hand, their sum, then your LayerNorm. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/embeddings.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 5 --impl my_exercises`.
+#
+# *Predict, then run:* minibert's embedding layer against the reference's (`transformers`) on the reference's own batch: bit for bit, or how far apart? The cell after the grading shows it; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_embeddings(input_ids, token_type_ids, word_embeddings, position_embeddings, token_type_embeddings, ln_weight, ln_bias, eps):
+#     ...  # your code
+my_embeddings = None  # <- delete this line once your function is written above; None skips the grading
+grade("embeddings", my_embeddings)
 
 # %% [markdown]
 # The same numbers as the reference: the embedding output `transformers` computes (`hidden_states.0`), stored

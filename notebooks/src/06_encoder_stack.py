@@ -3,6 +3,7 @@
 #
 # **What you will understand by the end**
 # * that `BertEncoder` is a plain loop over identical-shaped `BertLayer`s, and what `output_hidden_states` returns;
+# * that one `BertLayer` is two sublayers, each closed by the residual add-and-norm of notebook 05;
 # * how the token vectors change from layer to layer.
 #
 # Every layer maps (B, T, C) to (B, T, C), so layers stack: BERT-base has 12; the first cell below prints how many
@@ -73,6 +74,56 @@ with torch.no_grad():
         h, _ = layer(h, mask)  # (B, T, C) -> (B, T, C)
         assert torch.allclose(h, out.hidden_states[i + 1], atol=1e-6)
 print("the loop by hand reproduces every hidden state")
+
+# %% [markdown]
+# ## One layer, by hand
+#
+# Each `BertLayer` in that loop is notebook 05's two sublayers, each closed by the same residual step: attention,
+# then LayerNorm(x + Dense(attention's context)); the feed-forward's GELU(Dense(x)), then LayerNorm(x + Dense(it)).
+#
+# **Your turn (a recap of notebook 05): exercise 10, `add_and_norm`.** Before you read the next cell, write the residual sublayer, LayerNorm(x + Dense(h)), or bring the one you wrote in notebook 05; then, in the cell after the grading, build layer 0 of the stack from its sub-modules with it, twice. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/add_and_norm.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 10 --impl my_exercises`.
+#
+# *Predict, then run:* layer 0 composed by hand from attention, two add-and-norms and the feed-forward, against `model.encoder.layer[0]`: how far apart? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_add_and_norm(hidden_states, input_tensor, dense_weight, dense_bias, ln_weight, ln_bias, eps):
+#     ...  # your code
+my_add_and_norm = None  # <- delete this line once your function is written above; None skips the grading
+grade("add_and_norm", my_add_and_norm)
+
+# %% [answer]
+def add_and_norm(hidden_states, input_tensor, dense_weight, dense_bias, ln_weight, ln_bias, eps):  # exercise 10
+    y = input_tensor + hidden_states @ dense_weight.T + dense_bias  # the residual: the input plus Dense(h)
+    return torch.nn.functional.layer_norm(y, y.shape[-1:], ln_weight, ln_bias, eps)
+
+
+def close(h, x, part):  # part: the module that closes a sublayer (its .dense and .LayerNorm)
+    return add_and_norm(h, x, part.dense.weight, part.dense.bias, part.LayerNorm.weight, part.LayerNorm.bias,
+                        part.LayerNorm.eps)
+
+
+first = model.encoder.layer[0]
+with torch.no_grad():
+    x = out.hidden_states[0]  # (B, T, C): the embeddings
+    context = first.attention.self(x, mask)[0]  # (B, T, C): the heads, merged
+    a = close(context, x, first.attention.output)  # sublayer 1: attention
+    y = close(first.intermediate(a), a, first.output)  # sublayer 2: feed-forward, (B, T, 4C) -> (B, T, C)
+    by_module = first(x, mask)[0]
+diff = (y - by_module).abs().max().item()
+print(f"layer 0 by hand vs BertLayer: max |Δ| = {diff:.1e}")
+assert diff < 1e-5 * max(1.0, by_module.abs().max().item())
+
+# %% [stub]
+# Your turn (exercise 10, `add_and_norm`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's BertLayer stands in for it, so the lesson runs on.
+first = model.encoder.layer[0]
+with torch.no_grad():
+    y = first(out.hidden_states[0], mask)[0]  # (B, T, C)
 
 # %% [markdown]
 # How much does each layer change the vectors? Below, for each layer, the mean cosine similarity of a token's

@@ -337,6 +337,57 @@ plt.show()
 # kernels are transposed. The output layers Google wrote by hand (`tf.matmul(x, W, transpose_b=True)`) are stored
 # (out, in) already and keep their layout. Layer 0 stands for every layer:
 
+# %% [markdown]
+# **Your turn: exercise 21, `tf_to_hf_keys`.** Before you read the next cell, write the mapping: for each of Google's variable names, the Hugging Face key (`layer_N` → `layer.N`, `/` → `.`, `kernel` → `weight`, `gamma`/`beta` → `weight`/`bias`, `.weight` after an embedding table, `None` for Adam's slots and the step counter) and whether to transpose it. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/tf_to_hf_keys.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 21 --impl my_exercises`.
+#
+# *Predict, then run:* of this checkpoint's variables, how many are weights minibert loads, and how many of those are transposed? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_tf_to_hf_keys(names):
+#     ...  # your code
+my_tf_to_hf_keys = None  # <- delete this line once your function is written above; None skips the grading
+grade("tf_to_hf_keys", my_tf_to_hf_keys)
+
+# %% [answer]
+import re
+
+from minibert.loading.tf_names import is_training_state, reference_key
+
+HAND_WRITTEN = {"cls/seq_relationship/output_weights": "cls.seq_relationship.weight",
+                "cls/seq_relationship/output_bias": "cls.seq_relationship.bias",
+                "cls/predictions/output_bias": "cls.predictions.bias"}  # already (out, in): kept as is
+tf_names = sorted(bundle.entries)
+by_hand = {}
+for name in tf_names:
+    if name.endswith(("/adam_m", "/adam_v")) or name == "global_step":
+        continue  # training state, not a weight
+    if name in HAND_WRITTEN:
+        by_hand[name] = (HAND_WRITTEN[name], False)
+        continue
+    key = re.sub(r"/layer_(\d+)/", r"/layer/\1/", name).replace("/", ".")
+    scope, _, leaf = key.rpartition(".")
+    if leaf.endswith("_embeddings"):
+        by_hand[name] = (key + ".weight", False)
+    else:
+        renamed = {"kernel": "weight", "gamma": "weight", "beta": "bias"}.get(leaf, leaf)
+        by_hand[name] = (f"{scope}.{renamed}", leaf == "kernel")
+assert by_hand == {n: reference_key(n) for n in tf_names if not is_training_state(n)}  # minibert's own table
+print(f"{len(tf_names)} variables: {len(by_hand)} weights, {sum(t for _, t in by_hand.values())} of them "
+      f"transposed; {len(tf_names) - len(by_hand)} training state")
+
+# %% [stub]
+# Your turn (exercise 21, `tf_to_hf_keys`): the worked answer that stood here is yours to write, in the cell above.
+# Until then minibert's own table (minibert/loading/tf_names.py) stands in for it, so the lesson runs on.
+from minibert.loading.tf_names import is_training_state, reference_key
+
+tf_names = sorted(bundle.entries)
+by_hand = {n: reference_key(n) for n in tf_names if not is_training_state(n)}
+
 # %%
 from minibert.loading.tf_names import mapping_table
 

@@ -79,6 +79,44 @@ print(f"{removed} parameters removed = 3 heads × {per_head}")
 assert removed == 3 * per_head
 
 # %% [markdown]
+# Which rows survive? Head h owns the features [h·d, (h+1)·d) of Q, K and V (and those columns of the output
+# layer); pruning keeps the others, in order. After an earlier pruning the heads left have moved: original head h
+# sits h minus the number of already-pruned heads below it (the config keeps the *original* numbers).
+#
+# **Your turn: exercise 13, `prune_heads_index`.** Before you read the next cell, write the feature indices to keep when heads are pruned, heads numbered as in the original layer, some perhaps pruned before. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/prune_heads_index.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 13 --impl my_exercises`.
+#
+# *Predict, then run:* the pruned layer 0's query weight: which rows of the unpruned one are they? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_prune_heads_index(heads, n_heads, head_size, already_pruned):
+#     ...  # your code
+my_prune_heads_index = None  # <- delete this line once your function is written above; None skips the grading
+grade("prune_heads_index", my_prune_heads_index)
+
+# %% [answer]
+gone = set(to_prune[0])
+keep = torch.tensor([h * d + i for h in range(H) if h not in gone for i in range(d)], device=DEVICE)  # (H - 2) * d
+print(f"layer 0 keeps {keep.numel()} of {H * d} query rows: heads {sorted(set(range(H)) - gone)}")
+q_before, q_after = model.encoder.layer[0].attention.self.query, pruned.encoder.layer[0].attention.self.query
+assert torch.equal(q_after.weight, q_before.weight[keep]) and torch.equal(q_after.bias, q_before.bias[keep])
+out_before, out_after = model.encoder.layer[0].attention.output.dense, pruned.encoder.layer[0].attention.output.dense
+assert torch.equal(out_after.weight, out_before.weight[:, keep])  # the output layer loses the same columns
+
+# %% [stub]
+# Your turn (exercise 13, `prune_heads_index`): the worked answer that stood here is yours to write, in the cell
+# above. Until then minibert's own index (minibert/bert/pruning.py) stands in for it, so the lesson runs on.
+from minibert.bert.pruning import heads_to_keep_index
+
+keep = heads_to_keep_index(set(to_prune[0]), H, d, set()).to(DEVICE)
+q_before, q_after = model.encoder.layer[0].attention.self.query, pruned.encoder.layer[0].attention.self.query
+assert torch.equal(q_after.weight, q_before.weight[keep])
+
+# %% [markdown]
 # ## Pruning = masking
 #
 # A head mask (L, H) of 1s and 0s multiplies each head's attention probabilities; a 0 silences the head. Its

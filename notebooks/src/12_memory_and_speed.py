@@ -77,6 +77,65 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# ## How much work is that? FLOPs, counted and measured
+#
+# The products can be counted before anything runs: an (m, k) @ (k, n) product costs 2·m·k·n FLOPs (a multiply and
+# an add per term). Per sequence of T tokens a layer multiplies (T, C) by (C, C) four times (query, key, value,
+# output), every head multiplies (T, d) by (d, T) and (T, T) by (T, d) (scores and context: T² terms, 4·T²·C over
+# all heads), and the feed-forward goes (T, C) @ (C, I) and back. The T² terms are why long inputs cost more
+# than their length.
+#
+# **Your turn: exercise 22, `layer_flops`.** Before you read the next cell, write the count of one layer's matrix-multiplication FLOPs for one sequence, from hidden_size, num_attention_heads, intermediate_size and seq_len. Write it in the cell below
+# (the signature and the task are in `minibert/exercises/stubs/layer_flops.py`) and run it: `grade` runs the
+# exercise's grader on your function. Or work in files: `.venv/bin/python -m minibert.exercises init my_exercises`
+# once, then `.venv/bin/python -m minibert.exercises grade 22 --impl my_exercises`.
+#
+# *Predict, then run:* at C = 768 and T = 128, what share of the layer's FLOPs are the attention products (the T² terms)? And at T = 2048? The next cell shows the answer; skip ahead whenever you like.
+
+# %%
+from minibert.exercises.notebook import grade
+
+# def my_layer_flops(hidden_size, num_attention_heads, intermediate_size, seq_len):
+#     ...  # your code
+my_layer_flops = None  # <- delete this line once your function is written above; None skips the grading
+grade("layer_flops", my_layer_flops)
+
+# %% [answer]
+def layer_flops(hidden_size, num_attention_heads, intermediate_size, seq_len):  # exercise 22
+    C, I, T = hidden_size, intermediate_size, seq_len
+    return 8 * T * C * C + 4 * T * T * C + 4 * T * C * I  # projections, scores + context (all heads), feed-forward
+
+
+# %% [stub]
+# Your turn (exercise 22, `layer_flops`): the worked answer that stood here is yours to write, in the cell above.
+# Until then the benchmarks' formula (benchmarks/bench_model.py, forward_flops) stands in for it, for one layer.
+def layer_flops(hidden_size, num_attention_heads, intermediate_size, seq_len):
+    C, I, T = hidden_size, intermediate_size, seq_len
+    return 8 * T * C * C + 4 * T * C * I + 4 * T * T * C
+
+
+# %%
+from torch.utils.flop_counter import FlopCounterMode
+
+B, T = x.shape[:2]
+counted = B * layer_flops(base.hidden_size, base.num_attention_heads, base.intermediate_size, T)
+eager = BertLayer(BertConfig(hidden_size=768, num_attention_heads=12, intermediate_size=3072, num_hidden_layers=1,
+                             attn_implementation="eager")).to(DEVICE).eval()  # its products one by one
+counter = FlopCounterMode(display=False)  # counts every matrix product torch runs
+with torch.inference_mode(), counter:
+    eager(x)
+measured = counter.get_total_flops()
+print(f"one layer, {B} × {T} tokens: counted {counted / 1e9:.2f} GFLOP, measured by FlopCounterMode "
+      f"{measured / 1e9:.2f} GFLOP")
+if DEVICE == "cpu":  # the profile above timed the CPU's own matrix products
+    print(f"in the profiled run: {counted / (gemm / 1e6) / 1e9:.0f} GFLOP/s in the matrix multiplications")
+assert counted == measured
+for length in (128, 512, 2048):
+    share = 4 * length * length * base.hidden_size / layer_flops(base.hidden_size, base.num_attention_heads,
+                                                                 base.intermediate_size, length)
+    print(f"T = {length:4d}: the attention products are {share:.0%} of the layer's FLOPs")
+
+# %% [markdown]
 # The runs below use `checkpoints/tiny-bert` (random weights: here only the arithmetic and its cost matter, and a
 # small model keeps them fast) and a small padded batch.
 

@@ -782,3 +782,119 @@ def qa_windows__overlap_off_by_one(question_tokens, context_tokens, max_length, 
 def qa_windows__windows_after_the_end(question_tokens, context_tokens, max_length, stride):
     budget = max_length - question_tokens - 3
     return [(s, min(s + budget, context_tokens)) for s in range(0, context_tokens, budget - stride)]
+# ---- 20. pair_inputs
+
+
+def pair_inputs__no_final_sep(ids_a, ids_b, cls_id, sep_id):
+    ids = [cls_id] + ids_a + [sep_id] + (ids_b or [])
+    return ids, [0] * (len(ids_a) + 2) + [1] * len(ids_b or [])
+
+
+def pair_inputs__first_sep_in_segment_b(ids_a, ids_b, cls_id, sep_id):
+    if ids_b is None:
+        return [cls_id, *ids_a, sep_id], [0] * (len(ids_a) + 2)
+    return [cls_id, *ids_a, sep_id, *ids_b, sep_id], [0] * (len(ids_a) + 1) + [1] * (len(ids_b) + 2)
+
+
+def pair_inputs__last_sep_in_segment_a(ids_a, ids_b, cls_id, sep_id):
+    ids = [cls_id, *ids_a, sep_id]
+    types = [0 for _ in ids]
+    if ids_b is not None:
+        ids += ids_b
+        types += [1 for _ in ids_b]
+        ids.append(sep_id)
+        types.append(0)
+    return ids, types
+
+
+def pair_inputs__types_all_zero(ids_a, ids_b, cls_id, sep_id):
+    ids = [cls_id, *ids_a, sep_id] + ([*ids_b, sep_id] if ids_b is not None else [])
+    return ids, [0] * len(ids)
+
+
+# ---- 21. tf_to_hf_keys
+
+
+def _tf_key(name, layer_sep=".", gamma="weight", beta="bias", table=".weight"):
+    parts = name.split("/")
+    out = []
+    for n, part in enumerate(parts, start=1):
+        if part.startswith("layer_") and part[6:].isdigit():
+            out.append("layer" + layer_sep + part[6:])
+        elif n == len(parts):  # the leaf
+            out.append({"kernel": "weight", "gamma": gamma, "beta": beta}.get(part, part))
+        else:
+            out.append(part)
+    key = ".".join(out)
+    return key + table if parts[-1].endswith("_embeddings") else key
+
+
+HEADS = {"cls/seq_relationship/output_weights": "cls.seq_relationship.weight",
+         "cls/seq_relationship/output_bias": "cls.seq_relationship.bias",
+         "cls/predictions/output_bias": "cls.predictions.bias"}
+
+
+def _tf_map(names, state=True, kernel_t=True, heads_t=False, **key_rules):
+    keys, flips = [], []
+    for name in names:
+        if state and (name == "global_step" or name.split("/")[-1] in ("adam_m", "adam_v")):
+            keys.append(None)
+            flips.append(False)
+        elif name in HEADS:
+            keys.append(HEADS[name])
+            flips.append(heads_t and "output_weights" in name)
+        else:
+            keys.append(_tf_key(name, **key_rules))
+            flips.append(kernel_t and name.split("/")[-1] == "kernel")
+    return keys, flips
+
+
+def tf_to_hf_keys__kernels_not_transposed(names):
+    return _tf_map(names, kernel_t=False)
+
+
+def tf_to_hf_keys__output_weights_transposed(names):
+    return _tf_map(names, heads_t=True)
+
+
+def tf_to_hf_keys__layer_number_kept(names):
+    return _tf_map(names, layer_sep="_")
+
+
+def tf_to_hf_keys__gamma_beta_kept(names):
+    return _tf_map(names, gamma="gamma", beta="beta")
+
+
+def tf_to_hf_keys__embedding_without_weight(names):
+    return _tf_map(names, table="")
+
+
+def tf_to_hf_keys__training_state_kept(names):
+    return _tf_map(names, state=False)
+
+
+# ---- 22. layer_flops
+
+
+def layer_flops__no_attention_products(hidden_size, num_attention_heads, intermediate_size, seq_len):
+    return 2 * seq_len * (4 * hidden_size * hidden_size + 2 * hidden_size * intermediate_size)
+
+
+def layer_flops__multiply_adds(hidden_size, num_attention_heads, intermediate_size, seq_len):
+    C, I, T = hidden_size, intermediate_size, seq_len
+    return 4 * T * C * C + 2 * T * T * C + 2 * T * C * I
+
+
+def layer_flops__one_head(hidden_size, num_attention_heads, intermediate_size, seq_len):
+    C, I, T, d = hidden_size, intermediate_size, seq_len, hidden_size // num_attention_heads
+    return 8 * T * C * C + 4 * T * T * d + 4 * T * C * I
+
+
+def layer_flops__output_projection_forgotten(hidden_size, num_attention_heads, intermediate_size, seq_len):
+    C, I, T = hidden_size, intermediate_size, seq_len
+    return 3 * 2 * T * C * C + 4 * T * T * C + 4 * T * C * I
+
+
+def layer_flops__feed_forward_once(hidden_size, num_attention_heads, intermediate_size, seq_len):
+    C, I, T = hidden_size, intermediate_size, seq_len
+    return 8 * T * C * C + 4 * T * T * C + 2 * T * C * I
