@@ -2,6 +2,7 @@
 
     python -m minibert speedrun --budget 1h                                   # the Python documentation
     python -m minibert speedrun --budget 2m --corpus examples/data/speedrun_corpus.txt --out runs/demo
+    python -m minibert speedrun --budget 1h --corpus runs/zh-docs/train.txt --language zh --out runs/zh
 
 Everything lands in ``--out``: data/, train/ (resumable: run the same command again after a kill), model/ (a
 Hugging Face folder), report.md, report.json and the figures. See docs/pretraining.md.
@@ -17,6 +18,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", default="pydocs",
                         help="pydocs (the Python documentation, Debian's python3.11-doc), a UTF-8 text file "
                              "(documents separated by blank lines) or a folder of .txt files")
+    parser.add_argument("--language", default="en", choices=["en", "zh"],
+                        help="zh: Chinese text, a vocabulary the bert-base-chinese way (one token per Chinese "
+                             "character, WordPiece for the rest), Chinese token kinds and fill-mask prompts in the "
+                             "report, whole-word masking by jieba words unless --whole-word-mask says otherwise "
+                             "(default en)")
+    parser.add_argument("--whole-word-mask", choices=["off", "pieces", "zh"], default=None,
+                        help="what one masking coin covers: off = a token, pieces = a word and its ## pieces, zh = "
+                             "a Chinese word from the jieba segmenter, all its characters (pip install "
+                             "'minibert[zh]'); default zh with --language zh, off otherwise")
     parser.add_argument("--out", default="runs/speedrun", help="output folder (default runs/speedrun)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0, help="weights, data order, masks, transfer draws")
@@ -62,8 +72,16 @@ def run(args: argparse.Namespace) -> int:
     budget = parse_budget(args.budget)
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"--threads must be >= 1, got {args.threads}")
+    wwm = args.whole_word_mask or ("zh" if args.language == "zh" else "off")
+    if wwm == "zh":
+        import importlib.util
+
+        if importlib.util.find_spec("jieba") is None:
+            raise ValueError("--whole-word-mask zh (the default with --language zh) needs the jieba segmenter: "
+                             "pip install 'minibert[zh]', or pass --whole-word-mask off")
     settings = Settings(corpus=args.corpus, budget=budget, out=args.out, threads=args.threads, seed=args.seed,
                         clock=args.clock, recipe=recipe_from(args, budget), transfer=not args.no_transfer,
-                        progress=not args.no_progress, stop_after_steps=args.stop_after)
+                        progress=not args.no_progress, stop_after_steps=args.stop_after, language=args.language,
+                        whole_word_mask=wwm)
     speedrun(settings)
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 
 from minibert.speedrun.segments import sentences
+from minibert.tokenization.chars import is_cjk
 
 # Blanks a reader of the Python documentation can judge (each has one clearly right word).
 PYDOCS_PROMPTS = ["The function [MASK] a list.", "This module provides functions for working with [MASK] files.",
@@ -29,6 +30,27 @@ def fill_mask_prompts(held_out: list[list[str]], tokenizer, n: int = 6, seed: in
         if choices:
             i = rng.choice(choices)
             out.append((" ".join(words[:i] + ["[MASK]"] + words[i + 1:]), words[i].lower()))
+        if len(out) == n:
+            break
+    return out
+
+
+def fill_mask_prompts_zh(held_out: list[list[str]], tokenizer, frequent: set[str], n: int = 6,
+                         seed: int = 0) -> list[tuple[str, str]]:
+    """The Chinese counterpart of ``fill_mask_prompts``: ``n`` held-out sentences of 12-40 characters with one
+    Chinese character hidden behind [MASK] (``(masked text, hidden character)``), a character that is a token of
+    the vocabulary and not one of ``frequent`` (the training text's most frequent, mostly function, characters:
+    as the English prompts hide a word of 4+ letters, a content character). Seeded."""
+    rng = random.Random(seed)
+    vocab = tokenizer.get_vocab()
+    candidates = [s for doc in held_out for p in doc for s in sentences(p) if 12 <= len(s) <= 40]
+    rng.shuffle(candidates)
+    out = []
+    for sentence in candidates:
+        choices = [i for i, ch in enumerate(sentence) if i > 0 and is_cjk(ch) and ch in vocab and ch not in frequent]
+        if choices:
+            i = rng.choice(choices)
+            out.append((sentence[:i] + "[MASK]" + sentence[i + 1:], sentence[i]))
         if len(out) == n:
             break
     return out

@@ -6,7 +6,8 @@ runs. ``report.json`` keys (fractions in [0, 1], seconds):
     heldout_top1, heldout_top5, baseline_top1, baseline_top5, per_kind, blanks, train_seconds, total_seconds,
     steps, budget_seconds, transfer [{labels, pretrained: [acc per seed], random, majority, bow_logreg, steps}],
     transfer_seconds, transfer_task, parity_max_abs_diff, parity_note, machine {cores, threads, torch, ...},
-    recipe, corpus, curve {loss: [{step, train_seconds, loss}], heldout_top1: [{step, train_seconds, ...}]},
+    recipe, language, whole_word_mask, corpus,
+    curve {loss: [{step, train_seconds, loss}], heldout_top1: [{step, train_seconds, ...}]},
     fill_mask [{text, answer, predictions}], figures
 """
 
@@ -35,6 +36,7 @@ def build(s, meta: dict, mlm: dict, log: list[dict], train_seconds: float, steps
         "transfer_task": transfer["task"] if transfer else None,
         "parity_max_abs_diff": parity_diff, "parity_note": parity_note,
         "machine": machine, "recipe": s.recipe.to_dict(), "seed": s.seed,
+        "language": s.language, "whole_word_mask": s.whole_word_mask,
         "corpus": {k: v for k, v in meta.items() if k != "held_out_names"},
         "curve": {"loss": [{k: r[k] for k in ("step", "train_seconds", "loss")} for r in losses[::every]],
                   "heldout_top1": [r for r in log if "heldout_top1" in r]},
@@ -70,13 +72,22 @@ def markdown(c: dict) -> str:
     baseline = ", ".join(c["baseline_tokens"])
     parity = ("not measured: " + c["parity_note"] if c["parity_max_abs_diff"] is None else
               f"max |Δ| {c['parity_max_abs_diff']:.2e} ({c['parity_note']})")
+    if corpus.get("vocab_kind") == "characters":
+        size = f"{corpus['train_characters']:,} characters"
+        vocab = (f"a vocabulary of {corpus['vocab_size']:,} tokens made from them the `bert-base-chinese` way (each "
+                 f"of {corpus['vocab_cjk_characters']:,} Chinese characters seen {corpus['min_char_count']}+ times a "
+                 "token, WordPiece for the rest)")
+    else:
+        size, vocab = f"{corpus['train_words']:,} words", (f"a WordPiece vocabulary of {corpus['vocab_size']:,} "
+                                                           "pieces trained on them")
+    masking = {"off": "single tokens", "pieces": "whole words (a word and its ## pieces)",
+               "zh": "whole words (all characters of a jieba word together)"}[c.get("whole_word_mask", "off")]
     text = f"""# Speedrun report card
 
-A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with masked-LM for
+A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with masked-LM ({masking} masked) for
 {format_seconds(c['budget_seconds'])} of training ({m['clock']} clock) on `{corpus['corpus']}`:
-{corpus['train_documents']} documents ({corpus['train_words']:,} words, {corpus['train_segments']:,} segments), a
-WordPiece vocabulary of {corpus['vocab_size']:,} pieces trained on them; {corpus['held_out_documents']} documents
-({corpus['held_out_rule']}) held out whole.
+{corpus['train_documents']} documents ({size}, {corpus['train_segments']:,} segments), {vocab};
+{corpus['held_out_documents']} documents ({corpus['held_out_rule']}) held out whole.
 
 | | |
 |---|---|

@@ -32,14 +32,20 @@ class Settings:
     transfer: bool = True
     progress: bool = True
     stop_after_steps: int | None = None  # end this call after so many steps (saved): a kill, on purpose
+    language: str = "en"               # "zh": vocabulary of characters, Chinese token kinds and fill-mask prompts
+    whole_word_mask: str = "off"       # "off" (single tokens), "pieces" (a word and its ## pieces), "zh" (jieba)
+
+# Settings added after the first runs: their value in a settings.json written before them.
+_DEFAULTS = {"language": "en", "whole_word_mask": "off"}
 
 
 def _check_settings(path: Path, settings: Settings) -> None:
     """A resumed run must be the run that was started: the same budget, clock, seed and recipe."""
     mine = {"budget": settings.budget, "clock": settings.clock, "seed": settings.seed,
-            "recipe": settings.recipe.to_dict(), "corpus": settings.corpus}
+            "recipe": settings.recipe.to_dict(), "corpus": settings.corpus, "language": settings.language,
+            "whole_word_mask": settings.whole_word_mask}
     if path.is_file():
-        theirs = json.loads(path.read_text(encoding="utf-8"))
+        theirs = {**_DEFAULTS, **json.loads(path.read_text(encoding="utf-8"))}
         changed = [k for k in mine if theirs.get(k) != mine[k]]
         if changed:
             raise ValueError(f"{path.parent.parent} holds a run started with other settings ({', '.join(changed)}: "
@@ -64,10 +70,13 @@ def speedrun(s: Settings) -> dict | None:
     if s.threads:
         torch.set_num_threads(s.threads)
     out, r = Path(s.out), s.recipe
-    data = prepare(s.corpus, out / "data", r.vocab_size, r.max_length)
+    data = prepare(s.corpus, out / "data", r.vocab_size, r.max_length, s.language, s.whole_word_mask)
     tok = data.tokenizer
+    chars = (f", {data.meta['vocab_cjk_characters']} of them Chinese characters"
+             if data.meta.get("vocab_kind") == "characters" else "")
     print(f"corpus {s.corpus}: {data.meta['train_documents']} documents for training ({data.meta['train_segments']} "
-          f"segments), {data.meta['held_out_documents']} held out; vocabulary {data.meta['vocab_size']} pieces")
+          f"segments), {data.meta['held_out_documents']} held out; vocabulary {data.meta['vocab_size']} pieces{chars}"
+          f"; whole-word masking {s.whole_word_mask}")
     (out / "train").mkdir(parents=True, exist_ok=True)
     _check_settings(out / "train" / "settings.json", s)
 
@@ -77,9 +86,19 @@ def speedrun(s: Settings) -> dict | None:
                         attention_probs_dropout_prob=r.dropout)
     torch.manual_seed(s.seed)
     model = BertForMaskedLM(config)
-    train_ds = MaskedLMDataset([{"input_ids": ids, "special_tokens_mask": [1] + [0] * (len(ids) - 2) + [1]}
-                                for ids in data.train_segments], mask_token_id=tok.mask_token_id,
-                               vocab_size=tok.vocab_size, seed=s.seed, mlm_probability=r.mlm_probability)
+    examples = [{"input_ids": ids, "special_tokens_mask": [1] + [0] * (len(ids) - 2) + [1]}
+                for ids in data.train_segments]
+    if data.train_words is not None:  # --whole-word-mask zh: each segment's jieba words (DIR/data/words.json)
+        for ex, words in zip(examples, data.train_words):
+            ex["is_continuation"] = words
+    table = None
+    if s.whole_word_mask == "pieces":
+        from minibert.training.masking import continuation_table
+
+        table = continuation_table(tok.convert_ids_to_tokens(range(tok.vocab_size)))
+    train_ds = MaskedLMDataset(examples, mask_token_id=tok.mask_token_id, vocab_size=tok.vocab_size, seed=s.seed,
+                               mlm_probability=r.mlm_probability, whole_word_mask=s.whole_word_mask != "off",
+                               is_continuation=table)
     held = data.held_out_segments
     sample = held[::max(1, len(held) // 128)][:128]  # the curve's held-out sample, spread over the documents
     trainer = BudgetTrainer(model, str(out / "train"), train_ds, Collator(tok.pad_token_id), budget=s.budget,
@@ -99,9 +118,16 @@ def speedrun(s: Settings) -> dict | None:
 
     model.eval()
     print("evaluating on the held-out documents ...")
-    mlm = mlm_report(model, tok, held, data.train_segments)
+    mlm = mlm_report(model, tok, held, data.train_segments, language=s.language)
     parity_diff, parity_note = parity.export(model, tok, out / "model")
-    prompts = evaluate.fill_mask_prompts(data.held_out_documents, tok)
+    if s.language == "zh":
+        from minibert.training.mlm_eval import frequent_characters
+
+        frequent = set(tok.convert_ids_to_tokens(frequent_characters(data.train_segments, tok.convert_ids_to_tokens(
+            range(tok.vocab_size)))))
+        prompts = evaluate.fill_mask_prompts_zh(data.held_out_documents, tok, frequent)
+    else:
+        prompts = evaluate.fill_mask_prompts(data.held_out_documents, tok)
     if s.corpus == "pydocs":
         prompts = [(p, None) for p in evaluate.PYDOCS_PROMPTS] + prompts
     fill = evaluate.fill_mask_table(out / "model", prompts)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from minibert.speedrun import bow
-from minibert.speedrun.segments import sentences
+from minibert.speedrun.segments import sentences, word_count
 from minibert.training.data import Collator
 from minibert.training.trainer import Trainer, TrainingArguments
 
@@ -38,9 +38,10 @@ class Task:
 
 def build_task(held_out: list[list[str]], names: list[str], k: int = 4, test_per_class: int = 100,
                seed: int = 0) -> Task:
-    """The k held-out documents with the most sentences of 5+ words; a third of the smallest (≤ test_per_class)
+    """The k held-out documents with the most sentences of 5+ words (a Chinese character counts as a word:
+    ``segments.word_count``; Chinese sentences end at 。！？); a third of the smallest (≤ test_per_class)
     of each document's sentences is its test share, the rest its training pool."""
-    per_doc = [[s for p in doc for s in sentences(p) if len(s.split()) >= 5] for doc in held_out]
+    per_doc = [[s for p in doc for s in sentences(p) if word_count(s) >= 5] for doc in held_out]
     order = sorted(range(len(per_doc)), key=lambda i: (-len(per_doc[i]), i))[:k]
     if len(order) < 2 or len(per_doc[order[-1]]) < 6:
         raise ValueError("the transfer task needs at least 2 held-out documents of 6+ sentences; give a corpus with "
