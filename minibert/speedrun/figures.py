@@ -3,12 +3,20 @@
 * ``curve.png``: training loss and held-out top-1 against training seconds;
 * ``transfer.png``: test accuracy against the number of labels, pre-trained and random initialisation (mean,
   with the seeds' range as a band), the bag-of-words and majority-class baselines beside them;
-* ``fill_mask.png``: the fill-mask table (the text, the hidden word, the model's top 3).
+* ``fill_mask.png``: the fill-mask table (the text, the hidden word, the model's top 3). Chinese text needs a
+  font with CJK glyphs (``CJK_FONTS``, e.g. Debian's ``fonts-noto-cjk``); without one the figure's Chinese
+  characters are empty boxes and its title says so (report.md has the table as text).
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+
+# Fonts with Chinese glyphs, the first one installed is used for fill_mask.png (DejaVu Sans for the rest).
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "SimHei", "Microsoft YaHei",
+             "PingFang SC"]
 
 
 def _pyplot():
@@ -62,9 +70,26 @@ def transfer(report: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
 def fill_mask(report: dict, path: Path) -> None:
     plt = _pyplot()
     rows = report["fill_mask"]
+    chinese = any(ord(ch) >= 0x2E80 for r in rows for ch in r["text"] + "".join(r["predictions"]))
+    font = _cjk_font() if chinese else None
+    with plt.rc_context({"font.family": [font, "DejaVu Sans"]} if font else {}), warnings.catch_warnings():
+        if chinese and not font:  # one note in the title, not a warning per missing glyph
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        _fill_mask_table(plt, rows, path, "" if font or not chinese else
+                         " (no CJK font installed: the text is in report.md)")
+
+
+def _fill_mask_table(plt, rows: list[dict], path: Path, note: str) -> None:
     cells = [[_short(r["text"]), r.get("answer") or "", ", ".join(r["predictions"])] for r in rows]
     fig, ax = plt.subplots(figsize=(11, 0.45 * len(cells) + 0.8))
     ax.axis("off")
@@ -73,7 +98,7 @@ def fill_mask(report: dict, path: Path) -> None:
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     table.scale(1, 1.4)
-    ax.set_title("fill-mask on held-out text")
+    ax.set_title("fill-mask on held-out text" + note)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

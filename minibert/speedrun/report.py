@@ -80,11 +80,11 @@ def markdown(c: dict) -> str:
     else:
         size, vocab = f"{corpus['train_words']:,} words", (f"a WordPiece vocabulary of {corpus['vocab_size']:,} "
                                                            "pieces trained on them")
-    masking = {"off": "single tokens", "pieces": "whole words (a word and its ## pieces)",
+    masking = {"off": "single tokens", "pieces": "whole words (a word and its ## pieces together)",
                "zh": "whole words (all characters of a jieba word together)"}[c.get("whole_word_mask", "off")]
     text = f"""# Speedrun report card
 
-A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with masked-LM ({masking} masked) for
+A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with masked-LM (masking {masking}) for
 {format_seconds(c['budget_seconds'])} of training ({m['clock']} clock) on `{corpus['corpus']}`:
 {corpus['train_documents']} documents ({size}, {corpus['train_segments']:,} segments), {vocab};
 {corpus['held_out_documents']} documents ({corpus['held_out_rule']}) held out whole.

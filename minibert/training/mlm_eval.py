@@ -120,8 +120,8 @@ def accuracy_by_kind_zh(blanks: Blanks, train_sequences: list[list[int]], tokens
     is_frequent = torch.tensor([int(t) in chosen for t in blanks.labels], dtype=torch.bool)
     is_char = torch.tensor([len(p) == 1 and is_cjk(p) for p in labels], dtype=torch.bool)
     is_punct = torch.tensor([all(map(is_punctuation, p)) for p in labels], dtype=torch.bool)
-    names = "".join(tokens[t] for t in frequent[:8])
-    kinds = {f"the {len(frequent)} most frequent characters ({names} ...)": is_frequent,
+    names = ", ".join(tokens[t] for t in frequent[:8])
+    kinds = {f"the {len(frequent)} most frequent characters ({names}, ...)": is_frequent,
              "other Chinese characters": is_char & ~is_frequent, "punctuation": is_punct,
              "other tokens (Latin words, ## pieces, digits, [UNK])": ~is_char & ~is_punct}
     return {kind: {"blanks": int(where.sum()), "top1": blanks.accuracy(1, where), "top5": blanks.accuracy(5, where)}

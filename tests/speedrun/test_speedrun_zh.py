@@ -180,7 +180,7 @@ def test_report_card_has_the_chinese_keys(zh_run):
         assert row["text"].replace("[MASK]", row["answer"]) in held and len(row["predictions"]) == 3
     assert len(card["transfer"]) >= 2 and card["transfer_task"]["classes"] == 4
     assert card["transfer_task"]["test_sentences"] >= 4 * 6  # Chinese sentences: split at 。！？
-    assert "masked-LM (whole words (all characters of a jieba word together) masked)" in (
+    assert "masked-LM (masking whole words (all characters of a jieba word together))" in (
         out / "report.md").read_text(encoding="utf-8")
     assert f"held-out top-1 {100 * card['heldout_top1']:.1f} %" in stdout
 
