@@ -1,8 +1,8 @@
 """``python -m minibert speedrun``: your own BERT in one sitting, with a report card.
 
     corpus.py / pydocs.py   the text, documents held out whole
-    vocab.py                a WordPiece vocabulary trained on the training split
-    segments.py             sentences packed into segments of up to max_length pieces
+    vocab.py                a WordPiece vocabulary trained on the training split (--language zh: characters)
+    segments.py             sentences packed into segments of up to max_length pieces (and jieba word flags)
     prepare.py              DIR/data/: the three above, made once
     recipe.py               model size and settings, picked from the budget
     budget.py               the budget, its stopwatch and the learning-rate schedule tied to it
