@@ -92,8 +92,8 @@ def encode_segments_with_words(documents: list[list[str]], tokenizer,
     def encoded(sentence: str) -> tuple[list[int], list[bool]]:
         if sentence not in cache:
             # verbose=False: a sentence longer than a segment is expected here (the packing below keeps its first
-            # max_length - 2 pieces), so
-            # the tokenizer's 'longer than the maximum sequence length' warning would only alarm the user.
+            # max_length - 2 pieces), so the tokenizer's "longer than the maximum sequence length" warning would
+            # only alarm the user.
             enc = tokenizer(sentence, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
             ids = enc["input_ids"]
             cache[sentence] = ids, chinese_continuation(sentence, ids, enc["offset_mapping"], pieces)
