@@ -9,7 +9,8 @@
 # * why the masked-LM decoder shares its weight with the word embeddings;
 # * that a head saved by minibert is read by `transformers` and gives the same logits;
 # * how the same block becomes a decoder: the causal mask, cross-attention, the key/value cache and greedy
-#   generation (`BertLMHeadModel`).
+#   generation (`BertLMHeadModel`);
+# * BERT versus GPT: the two masks, what an MLM and a next-token prediction each read (measured), when to use which.
 #
 # BERT's recipe (Devlin et al., 2019, §3 and Figure 4): pre-train one encoder, then put a *small* task-specific
 # layer on top and fine-tune everything. Almost all parameters live in the shared encoder; a head is one or two
@@ -356,4 +357,121 @@ if transformers is not None:
 # %% [markdown]
 # **What to remember about the decoder.** Same block, same weights: a causal mask turns the encoder into a
 # left-to-right language model, a cross-attention sublayer lets it read an encoder, and the cache makes each
-# generated token cost one token's work. Next, notebook 08: putting real, trained weights into these modules.
+# generated token cost one token's work.
+
+# %% [markdown]
+# ## BERT versus GPT: what each objective sees
+#
+# BERT is an encoder pre-trained with masked language modelling (MLM): hide ~15% of the tokens, predict each from
+# the whole sentence. GPT (Radford et al., 2018) is a decoder pre-trained as a causal language model (CLM): predict
+# every token from the tokens before it. The block is the same; what differs is the mask, and so what a prediction
+# may read. First the two masks, as minibert computes them (`self_attention_mask`, the function `BertModel` calls),
+# for one real sentence of the model's tokenizer, padded by two to show the padding columns.
+
+# %%
+from minibert.bert.masks import self_attention_mask
+
+sentence = "this function always returns a new reference."
+n_real = len(tokenizer(sentence)["input_ids"])
+padded = tokenizer(sentence, padding="max_length", max_length=n_real + 2, return_tensors="pt")
+labels = tokenizer.convert_ids_to_tokens(padded["input_ids"][0].tolist())  # the tick labels, from the tokenizer
+T_s = len(labels)
+visible = {}
+for name, is_decoder in (("BERT (encoder): padding mask", False), ("GPT-style (decoder): causal mask", True)):
+    additive = self_attention_mask(padded["attention_mask"], is_decoder, 1, T_s, 0, torch.float32,
+                                   torch.device("cpu"))  # (1, 1, 1, T) encoder or (1, 1, T, T) decoder
+    visible[name] = (additive == 0).expand(1, 1, T_s, T_s)[0, 0]  # (T, T) True = query may attend to key
+    print(f"{name:<34} additive mask {tuple(additive.shape)}; keys each query sees: "
+          f"{visible[name].sum(dim=1).tolist()}")
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
+for ax, (name, v) in zip(axes, visible.items()):
+    ax.imshow(v.float(), cmap="gray", vmin=0, vmax=1)
+    ax.set_title(name)
+    ax.set_xticks(range(T_s), labels, rotation=90)
+    ax.set_yticks(range(T_s), labels)
+    ax.set_xlabel("key (attended to)")
+axes[0].set_ylabel("query")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The mask is a statement about the wiring; what a *prediction* actually depends on can be measured. Take the
+# trained checkpoint's MLM model, and a `BertLMHeadModel` built from the same config with `is_decoder=True` and
+# given the very same weights. For one sentence, predict one token t both ways:
+# * **MLM**: replace token t with `[MASK]` and read the logit of the true token at position t;
+# * **CLM**: read the logit of token t at position t − 1 (the next-token prediction, which must not see token t).
+#
+# Then ask how much that logit depends on each input token: the norm of its gradient with respect to that token's
+# input embedding. A zero means the prediction cannot change whatever that token is. (The decoder's weights were
+# trained for MLM, not CLM, so its *predictions* are poor; what it can see is fixed by the mask alone.)
+
+# %%
+from minibert import BertForMaskedLM
+
+mlm = BertForMaskedLM.from_pretrained(MODEL).to(DEVICE).eval()
+clm = BertLMHeadModel(BertConfig.from_pretrained(MODEL, is_decoder=True)).to(DEVICE).eval()
+clm.load_state_dict(mlm.state_dict())  # the same weights: only the mask differs
+
+ids_s = tokenizer(sentence, return_tensors="pt")["input_ids"].to(DEVICE)  # (1, T), no padding
+words = tokenizer.convert_ids_to_tokens(ids_s[0].tolist())
+t = len(words) // 2  # the token to predict: the middle one
+target = ids_s[0, t]
+
+
+def saliency(model, input_ids, position):
+    """|d logit(target at position) / d input embedding| for each input token: (T,)."""
+    embeds = model.get_input_embeddings()(input_ids).detach().requires_grad_(True)  # (1, T, C)
+    model(inputs_embeds=embeds).logits[0, position, target].backward()
+    return embeds.grad[0].norm(dim=-1)
+
+
+masked_ids = ids_s.clone()
+masked_ids[0, t] = tokenizer.mask_token_id
+seen = {"MLM": saliency(mlm, masked_ids, t), "CLM": saliency(clm, ids_s, t - 1)}
+print(f"predicting token {t} {words[t]!r}: MLM at position {t} ([MASK]), CLM at position {t - 1} ({words[t - 1]!r})")
+print(f"{'input token':>14} {'MLM |grad|':>11} {'CLM |grad|':>11}   (* = [MASK] in the MLM input)")
+for j, w in enumerate(words):
+    shown = f"{w}*" if j == t else w
+    print(f"{j:>3} {shown:>10} {seen['MLM'][j].item():11.3e} {seen['CLM'][j].item():11.3e}")
+print("MLM reads tokens", seen["MLM"].gt(0).nonzero().flatten().tolist(),
+      "; CLM reads tokens", seen["CLM"].gt(0).nonzero().flatten().tolist())
+assert seen["MLM"].gt(0).all()  # both sides of the masked position
+assert seen["CLM"][:t].gt(0).all() and seen["CLM"][t:].eq(0).all()  # left of the target only, not the target
+
+# %% [markdown]
+# What each costs, counted with a hook on the embeddings (it runs once per forward pass): BERT reads a whole input
+# in one pass, every token at once. A decoder that *writes* n tokens needs n passes: the first reads the prompt
+# and gives the first new token, each later one is fed only the newest token, thanks to the cache.
+
+# %%
+fed = {"encoder": [], "decoder": []}  # the number of tokens each forward pass reads
+hooks = [m.bert.embeddings.register_forward_hook(lambda module, args, out, key=key: fed[key].append(out.shape[1]))
+         for key, m in (("encoder", mlm), ("decoder", clm))]
+with torch.no_grad():
+    mlm(masked_ids)  # fill every [MASK] of the sentence
+    clm.generate(ids_s[:, :4], max_new_tokens=5)  # write 5 tokens after a 4-token prompt
+for hook in hooks:
+    hook.remove()
+print(f"encoder, reading {ids_s.shape[1]} tokens: {len(fed['encoder'])} forward pass, tokens fed {fed['encoder']}")
+print(f"decoder, writing 5 tokens: {len(fed['decoder'])} forward passes, tokens fed per pass {fed['decoder']}")
+assert fed["encoder"] == [ids_s.shape[1]] and fed["decoder"] == [4, 1, 1, 1, 1]
+
+# %% [markdown]
+# **When to use which.**
+#
+# | | encoder (BERT, MLM) | decoder (GPT, causal LM) |
+# |---|---|---|
+# | each position sees | the whole input, both sides | itself and the tokens to its left |
+# | good for | understanding a given text: classification, token tagging, extractive QA, sentence embeddings for search | producing text: continuation, generation, and (at scale) tasks posed as text to continue |
+# | cost | one forward pass over all tokens | writing n tokens: n passes, the first over the prompt, then one token each with the cache |
+# | training signal per sentence | the ~15% masked tokens | every token (each predicts the next) |
+#
+# The measurements above are the first row: the MLM prediction read tokens on both sides of `[MASK]`, the
+# next-token prediction none at or after its target. An encoder cannot generate left to right without being
+# trained to, and a decoder's token vectors have not seen the rest of the sentence, which is why BERT-style
+# encoders remain the usual choice for classification, extraction and embeddings, and decoders for generation.
+# Encoder-decoder models (T5, bert2bert with cross-attention above) combine both: an encoder reads the input,
+# a decoder writes the output.
+#
+# Next, notebook 08: putting real, trained weights into these modules.
