@@ -3,6 +3,8 @@
 #
 # **What you will understand by the end**
 # * where a layer spends its time, operation by operation (the profiler's table);
+# * what a layer costs: its FLOPs and its memory (parameters, and the activations a training step keeps), counted
+#   from the config and measured;
 # * gradient checkpointing: what it stores, what it recomputes, and what it buys, *measured*: peak activation
 #   memory and time of a training step, with and without it, as the stack grows; and selective recomputation;
 # * chunking the feed-forward: the same numbers with a smaller intermediate activation;
@@ -134,6 +136,125 @@ for length in (128, 512, 2048):
     share = 4 * length * length * base.hidden_size / layer_flops(base.hidden_size, base.num_attention_heads,
                                                                  base.intermediate_size, length)
     print(f"T = {length:4d}: the attention products are {share:.0%} of the layer's FLOPs")
+
+# %% [markdown]
+# ## How much memory is that? Parameters and activations, counted and measured
+#
+# Memory has two parts. The **parameters** are fixed by the config: per layer four (C, C) projections with their
+# biases, the feed-forward's (C, I) and (I, C) with theirs, and two LayerNorms (a scale and a shift of C each); the
+# whole model adds the embeddings (vocabulary, positions, token types, one LayerNorm) and the pooler. In fp32 each
+# number takes 4 bytes (training with Adam keeps three more copies: the gradient and two moments).
+#
+# The **activations** a training step keeps grow with the batch B × T. Reading the layer's code
+# (`minibert/bert/attention.py`, `minibert/bert/feed_forward.py`), these are the tensors backward needs, each kept
+# once (a tensor two operations need is one storage):
+# * (B, T, C), fp32, eight of them: the input of each Linear that reads a C-wide input (query, key and value share
+#   the layer input x; the attention output's dense reads the merged context; the intermediate dense reads the first
+#   LayerNorm's output), Q and Kᵀ for the scores product and V for the context product, and the input of each of the
+#   two LayerNorms; each LayerNorm also keeps a mean and a 1/std per token (4 numbers of (B, T) in all);
+# * (B, T, I), fp32, two: GELU's input (its derivative needs it) and its output, the second dense's input;
+# * (B, H, T, T), the T² term: softmax's output (its backward needs it), the dropped probabilities (the context
+#   product's input), and the dropout mask, 1 byte per element as a bool mask; with dropout off (p = 0 or eval) the
+#   mask goes and the two probability tensors are one;
+# * the two hidden dropouts' masks, (B, T, C) at 1 byte each.
+#
+# Divisions by a number, additions and reshapes keep nothing; the weights are parameters, not activations. This is
+# the count of Korthikanti et al. (2022, "Reducing Activation Recomputation in Large Transformer Models", §4.1),
+# there in 16-bit. Then measure: `torch.autograd.graph.saved_tensors_hooks` sees every tensor autograd saves for
+# backward; one eager `BertLayer` forward in training mode, the unique storages' bytes summed, parameters left out.
+
+# %%
+def layer_param_count(c):
+    C, I = c.hidden_size, c.intermediate_size
+    return 4 * (C * C + C) + (C * I + I) + (I * C + C) + 2 * 2 * C  # Q, K, V, O; feed-forward; 2 LayerNorms
+
+
+def model_param_count(c):
+    C = c.hidden_size
+    embeddings = (c.vocab_size + c.max_position_embeddings + c.type_vocab_size) * C + 2 * C
+    return embeddings + c.num_hidden_layers * layer_param_count(c) + (C * C + C)  # + the pooler
+
+
+bert_base = BertConfig()  # the defaults are BERT-base's
+with torch.device("meta"):  # shapes only: no memory, no initialisation cost
+    base_model = BertModel(bert_base)
+assert layer_param_count(base) == sum(p.numel() for p in layer.parameters())
+assert model_param_count(bert_base) == sum(p.numel() for p in base_model.parameters())
+print(f"BertConfig() (C = {bert_base.hidden_size}, I = {bert_base.intermediate_size}, L = {bert_base.num_hidden_layers}, "
+      f"vocabulary {bert_base.vocab_size}), fp32:")
+print(f"  one layer: {layer_param_count(bert_base) / 1e6:.2f} M parameters = "
+      f"{4 * layer_param_count(bert_base) / 2**20:.1f} MiB")
+print(f"  the model: {model_param_count(bert_base) / 1e6:.1f} M parameters = "
+      f"{4 * model_param_count(bert_base) / 2**20:.0f} MiB (x 4 with the gradient and Adam's two moments)")
+
+
+def layer_activation_bytes(c, B, T, training=True):
+    """Bytes one layer keeps for backward (fp32, bool masks), as (without the T² term, the T² term)."""
+    C, I, H = c.hidden_size, c.intermediate_size, c.num_attention_heads
+    p_hidden = c.hidden_dropout_prob if training else 0.0
+    p_attn = c.attention_probs_dropout_prob if training else 0.0
+    linear = 4 * (8 * B * T * C + 2 * B * T * I + 4 * B * T)  # the (B, T, C) and (B, T, I) tensors, LN statistics
+    linear += 2 * B * T * C * (p_hidden > 0)  # the two hidden dropout masks, 1 byte per element
+    square = B * H * T * T * ((4 + 4 + 1) if p_attn > 0 else 4)  # softmax out, dropped probs, mask; or one tensor
+    return linear, square
+
+
+lin, sq = layer_activation_bytes(bert_base, *x.shape[:2])
+print(f"  one layer's activations for {x.shape[0]} × {x.shape[1]} tokens: {(lin + sq) / 2**20:.1f} MiB "
+      f"({sq / 2**20:.1f} MiB of them the T² term)")
+
+# %%
+small = BertConfig(hidden_size=128, num_attention_heads=4, intermediate_size=512, num_hidden_layers=1,
+                   attn_implementation="eager")
+small_layer = BertLayer(small).to(DEVICE).train()
+param_storages = {p.untyped_storage().data_ptr() for p in small_layer.parameters()}
+scale = 1 / (1 - small.hidden_dropout_prob)
+assert small.hidden_dropout_prob == small.attention_probs_dropout_prob  # so one value tells a mask
+
+
+def saved_for_backward(m, inputs):
+    """The tensors autograd saves in one forward of m, one per storage, parameters left out."""
+    saved = {}
+
+    def pack(t):
+        if t.untyped_storage().data_ptr() not in param_storages:
+            saved[t.untyped_storage().data_ptr()] = t
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        m(inputs)
+    return list(saved.values())
+
+
+def is_dropout_mask(t):  # a bool mask, or the multiplier it becomes: only 0 and 1 / (1 - p)
+    values = t.unique()
+    return t.dtype == torch.bool or (len(values) <= 2 and bool(torch.isin(values, values.new_tensor([0, scale])).all()))
+
+
+B = 2
+print(f"one BertLayer, C = {small.hidden_size}, H = {small.num_attention_heads}, I = {small.intermediate_size}, "
+      f"dropout {small.hidden_dropout_prob}, training, eager attention, B = {B}, on {DEVICE}:")
+for length in (64, 128, 256):
+    saved = saved_for_backward(small_layer, torch.randn(B, length, small.hidden_size, device=DEVICE))
+    measured = sum(t.untyped_storage().nbytes() for t in saved)
+    lin, sq = layer_activation_bytes(small, B, length)
+    masks = [t for t in saved if is_dropout_mask(t)]
+    mask_numel = sum(t.numel() for t in masks)
+    mask_measured = sum(t.untyped_storage().nbytes() for t in masks)
+    print(f"  T = {length:3d}: computed {(lin + sq) / 1024:6.0f} KiB ({sq / 1024:5.0f} of them T²), measured "
+          f"{measured / 1024:6.0f} KiB, measured / computed = {measured / (lin + sq):.3f}; dropout masks: "
+          f"{len(masks)} saved as {masks[0].dtype}, {mask_measured / mask_numel:.0f} byte(s) per element")
+    if DEVICE == "cpu":  # everything but the masks' bytes per element is as counted
+        assert measured - mask_measured == lin + sq - mask_numel
+
+# %% [markdown]
+# On the CPU the measured bytes are above the count, and the gap is the dropout masks alone (the cell checks that
+# everything else matches to the byte): torch's dropout on the CPU is `x * noise`, with `noise` 0 or 1 / (1 − p), and
+# the multiplication saves `noise` for backward in x's dtype, fp32, 4 bytes per element where the count says 1. The
+# fused kernel that keeps a bool mask (`native_dropout`) is used on CUDA only (`aten/src/ATen/native/Dropout.cpp`).
+# The ratio grows with T because the (B, H, T, T) mask grows fastest, and the T² term's share with it (printed
+# above). A flash-attention kernel (one of those `attn_implementation="sdpa"` can pick) keeps no (B, H, T, T)
+# tensor at all: it keeps a per-row log-sum-exp and recomputes the scores in backward (Dao et al., 2022).
 
 # %% [markdown]
 # The runs below use `checkpoints/tiny-bert` (random weights: here only the arithmetic and its cost matter, and a
