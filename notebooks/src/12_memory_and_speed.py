@@ -250,8 +250,9 @@ for length in (64, 128, 256):
 # %% [markdown]
 # On the CPU the measured bytes are above the count, and the gap is the dropout masks alone (the cell checks that
 # everything else matches to the byte): torch's dropout on the CPU is `x * noise`, with `noise` 0 or 1 / (1 − p), and
-# the multiplication saves `noise` for backward in x's dtype, fp32, 4 bytes per element where the count says 1. The
-# fused kernel that keeps a bool mask (`native_dropout`) is used on CUDA only (`aten/src/ATen/native/Dropout.cpp`).
+# the multiplication saves `noise` for backward in x's dtype, fp32, 4 bytes per element where the count says 1.
+# torch also has a fused dropout kernel that keeps a bool mask (`native_dropout`); on a GPU this cell prints which
+# kind of mask was saved instead of asserting (not measured here: this notebook ran on the CPU).
 # The ratio grows with T because the (B, H, T, T) mask grows fastest, and the T² term's share with it (printed
 # above). A flash-attention kernel (one of those `attn_implementation="sdpa"` can pick) keeps no (B, H, T, T)
 # tensor at all: it keeps a per-row log-sum-exp and recomputes the scores in backward (Dao et al., 2022).
