@@ -104,10 +104,13 @@ def randomize(model: torch.nn.Module) -> None:
             p.normal_(0.0, 1.0 / math.sqrt(p.shape[-1]))
 
 
-def make_batch(config: BertConfig, tokenizer: BertTokenizer | None, generator: torch.Generator) -> dict:
-    """4 rows: full length, padded, more padding, and a row that is ALL padding (attention_mask all 0)."""
+def make_batch(config: BertConfig, tokenizer: BertTokenizer | None, generator: torch.Generator | None,
+               texts: list = TEXTS) -> dict:
+    """4 rows: full length, padded, more padding, and a row that is ALL padding (attention_mask all 0).
+
+    With a tokenizer: one row per text of ``texts`` (a string, or a pair as a tuple), then the padding row."""
     if tokenizer is not None:
-        rows = [tokenizer(*t) if isinstance(t, tuple) else tokenizer(t) for t in TEXTS]
+        rows = [tokenizer(*t) if isinstance(t, tuple) else tokenizer(t) for t in texts]
         T = max(len(r["input_ids"]) for r in rows)
         ids = torch.zeros(len(rows) + 1, T, dtype=torch.long)
         types = torch.zeros_like(ids)

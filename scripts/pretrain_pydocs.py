@@ -35,6 +35,9 @@ from minibert.speedrun.pydocs import DOCS
 ROOT = Path(__file__).resolve().parents[1]
 SHIP = ROOT / "checkpoints" / "minibert-pydocs"
 PROBE = ROOT / "checkpoints" / "minilm-pydocs-mlm-head"  # scripts/probe_minilm.py: another model, for comparison
+# Where the text comes from, under which licence (the model card's and eval.json's words).
+CORPUS = {"source": "Debian package python3.11-doc (/usr/share/doc/python3.11/html), <p> prose",
+          "license": "PSF License Version 2 (the Python documentation)"}
 HELD_OUT_EVERY = 20  # every 20th page (in sorted path order) is held out: whole pages, never seen in training
 
 # The model and the run: 4 layers x 256 with a 12k vocabulary, ~6.3M parameters. One step of 32 x 128 tokens
@@ -159,6 +162,13 @@ def load_trained(work: Path, recipe: dict):
 PROMPTS = PYDOCS_PROMPTS  # blanks a reader of the Python documentation can judge
 
 
+def encode_packed(work: Path, name: str, tokenizer, max_length: int) -> list[list[int]]:
+    """The token ids of work/{name}_packed.txt, a segment a line ([CLS] ... [SEP], cut at ``max_length``): the
+    sequences ``evaluate`` measures the model on (scripts/ship_speedrun.py measures a speedrun's model on them too)."""
+    lines = [ln for ln in (work / f"{name}_packed.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return tokenizer(lines, truncation=True, max_length=max_length)["input_ids"]
+
+
 def evaluate(work: Path, recipe: dict) -> dict:
     """Held-out masked-token top-1 / top-5 (every 15 %-blank of every held-out segment), by kind of token."""
     import torch
@@ -170,14 +180,10 @@ def evaluate(work: Path, recipe: dict) -> dict:
     model, step = load_trained(work, recipe)
     tokenizer = BertTokenizer(str(work / "vocab.txt"))
 
-    def encode(name):
-        lines = [ln for ln in (work / f"{name}_packed.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
-        return tokenizer(lines, truncation=True, max_length=recipe["max_length"])["input_ids"]
-
-    held_out = encode("heldout")
+    held_out = encode_packed(work, "heldout", tokenizer, recipe["max_length"])
     cache = work / "train_ids.json"  # the training text's ids, for the frequency baseline (slow to tokenize)
     if not cache.is_file():
-        cache.write_text(json.dumps(encode("train")))
+        cache.write_text(json.dumps(encode_packed(work, "train", tokenizer, recipe["max_length"])))
     report = mlm_report(model, tokenizer, held_out, json.loads(cache.read_text()))
     folder = work / "eval_model"
     model.save_pretrained(folder)
@@ -274,9 +280,7 @@ def training_record(work: Path, recipe: dict, step: int) -> dict:
     hours = sum(g for g in gaps if g < 20 * typical) / 3600
     return {"recipe": recipe, "trained_steps": steps[-1]["step"], "hours": hours, "curve": curve,
             "eval_curve": [{"step": r["step"], "eval_loss": r["eval_loss"]} for r in log if "eval_loss" in r],
-            "corpus": {"source": "Debian package python3.11-doc (/usr/share/doc/python3.11/html), <p> prose",
-                       "license": "PSF License Version 2 (the Python documentation)",
-                       "train_sha256": _sha(work / "train.txt"), "heldout_sha256": _sha(work / "heldout.txt"),
+            "corpus": {**CORPUS, "train_sha256": _sha(work / "train.txt"), "heldout_sha256": _sha(work / "heldout.txt"),
                        "vocab_sha256": _sha(work / "vocab.txt"), "held_out": f"every {HELD_OUT_EVERY}th page"},
             "versions": {"python": platform.python_version(), "torch": torch.__version__,
                          "tokenizers": tokenizers.__version__, "huggingface_hub": huggingface_hub.__version__,

@@ -54,21 +54,50 @@ def write(card: dict, out: Path) -> None:
     atomic_write_bytes(out / "report.md", markdown(card).encode("utf-8"))
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
 def _spread(values: list[float]) -> str:
-    return f"{_pct(sum(values) / len(values))} ({100 * min(values):.1f}–{100 * max(values):.1f})"
+    return f"{pct(sum(values) / len(values))} ({100 * min(values):.1f}–{100 * max(values):.1f})"
+
+
+def kinds_table(per_kind: dict) -> str:
+    """The rows of the table of accuracy by kind of hidden token (``| kind | blanks | top-1 | top-5 |``)."""
+    return "\n".join(f"| {k} | {v['blanks']} | {pct(v['top1'])} | {pct(v['top5'])} |" for k, v in per_kind.items())
+
+
+def fill_table(fill: list[dict]) -> str:
+    """The rows of the fill-mask table (``| text | hidden | top 3 |``), each text in code quotes."""
+    cell = lambda text: text.replace("|", "\\|").replace("`", "'")  # noqa: E731  (a table cell, in code quotes)
+    return "\n".join(f"| `{cell(f['text'])}` | {f['answer'] or ''} | {cell(', '.join(f['predictions']))} |"
+                      for f in fill)
+
+
+def transfer_section(c: dict) -> str:
+    """The transfer experiment's section (heading, protocol, table), or "" for a run without one."""
+    if not c["transfer"]:
+        return ""
+    t = c["transfer_task"]
+    rows = "\n".join(f"| {row['labels']} | {_spread(row['pretrained'])} | {_spread(row['random'])} | "
+                     f"{_spread(row['bow_logreg'])} | {pct(sum(row['majority']) / len(row['majority']))} |"
+                     for row in c["transfer"])
+    return f"""
+## Transfer: {t['task']}
+
+Test accuracy on {t['test_sentences']} held-out sentences, mean of {t['seeds']} seeds (min–max). The same
+architecture fine-tuned from the pre-trained encoder and from random initialisation, on the same draws of
+labelled sentences; {c['transfer_seconds']:.0f} s in all. Documents: {', '.join(f'`{d}`' for d in t['documents'])}.
+
+| labels | pre-trained | random init | bag-of-words log. regression | majority class |
+|---|---|---|---|---|
+{rows}
+"""
 
 
 def markdown(c: dict) -> str:
     r, m, corpus = c["recipe"], c["machine"], c["corpus"]
-    kinds = "\n".join(f"| {k} | {v['blanks']} | {_pct(v['top1'])} | {_pct(v['top5'])} |"
-                      for k, v in c["per_kind"].items())
-    cell = lambda text: text.replace("|", "\\|").replace("`", "'")  # noqa: E731  (a table cell, in code quotes)
-    fill = "\n".join(f"| `{cell(f['text'])}` | {f['answer'] or ''} | {cell(', '.join(f['predictions']))} |"
-                     for f in c["fill_mask"])
+    kinds, fill = kinds_table(c["per_kind"]), fill_table(c["fill_mask"])
     baseline = ", ".join(c["baseline_tokens"])
     parity = ("not measured: " + c["parity_note"] if c["parity_max_abs_diff"] is None else
               f"max |Δ| {c['parity_max_abs_diff']:.2e} ({c['parity_note']})")
@@ -104,8 +133,8 @@ A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with m
 
 | | top-1 | top-5 |
 |---|---|---|
-| this model | **{_pct(c['heldout_top1'])}** | **{_pct(c['heldout_top5'])}** |
-| always the most frequent training token(s): {baseline} | {_pct(c['baseline_top1'])} | {_pct(c['baseline_top5'])} |
+| this model | **{pct(c['heldout_top1'])}** | **{pct(c['heldout_top5'])}** |
+| always the most frequent training token(s): {baseline} | {pct(c['baseline_top1'])} | {pct(c['baseline_top5'])} |
 
 | hidden token | blanks | top-1 | top-5 |
 |---|---|---|---|
@@ -120,21 +149,5 @@ A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with m
 {fill}
 """
     if c["transfer"]:
-        t = c["transfer_task"]
-        rows = "\n".join(f"| {row['labels']} | {_spread(row['pretrained'])} | {_spread(row['random'])} | "
-                         f"{_spread(row['bow_logreg'])} | {_pct(sum(row['majority']) / len(row['majority']))} |"
-                         for row in c["transfer"])
-        text += f"""
-## Transfer: {t['task']}
-
-Test accuracy on {t['test_sentences']} held-out sentences, mean of {t['seeds']} seeds (min–max). The same
-architecture fine-tuned from the pre-trained encoder and from random initialisation, on the same draws of
-labelled sentences; {c['transfer_seconds']:.0f} s in all. Documents: {', '.join(f'`{d}`' for d in t['documents'])}.
-
-| labels | pre-trained | random init | bag-of-words log. regression | majority class |
-|---|---|---|---|---|
-{rows}
-
-![transfer curve](transfer.png)
-"""
+        text += transfer_section(c) + "\n![transfer curve](transfer.png)\n"
     return text
