@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from minibert.speedrun.budget import format_seconds
 from minibert.speedrun.report import fill_table, kinds_table, pct, transfer_section
+from minibert.speedrun.shipping import FINE_TUNING_DROPOUT
 
 MASKING = {"off": "single tokens", "pieces": "whole words (a word and its ## pieces together)",
            "zh": "whole words (all characters of a jieba word together)"}
@@ -87,8 +88,8 @@ Recipe (`minibert/speedrun/recipe.py`): {r['layers']} layers × {r['hidden_size'
 {r['intermediate_size']}; masked-LM only (no next-sentence prediction), {100 * r['mlm_probability']:g} % of the \
 tokens masked (80/10/10), masking {MASKING[e['whole_word_mask']]}, the decoder at the masked positions only; AdamW \
 (lr {r['lr']:g}, weight decay {r['weight_decay']:g}), warm-up over {100 * r['warmup']:g} % of the budget then linear \
-decay to 0 at its end; dropout {r['dropout']:g} while pre-training (config.json records it: a fine-tuning run \
-reads it from there); seed {e['settings']['seed']}. The exact command:
+decay to 0 at its end; dropout {r['dropout']:g} while pre-training (config.json carries BERT's \
+{FINE_TUNING_DROPOUT:g}, the rate fine-tuning uses); seed {e['settings']['seed']}. The exact command:
 
 ```bash
 {e['command']}

@@ -21,12 +21,17 @@ import shutil
 from pathlib import Path
 
 TOKENIZER_FILES = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json")
+# The dropout a shipped config carries: BERT's 0.1, the rate fine-tuning uses (Devlin et al. 2019, and the speedrun's
+# own transfer runs). Pre-training may have run without it (the recipe's dropout 0); the card says which it was.
+FINE_TUNING_DROPOUT = 0.1
 
 
 def fp16_copy(model_dir: Path, folder: Path) -> None:
     """The run's Hugging Face folder (``DIR/model``, fp32, untrained pooler included) into ``folder``: every
     floating-point tensor in fp16 (half the file; ``from_pretrained`` loads it as fp32), config.json without its
-    dtype (the weights are meant to be used in fp32), the tokenizer files unchanged."""
+    dtype (the weights are meant to be used in fp32) and with BERT's fine-tuning dropout (``FINE_TUNING_DROPOUT``:
+    a lesson or a user that fine-tunes the checkpoint gets BERT's regularisation, whatever pre-training used; in
+    eval mode dropout does nothing, so no output changes), the tokenizer files unchanged."""
     from safetensors import safe_open
     from safetensors.torch import save_file
 
@@ -39,6 +44,7 @@ def fp16_copy(model_dir: Path, folder: Path) -> None:
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     for key in ("torch_dtype", "dtype"):
         config.pop(key, None)
+    config["hidden_dropout_prob"] = config["attention_probs_dropout_prob"] = FINE_TUNING_DROPOUT
     (folder / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for name in TOKENIZER_FILES:
         shutil.copyfile(model_dir / name, folder / name)

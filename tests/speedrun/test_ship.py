@@ -49,7 +49,9 @@ def test_the_folder_loads_in_minibert_and_transformers_with_the_same_logits(ship
          "reference_outputs.safetensors", "special_tokens_map.json", "tokenizer_config.json", "vocab.txt"])
     with safe_open(str(folder / "model.safetensors"), framework="pt") as f:
         assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float16}
-    assert not {"dtype", "torch_dtype"} & set(json.loads((folder / "config.json").read_text()))
+    config = json.loads((folder / "config.json").read_text())
+    assert not {"dtype", "torch_dtype"} & set(config)
+    assert config["hidden_dropout_prob"] == config["attention_probs_dropout_prob"] == 0.1  # BERT's, for fine-tuning
     umask = os.umask(0)
     os.umask(umask)
     assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o666 & ~umask}
