@@ -15,8 +15,10 @@ the reference's own ``save_pretrained``, reloads it from disk, runs a fixed batc
     heads.prediction_logits (B, T, V), heads.seq_relationship_logits (B, 2)   (BertForPreTraining only;
                         prediction logits only when V is small, to keep the folder small)
 
-The safetensors metadata records the texts (for the tokenized batch), the model class and the versions.
-Tests and ``python -m minibert check``/``walkthrough`` read these files without needing ``transformers``.
+The safetensors metadata records the texts (for the tokenized batch), the model class, the versions and the
+kernels the numbers came from (``kernel_record``: torch's CPU capability and the CPU). Tests and
+``python -m minibert check``/``walkthrough`` read these files without needing ``transformers``; the tests compare
+with them under those kernels only (tests/helpers/_stored_reference.py).
 
 Each checkpoint is seeded on its own (``SEED + index``), so adding a config does not change the others.
 Weights are re-drawn on a larger scale than BERT's init (see ``randomize``): with std 0.02, attention is
@@ -158,6 +160,23 @@ def reference_outputs(folder: Path, cls, batch: dict) -> dict[str, torch.Tensor]
     return {k: v.contiguous().clone() for k, v in tensors.items()}
 
 
+def cpu_name() -> str:
+    """The processor's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def kernel_record() -> dict[str, str]:
+    """Which CPU kernels computed the stored numbers: torch's capability (``ATEN_CPU_CAPABILITY`` picks it; the
+    same weights and inputs round differently under AVX-512, AVX2 and the plain loops) and the CPU."""
+    return {"cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu": cpu_name()}
+
+
 def sha256(path: Path) -> str:
     """Hash of a file; for safetensors, of its tensors only (the header's metadata order is not stable)."""
     if path.suffix != ".safetensors":
@@ -179,7 +198,7 @@ def main() -> None:
         "python": platform.python_version(), "transformers": transformers.__version__,
         "torch": torch.__version__, "safetensors": safetensors.__version__,
         "huggingface_hub": huggingface_hub.__version__, "numpy": numpy.__version__,
-        "seed": SEED, "script": "scripts/make_reference_checkpoints.py", "checkpoints": {},
+        **kernel_record(), "seed": SEED, "script": "scripts/make_reference_checkpoints.py", "checkpoints": {},
     }
     for index, (name, spec) in enumerate(CHECKPOINTS.items()):
         folder = OUT / name
@@ -199,7 +218,7 @@ def main() -> None:
         tensors = reference_outputs(folder, spec["cls"], batch)
         metadata = {"model_class": spec["cls"].__name__, "transformers_version": transformers.__version__,
                     "torch_version": torch.__version__, "seed": str(SEED + index),
-                    "texts": json.dumps(TEXTS if tokenizer is not None else [])}
+                    "texts": json.dumps(TEXTS if tokenizer is not None else []), **kernel_record()}
         save_file(tensors, str(folder / "reference_outputs.safetensors"), metadata=metadata)
         versions["checkpoints"][name] = {
             "model_class": spec["cls"].__name__, "seed": SEED + index,
