@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import signal
@@ -213,6 +214,7 @@ def test_an_interrupted_grading_never_passes(tmp_path, sig):
     grader = subprocess.Popen([sys.executable, "-m", "minibert.exercises", "grade", "wordpiece", "--impl",
                                str(tmp_path), "--seed", "0"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
+    children: list[int] = []
     try:
         deadline = time.monotonic() + 120
         while not (children := _sandbox_children(grader.pid)):  # the learner's code is being graded now
@@ -222,6 +224,9 @@ def test_an_interrupted_grading_never_passes(tmp_path, sig):
         out, err = grader.communicate(timeout=60)
     finally:
         grader.kill()
+        for child in children:  # a grader killed here leaves its endless learner code behind: end it too
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
     assert grader.returncode == 130, (grader.returncode, out, err)
     assert "PASS" not in out and "exercises pass" not in out, out
     assert "interrupted: grading stopped before every case ran; nothing was graded" in err
