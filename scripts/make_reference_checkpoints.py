@@ -160,20 +160,15 @@ def reference_outputs(folder: Path, cls, batch: dict) -> dict[str, torch.Tensor]
     return {k: v.contiguous().clone() for k, v in tensors.items()}
 
 
-def cpu_name() -> str:
-    """The processor's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def kernel_record() -> dict[str, str]:
     """Which CPU kernels computed the stored numbers: torch's capability (``ATEN_CPU_CAPABILITY`` picks it; the
-    same weights and inputs round differently under AVX-512, AVX2 and the plain loops) and the CPU."""
+    same weights and inputs round differently under AVX-512, AVX2 and the plain loops) and the CPU, named as the
+    benchmarks name it."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from bench_memory import cpu_name
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
     return {"cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu": cpu_name()}
 
 
