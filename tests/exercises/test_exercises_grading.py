@@ -25,6 +25,7 @@ from minibert.exercises.batch import check
 from minibert.exercises.catalog import find
 from minibert.exercises.drawn import DRAWN, draw
 from minibert.exercises.grading import Interrupted, run_graders
+from minibert.exercises.isolation import STARTUP_LIMIT
 from minibert.exercises.mistakes.layer_norm import MISTAKES as LAYER_NORM_MISTAKES
 from minibert.exercises.notebook import grade as notebook_grade
 from minibert.exercises.snapshot_io import encode, load_cases, load_snapshot
@@ -221,7 +222,10 @@ def test_an_interrupted_grading_never_passes(tmp_path, sig):
             assert grader.poll() is None and time.monotonic() < deadline, "the grading process never started"
             time.sleep(0.1)
         grader.send_signal(sig)
-        out, err = grader.communicate(timeout=60)
+        # The grader kills the sandbox and waits for it to die before it answers. Signalled this early, the sandbox
+        # may still be starting (importing torch), and on a busy machine that wait can last as long as a start-up
+        # may: the grader's own bound for that, STARTUP_LIMIT (60 s was seen to run out in the whole suite).
+        out, err = grader.communicate(timeout=STARTUP_LIMIT)
     finally:
         grader.kill()
         for child in children:  # a grader killed here leaves its endless learner code behind: end it too
