@@ -83,8 +83,13 @@ class Alignment:
 
 
 def _indices(first: int, second: int | None) -> tuple[int, int]:
-    """The reference's two calling forms: ``f(i)`` for row 0, ``f(row, i)`` for any row."""
-    return (0, first) if second is None else (first, second)
+    """The reference's two calling forms: ``f(i)`` for row 0, ``f(row, i)`` for any row. A negative token, word
+    or character index is refused: the reference raises on one too (its Rust side takes no negative numbers)."""
+    batch, index = (0, first) if second is None else (first, second)
+    if index < 0:
+        raise IndexError(f"index {index}: token, word and character indices count from 0 (the reference's fast "
+                         "tokenizer takes no negative ones)")
+    return batch, index
 
 
 class AlignmentMixin:

@@ -263,6 +263,15 @@ def test_the_slow_encoding_has_no_maps_as_in_the_reference(vocab_file):
             encoding.word_ids()
 
 
+def test_negative_indices_raise_on_both(pairs):
+    encodings = [tok("hello world", "x y") for tok in pairs()]
+    for method in ("token_to_chars", "token_to_word", "token_to_sequence", "char_to_token", "char_to_word",
+                   "word_to_tokens", "word_to_chars"):
+        for encoding in encodings:
+            with pytest.raises((IndexError, AttributeError, OverflowError)):
+                getattr(encoding, method)(-1)
+
+
 def test_an_encoding_keeps_its_maps_through_pickle(pairs):
     ours, _ = pairs()
     encoding = ours(TEXT, "x")
