@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # tokenization: text -> token ids
     "BertTokenizer": "minibert.tokenization",
+    "BertTokenizerFast": "minibert.tokenization",
     "AddedToken": "minibert.tokenization",
     "BasicTokenizer": "minibert.tokenization",
     "WordpieceTokenizer": "minibert.tokenization",

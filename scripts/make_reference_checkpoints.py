@@ -15,8 +15,10 @@ the reference's own ``save_pretrained``, reloads it from disk, runs a fixed batc
     heads.prediction_logits (B, T, V), heads.seq_relationship_logits (B, 2)   (BertForPreTraining only;
                         prediction logits only when V is small, to keep the folder small)
 
-The safetensors metadata records the texts (for the tokenized batch), the model class and the versions.
-Tests and ``python -m minibert check``/``walkthrough`` read these files without needing ``transformers``.
+The safetensors metadata records the texts (for the tokenized batch), the model class, the versions and the
+kernels the numbers came from (``kernel_record``: torch's CPU capability and the CPU). Tests and
+``python -m minibert check``/``walkthrough`` read these files without needing ``transformers``; the tests compare
+with them under those kernels only (tests/helpers/_stored_reference.py).
 
 Each checkpoint is seeded on its own (``SEED + index``), so adding a config does not change the others.
 Weights are re-drawn on a larger scale than BERT's init (see ``randomize``): with std 0.02, attention is
@@ -161,6 +163,18 @@ def reference_outputs(folder: Path, cls, batch: dict) -> dict[str, torch.Tensor]
     return {k: v.contiguous().clone() for k, v in tensors.items()}
 
 
+def kernel_record() -> dict[str, str]:
+    """Which CPU kernels computed the stored numbers: torch's capability (``ATEN_CPU_CAPABILITY`` picks it; the
+    same weights and inputs round differently under AVX-512, AVX2 and the plain loops) and the CPU, named as the
+    benchmarks name it."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from bench_memory import cpu_name
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    return {"cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu": cpu_name()}
+
+
 def sha256(path: Path) -> str:
     """Hash of a file; for safetensors, of its tensors only (the header's metadata order is not stable)."""
     if path.suffix != ".safetensors":
@@ -182,7 +196,7 @@ def main() -> None:
         "python": platform.python_version(), "transformers": transformers.__version__,
         "torch": torch.__version__, "safetensors": safetensors.__version__,
         "huggingface_hub": huggingface_hub.__version__, "numpy": numpy.__version__,
-        "seed": SEED, "script": "scripts/make_reference_checkpoints.py", "checkpoints": {},
+        **kernel_record(), "seed": SEED, "script": "scripts/make_reference_checkpoints.py", "checkpoints": {},
     }
     for index, (name, spec) in enumerate(CHECKPOINTS.items()):
         folder = OUT / name
@@ -202,7 +216,7 @@ def main() -> None:
         tensors = reference_outputs(folder, spec["cls"], batch)
         metadata = {"model_class": spec["cls"].__name__, "transformers_version": transformers.__version__,
                     "torch_version": torch.__version__, "seed": str(SEED + index),
-                    "texts": json.dumps(TEXTS if tokenizer is not None else [])}
+                    "texts": json.dumps(TEXTS if tokenizer is not None else []), **kernel_record()}
         save_file(tensors, str(folder / "reference_outputs.safetensors"), metadata=metadata)
         versions["checkpoints"][name] = {
             "model_class": spec["cls"].__name__, "seed": SEED + index,

@@ -233,7 +233,7 @@ def ship(work: Path, recipe: dict, out: Path = SHIP) -> None:
     tensors = refs.reference_outputs(tmp, refs.BertModel, batch)
     save_file(tensors, str(tmp / "reference_outputs.safetensors"),
               metadata={"model_class": "BertModel", "transformers_version": refs.transformers.__version__,
-                        "torch_version": torch.__version__, "texts": json.dumps(refs.TEXTS)})
+                        "torch_version": torch.__version__, "texts": json.dumps(refs.TEXTS), **refs.kernel_record()})
     # A small held-out sample (PSF-licensed text) for lessons to measure the model on, offline.
     segments = [ln for ln in (work / "heldout_packed.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
     (tmp / "heldout_sample.txt").write_text("\n".join(segments[::len(segments) // 100][:100]) + "\n", encoding="utf-8")

@@ -100,8 +100,10 @@ class AutoConfig:
 class AutoTokenizer:
     """``AutoTokenizer.from_pretrained(path)`` -> minibert's `BertTokenizer`, for BERT checkpoints only.
 
-    The reference returns its Rust ``BertTokenizerFast`` by default; minibert has one tokenizer, the Python one,
-    which gives the same tokens (tests/tokenization/test_tokenizer_parity.py). ``use_fast`` is accepted and ignored.
+    The reference returns its Rust ``BertTokenizerFast`` by default; minibert returns its ``BertTokenizer``, which
+    gives the slow reference's tokens on any text (tests/tokenization/test_tokenizer_parity.py), and ignores
+    ``use_fast``. Code that needs the fast tokenizer's outputs (``word_ids()``, overflow windows) asks for
+    ``minibert.BertTokenizerFast.from_pretrained(path)``, which refuses the texts the two read differently.
     """
 
     @staticmethod

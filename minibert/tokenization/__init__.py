@@ -7,13 +7,16 @@ Read in this order: ``chars`` (character classes) -> ``basic`` (cleaning, splitt
 (from_pretrained / save_pretrained); ``windows`` cuts a text too long for the model into overlapping windows
 (the pipelines and the QA training features use it). Then, apart from the lesson: ``fast_paths`` (the caches
 and shortcuts that make it fast), ``options`` and ``call_api`` (the reference's ``tokenizer(...)`` /
-``encode_plus`` / ``pad`` surface).
+``encode_plus`` / ``pad`` surface), and ``fast`` (``BertTokenizerFast``: the reference's Rust tokenizer's outputs,
+with ``fast_encoding``, ``alignment``, ``fast_unicode`` and ``tokenizer_json``).
 """
 
 from minibert.tokenization.added_tokens import AddedToken
 from minibert.tokenization.basic import BasicTokenizer
 from minibert.tokenization.batch_encoding import BatchEncoding
 from minibert.tokenization.bert_tokenizer import BertTokenizer, load_vocab
+from minibert.tokenization.fast import BertTokenizerFast
 from minibert.tokenization.wordpiece import WordpieceTokenizer
 
-__all__ = ["AddedToken", "BasicTokenizer", "BatchEncoding", "BertTokenizer", "WordpieceTokenizer", "load_vocab"]
+__all__ = ["AddedToken", "BasicTokenizer", "BatchEncoding", "BertTokenizer", "BertTokenizerFast", "WordpieceTokenizer",
+           "load_vocab"]

@@ -1,13 +1,16 @@
 """BatchEncoding: the dictionary the tokenizer returns (``input_ids``, ``attention_mask``, ...).
 
 It behaves like the reference's: ``enc["input_ids"]`` and ``enc.input_ids`` both work, ``return_tensors``
-turns the lists into ``torch`` or ``numpy`` arrays, and ``enc.to("cuda")`` moves every tensor.
+turns the lists into ``torch`` or ``numpy`` arrays, and ``enc.to("cuda")`` moves every tensor. Made by
+``BertTokenizerFast``, it also knows where each token came from (``alignment``: ``word_ids()``, ...).
 """
 
 from __future__ import annotations
 
 from collections import UserDict
 from typing import Any
+
+from minibert.tokenization.alignment import NO_ENCODINGS, Alignment, AlignmentMixin
 
 
 def _is_empty(value: Any) -> bool:
@@ -34,7 +37,7 @@ def _to_tensor(value: Any, kind: str):
     raise ValueError(f"return_tensors must be 'pt', 'np' or None, got {kind!r}")
 
 
-class BatchEncoding(UserDict):
+class BatchEncoding(AlignmentMixin, UserDict):
     """A ``dict`` of model inputs with attribute access and tensor conversion.
 
     Args:
@@ -42,6 +45,7 @@ class BatchEncoding(UserDict):
         tensor_type (str | None): ``"pt"``, ``"np"`` or ``None`` (keep Python lists).
         prepend_batch_axis (bool): wrap each value in a batch of one before converting.
         n_sequences (int | None): 1 for single texts, 2 for pairs.
+        alignments (list[Alignment] | None): each row's tokens, words, sequences and characters (fast tokenizer).
     """
 
     def __init__(
@@ -50,37 +54,44 @@ class BatchEncoding(UserDict):
         tensor_type: str | None = None,
         prepend_batch_axis: bool = False,
         n_sequences: int | None = None,
+        alignments: list[Alignment] | None = None,
     ):
         super().__init__(data)
         self.n_sequences = n_sequences
+        self._alignments = alignments
         self.convert_to_tensors(tensor_type, prepend_batch_axis)
 
     @property
     def is_fast(self) -> bool:
-        return False
+        """bool: whether a fast tokenizer made it (then ``word_ids()`` and the other alignment methods work)."""
+        return self._alignments is not None
 
     def __getitem__(self, item):
         if isinstance(item, str):
             return self.data[item]
         if isinstance(item, slice):
             return {key: value[item] for key, value in self.data.items()}
-        raise KeyError(f"use a key like 'input_ids' or a slice, not {item!r}")
+        raise KeyError(f"use a key like 'input_ids' or a slice, not {item!r} (minibert has no Rust tokenizers.Encoding "
+                       "objects to index by row)")
 
     def __getattr__(self, item: str):
         # Only called when normal lookup fails, so methods and self.data are never shadowed.
-        if item == "data":
+        if item in ("data", "_alignments"):
             raise AttributeError(item)
+        if item == "encodings":  # the property raised: a fast encoding, whose Rust objects minibert does not have
+            raise AttributeError(NO_ENCODINGS)
         try:
             return self.data[item]
         except KeyError:
             raise AttributeError(f"BatchEncoding has no key or attribute {item!r}") from None
 
     def __getstate__(self):
-        return {"data": self.data, "n_sequences": self.n_sequences}
+        return {"data": self.data, "n_sequences": self.n_sequences, "alignments": self._alignments}
 
     def __setstate__(self, state):
         self.data = state["data"]
         self.n_sequences = state.get("n_sequences")
+        self._alignments = state.get("alignments")
 
     def convert_to_tensors(self, tensor_type: str | None = None, prepend_batch_axis: bool = False) -> BatchEncoding:
         """Turn every value into a tensor of ``tensor_type`` (``"pt"``/``"np"``); ``None`` keeps lists."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from minibert.tokenization import fast_paths
 from minibert.tokenization.added_tokens import AddedToken, as_token
@@ -53,7 +53,7 @@ class BertTokenizer(SpecialTokensMixin, CallApiMixin, EncodingMixin, DecodingMix
     """BERT's WordPiece tokenizer, a drop-in for the reference ``BertTokenizer``.
 
     Args:
-        vocab_file (str | PathLike): the ``vocab.txt`` to use.
+        vocab_file (str | PathLike | Mapping[str, int]): the ``vocab.txt`` to use (or the vocabulary itself).
         do_lower_case (bool): lowercase the text (uncased models).
         do_basic_tokenize (bool): run the BasicTokenizer before WordPiece.
         never_split (Iterable[str] | None): words the BasicTokenizer keeps whole.
@@ -70,7 +70,7 @@ class BertTokenizer(SpecialTokensMixin, CallApiMixin, EncodingMixin, DecodingMix
 
     def __init__(
         self,
-        vocab_file: str | os.PathLike,
+        vocab_file: str | os.PathLike | Mapping[str, int],
         do_lower_case: bool = True,
         do_basic_tokenize: bool = True,
         never_split: Iterable[str] | None = None,
@@ -110,9 +110,10 @@ class BertTokenizer(SpecialTokensMixin, CallApiMixin, EncodingMixin, DecodingMix
         for name in ("bos_token", "eos_token"):  # BERT has neither, but a config may set them
             if kwargs.get(name) is not None:
                 setattr(self, name, str(as_token(kwargs[name])))
-        self.vocab = load_vocab(vocab_file)
+        self.vocab = dict(vocab_file) if isinstance(vocab_file, Mapping) else load_vocab(vocab_file)
         if str(unk_token) not in self.vocab:
-            raise ValueError(f"the vocabulary {str(vocab_file)!r} has no unknown token {str(unk_token)!r}")
+            where = "given" if isinstance(vocab_file, Mapping) else repr(str(vocab_file))
+            raise ValueError(f"the vocabulary {where} has no unknown token {str(unk_token)!r}")
         self.ids_to_tokens = {index: token for token, index in self.vocab.items()}
         self.do_basic_tokenize = do_basic_tokenize
         self.basic_tokenizer = BasicTokenizer(do_lower_case, never_split, tokenize_chinese_chars, strip_accents)

@@ -9,6 +9,7 @@ These are the entry points code written for ``transformers`` calls. Each gathers
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 
 from minibert.tokenization.batch_encoding import BatchEncoding
 from minibert.tokenization.options import EncodeOptions
@@ -104,8 +105,8 @@ class CallApiMixin:
         return_attention_mask: bool | None = None,
         return_tensors=None,
     ) -> BatchEncoding:
-        """Pad one example or a batch (a dict of lists, or a list of dicts) to a common length."""
-        if isinstance(encoded_inputs, (list, tuple)) and encoded_inputs and isinstance(encoded_inputs[0], dict):
+        """Pad one example or a batch (a dict of lists, or a list of dicts or ``BatchEncoding``s) to a common length."""
+        if isinstance(encoded_inputs, (list, tuple)) and encoded_inputs and isinstance(encoded_inputs[0], Mapping):
             encoded_inputs = {key: [row[key] for row in encoded_inputs] for key in encoded_inputs[0]}
         data = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in dict(encoded_inputs).items()}
         if "input_ids" not in data:

@@ -108,7 +108,7 @@ class FilesMixin:
         def find(name: str, required: bool = False) -> Path | None:
             return source.file(name, required)
 
-        vocab = find(VOCAB_FILE, required=True)
+        vocab, files = cls._vocabulary_files(find)
         config_path = find(CONFIG_FILE)
         config = _read_json(config_path)
         if "model_max_length" not in kwargs:  # a value given here replaces the file's
@@ -128,7 +128,13 @@ class FilesMixin:
         for content, index in _read_json(find(ADDED_TOKENS_FILE)).items():  # the older format
             added.setdefault(int(index), AddedToken(content, normalized=False, special=False))
         settings.update(kwargs)
-        return cls(vocab, added_tokens_decoder=added or None, **settings)
+        return cls(vocab, added_tokens_decoder=added or None, **files, **settings)
+
+    @classmethod
+    def _vocabulary_files(cls, find) -> tuple[Path | None, dict]:
+        """Where ``from_pretrained`` reads the vocabulary: ``find(name, required)`` locates a file of the source.
+        Returns the ``vocab_file`` argument and any other file arguments (``BertTokenizerFast``: ``tokenizer_file``)."""
+        return find(VOCAB_FILE, required=True), {}
 
     def save_pretrained(self, save_directory: str | os.PathLike) -> tuple[str, ...]:
         """Write ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json``; returns their paths.

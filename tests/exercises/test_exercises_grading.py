@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import signal
@@ -24,6 +25,7 @@ from minibert.exercises.batch import check
 from minibert.exercises.catalog import find
 from minibert.exercises.drawn import DRAWN, draw
 from minibert.exercises.grading import Interrupted, run_graders
+from minibert.exercises.isolation import STARTUP_LIMIT
 from minibert.exercises.mistakes.layer_norm import MISTAKES as LAYER_NORM_MISTAKES
 from minibert.exercises.notebook import grade as notebook_grade
 from minibert.exercises.snapshot_io import encode, load_cases, load_snapshot
@@ -213,15 +215,22 @@ def test_an_interrupted_grading_never_passes(tmp_path, sig):
     grader = subprocess.Popen([sys.executable, "-m", "minibert.exercises", "grade", "wordpiece", "--impl",
                                str(tmp_path), "--seed", "0"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
+    children: list[int] = []
     try:
         deadline = time.monotonic() + 120
         while not (children := _sandbox_children(grader.pid)):  # the learner's code is being graded now
             assert grader.poll() is None and time.monotonic() < deadline, "the grading process never started"
             time.sleep(0.1)
         grader.send_signal(sig)
-        out, err = grader.communicate(timeout=60)
+        # The grader kills the sandbox and waits for it to die before it answers. Signalled this early, the sandbox
+        # may still be starting (importing torch), and on a busy machine that wait can last as long as a start-up
+        # may: the grader's own bound for that, STARTUP_LIMIT (60 s was seen to run out in the whole suite).
+        out, err = grader.communicate(timeout=STARTUP_LIMIT)
     finally:
         grader.kill()
+        for child in children:  # a grader killed here leaves its endless learner code behind: end it too
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
     assert grader.returncode == 130, (grader.returncode, out, err)
     assert "PASS" not in out and "exercises pass" not in out, out
     assert "interrupted: grading stopped before every case ran; nothing was graded" in err

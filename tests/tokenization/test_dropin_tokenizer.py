@@ -143,3 +143,10 @@ def test_init_kwargs_holds_every_keyword_with_a_default(vocab_file, tmp_path):
             assert missing == [], (lib.__name__, missing)
     assert "model_max_length" in inspect.signature(minibert.BertTokenizer.__init__).parameters
     assert minibert.BertTokenizer(str(vocab_file)).init_kwargs["model_max_length"] is None
+
+
+def test_pad_takes_a_list_of_encodings(vocab_file):
+    """``tok.pad([tok(a), tok(b)])``: the encodings themselves, not only plain dicts, as the reference takes them."""
+    padded = [lib.BertTokenizer(str(vocab_file)) for lib in (minibert, transformers)]
+    padded = [tok.pad([tok("a b c"), tok("d")], padding=True, return_tensors="pt") for tok in padded]
+    assert {k: v.tolist() for k, v in padded[0].items()} == {k: v.tolist() for k, v in padded[1].items()}
