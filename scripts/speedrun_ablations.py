@@ -2,7 +2,8 @@
 
     python scripts/speedrun_ablations.py run NAME [NAME ...] [--out DIR]   # DIR/NAME/ (default DIR: runs/ablations)
     python scripts/speedrun_ablations.py queue [--out DIR]                 # every name of DIR/queue.txt, in turn
-    python scripts/speedrun_ablations.py table [--out DIR]                 # the markdown table of docs/pretraining.md
+    python scripts/speedrun_ablations.py table [--out DIR] [--write RES]   # the table of docs/pretraining.md; RES/:
+                                                                           # table.md, results.json, ablations.png
 
 English runs: ``python -m minibert speedrun --corpus pydocs --budget 10m --clock cpu --threads 1 --no-transfer``
 plus the variant's flags; the Chinese pair (issue 27) runs on ``runs/zh-docs/train.txt`` for 15 minutes. The budget
@@ -91,13 +92,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("names", nargs="*")
     p.add_argument("--out", type=Path, default=ROOT / "runs" / "ablations")
     p.add_argument("--data", type=Path, default=None, help="seed the first run's data folder from this one")
+    p.add_argument("--write", type=Path, default=None, help="table: also write table.md, results.json and the figure")
     p.add_argument("--script", default=str(ROOT / "scripts" / "speedrun_ablations.py"),
                    help="queue: the script each run is started with (a symlinked copy can be updated meanwhile)")
     a = p.parse_args(argv)
     if a.what == "table":
         from scripts.ablation_table import main as table_main
 
-        table_main(a.out)
+        table_main(a.out, a.write)
     elif a.what == "queue":
         queue(a.out, a.data, a.script)
     else:
