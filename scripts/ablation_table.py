@@ -35,6 +35,7 @@ def collect(root: Path) -> list[dict]:
                "steps": c["steps"], "top1": c["heldout_top1"], "top5": c["heldout_top5"],
                "baseline_top1": c["baseline_top1"], "blanks": c["blanks"], "loss": sum(losses) / len(losses),
                "train_seconds": c["train_seconds"], "total_seconds": c["total_seconds"], "machine": c["machine"],
+               "per_kind": c.get("per_kind"),
                "curve": [[r["train_seconds"], r["heldout_top1"]] for r in log if "heldout_top1" in r]}
         if v.group == "zh":
             row.update(whole_word_scores(run))
