@@ -40,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--mlm-probability", type=float, help="share of the tokens masked (default 0.25)")
     g.add_argument("--dropout", type=float, help="dropout while pre-training (default 0)")
     g.add_argument("--vocab-size", type=int)
+    g.add_argument("--schedule", choices=["linear", "cosine", "trapezoid"],
+                   help="the learning rate after the warm-up, tied to the budget: linear decay to 0 (BERT's, the "
+                        "default), cosine decay to 0, or trapezoid (constant, then a linear cool-down to 0 over the "
+                        "last 20 %% of the budget)")
+    g.add_argument("--batch-ramp", type=float, metavar="SHARE",
+                   help="grow the batch from a quarter of --batch-size to all of it over the first SHARE of the "
+                        "budget (e.g. 0.25); the learning rate is not rescaled (default 0: no ramp)")
     parser.add_argument("--clock", default="wall", choices=["wall", "cpu"],
                         help="what the budget counts: wall-clock seconds (default) or the process's CPU seconds")
     parser.add_argument("--no-transfer", action="store_true", help="skip the transfer experiment")
@@ -53,7 +60,7 @@ def recipe_from(args, budget: float):
 
     recipe = recipe_for(budget)
     for name in ("layers", "hidden_size", "lr", "warmup", "batch_size", "max_length", "mlm_probability", "dropout",
-                 "vocab_size"):
+                 "vocab_size", "schedule", "batch_ramp"):
         if getattr(args, name) is not None:
             setattr(recipe, name, getattr(args, name))
     if args.hidden_size is not None:
@@ -62,6 +69,14 @@ def recipe_from(args, budget: float):
         raise ValueError(f"--hidden-size {recipe.hidden_size} is not a multiple of its {recipe.heads} heads")
     if not 0 < recipe.mlm_probability < 1:
         raise ValueError(f"--mlm-probability must be in (0, 1), got {recipe.mlm_probability}")
+    if not 0 <= recipe.batch_ramp < 1:
+        raise ValueError(f"--batch-ramp must be in [0, 1), got {recipe.batch_ramp}")
+    if recipe.batch_ramp and recipe.batch_size % 4:
+        raise ValueError(f"--batch-ramp grows the batch by quarters: --batch-size {recipe.batch_size} is not a "
+                         "multiple of 4")
+    from minibert.speedrun.budget import check_schedule
+
+    check_schedule(recipe.warmup, recipe.schedule)
     return recipe
 
 

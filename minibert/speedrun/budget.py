@@ -13,6 +13,16 @@ steps, as in Cramming (Geiping & Goldstein, 2022) and the academic-budget recipe
 so the rate reaches 0 exactly when the time is up, whatever the speed of the machine, and the model is at its
 best then. A resumed run starts from the seconds its checkpoint recorded: the schedule carries on where it was.
 
+``--schedule`` picks the shape after the warm-up (the ablations of docs/pretraining.md compare them)::
+
+    linear     (1 - p) / (1 - w)                              BERT's, the default
+    cosine     (1 + cos(pi * (p - w) / (1 - w))) / 2          Loshchilov & Hutter 2017, the usual LLM schedule
+    trapezoid  1, then (1 - p) / c over the last c = 20 %     "warm-up, stable, decay": Zhai et al. 2022 (ViT),
+                                                              Hägele et al. 2024 (a 20 % cool-down matches cosine)
+
+``--batch-ramp r`` grows the batch over the first ``r`` of the budget (``ramp_parts``): the step takes 1, 2, ...
+``parts`` quarters of the batch, as Cramming (Geiping & Goldstein 2022) and GPT-3 (Brown et al. 2020) ramp it.
+
 Two clocks: ``wall`` (time.perf_counter, the default: a learner's hour) and ``cpu`` (time.process_time: the
 CPU seconds of the whole process, every thread; on one thread it is the training thread's time, which a
 machine shared with other work does not shrink).
@@ -20,6 +30,7 @@ machine shared with other work does not shrink).
 
 from __future__ import annotations
 
+import math
 import re
 import time
 
@@ -28,6 +39,8 @@ from torch.optim.lr_scheduler import LambdaLR
 
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+SCHEDULES = ("linear", "cosine", "trapezoid")
+COOLDOWN = 0.2  # the trapezoid's cool-down, a share of the budget
 
 
 def parse_budget(text: str) -> float:
@@ -46,11 +59,27 @@ def format_seconds(seconds: float) -> str:
     return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s" if m else f"{s}s"
 
 
-def budget_factor(progress: float, warmup: float) -> float:
+def budget_factor(progress: float, warmup: float, schedule: str = "linear") -> float:
     """The multiplier of the peak rate at ``progress`` (share of the budget spent) with warm-up share ``warmup``."""
     if progress < warmup:
         return progress / warmup
-    return max(0.0, (1.0 - progress) / max(1e-12, 1.0 - warmup))
+    if progress >= 1.0:
+        return 0.0
+    if schedule == "linear":
+        return (1.0 - progress) / max(1e-12, 1.0 - warmup)
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * (progress - warmup) / max(1e-12, 1.0 - warmup)))
+    if schedule == "trapezoid":
+        return min(1.0, (1.0 - progress) / COOLDOWN)
+    raise ValueError(f"--schedule {schedule!r}: expected one of {', '.join(SCHEDULES)}")
+
+
+def ramp_parts(progress: float, ramp: float, parts: int) -> int:
+    """How many of the batch's ``parts`` equal pieces a step takes at ``progress``: 1 at the start, growing in
+    equal shares of the ramp ``ramp`` (a share of the budget) to all of them; all of them without a ramp."""
+    if ramp <= 0 or progress >= ramp:
+        return parts
+    return min(parts, 1 + int(parts * progress / ramp))
 
 
 class Stopwatch:
@@ -75,12 +104,23 @@ class Stopwatch:
         return self.before + running
 
 
-def budget_schedule(optimizer: Optimizer, watch: Stopwatch, budget: float, warmup: float) -> LambdaLR:
+def budget_schedule(optimizer: Optimizer, watch: Stopwatch, budget: float, warmup: float,
+                    schedule: str = "linear") -> LambdaLR:
     """A LambdaLR whose factor reads the stopwatch, not the step count (``warmup``: a share of the budget)."""
-    if not 0 <= warmup < 1:
-        raise ValueError(f"warm-up share must be in [0, 1), got {warmup}")
+    check_schedule(warmup, schedule)
 
     def factor(step: int) -> float:  # a plain function: LambdaLR's state_dict then stores no closure state
-        return budget_factor(watch.spent / budget, warmup)
+        return budget_factor(watch.spent / budget, warmup, schedule)
 
     return LambdaLR(optimizer, factor)
+
+
+def check_schedule(warmup: float, schedule: str) -> None:
+    """A ValueError, in one line, for a warm-up share or schedule the budget cannot follow."""
+    if not 0 <= warmup < 1:
+        raise ValueError(f"warm-up share must be in [0, 1), got {warmup}")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"--schedule {schedule!r}: expected one of {', '.join(SCHEDULES)}")
+    if schedule == "trapezoid" and warmup > 1 - COOLDOWN:
+        raise ValueError(f"--schedule trapezoid cools down over the last {COOLDOWN:.0%} of the budget: the warm-up "
+                         f"({warmup}) must end before it")

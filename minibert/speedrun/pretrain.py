@@ -4,6 +4,8 @@ What the speedrun adds to minibert/training/trainer.py (everything else, the dat
 decoder, atomic checkpoints and exact resume, is the Trainer's own):
 
 * the learning rate follows the budget's clock (budget.budget_schedule), not a step count;
+* with a batch ramp, a step takes 1, 2, ... of the batch's 4 quarters (budget.ramp_parts), read as quarters (the
+  data position counts them) and padded together into one batch: after the ramp, a step is the plain one;
 * the run ends when the budget's seconds are spent (``should_stop``), saved, so a later call only evaluates;
 * every step's log line carries ``train_seconds``; the checkpoint stores them, so a killed run resumes with
   the schedule where it was (the seconds since the last checkpoint are lost and trained again);
@@ -19,24 +21,38 @@ import time
 
 from tqdm.auto import tqdm
 
-from minibert.speedrun.budget import Stopwatch, budget_schedule, format_seconds
+from minibert.speedrun.budget import Stopwatch, budget_schedule, format_seconds, ramp_parts
 from minibert.training.mlm_eval import fill_blanks
 from minibert.training.trainer import Trainer, TrainingArguments
 
 NEVER = 10**9  # max_steps: the budget, not a step count, ends the run
+RAMP_PARTS = 4  # a ramped batch starts at a quarter of the batch
+
+
+def _as_list(examples: list[dict]) -> list[dict]:
+    return examples
 
 
 class BudgetTrainer(Trainer):
     def __init__(self, model, output_dir: str, train_dataset, collate_fn, *, budget: float, warmup: float, lr: float,
                  weight_decay: float, batch_size: int, seed: int, clock: str = "wall", eval_sequences=None,
                  mask_token_id: int = 0, special_ids=(), progress: bool = True, stop_after_steps: int | None = None,
-                 wall_start: float | None = None):
-        args = TrainingArguments(output_dir=output_dir, max_steps=NEVER, batch_size=batch_size, lr=lr,
-                                 weight_decay=weight_decay, warmup_steps=0, seed=seed, progress=False)
-        super().__init__(model, args, train_dataset, collate_fn,
+                 wall_start: float | None = None, schedule: str = "linear", batch_ramp: float = 0.0):
+        if not 0 <= batch_ramp < 1:
+            raise ValueError(f"--batch-ramp must be in [0, 1), got {batch_ramp}")
+        if batch_ramp and batch_size % RAMP_PARTS:
+            raise ValueError(f"--batch-ramp grows the batch by quarters: --batch-size {batch_size} is not a multiple "
+                             f"of {RAMP_PARTS}")
+        parts = RAMP_PARTS if batch_ramp else 1
+        args = TrainingArguments(output_dir=output_dir, max_steps=NEVER, batch_size=batch_size // parts, lr=lr,
+                                 weight_decay=weight_decay, warmup_steps=0, seed=seed, progress=False,
+                                 grad_accum_steps=parts)
+        # With a ramp the loader hands out lists of examples; a step pads its quarters into one batch.
+        super().__init__(model, args, train_dataset, _as_list if batch_ramp else collate_fn,
                          forward_kwargs={"masked_positions_only": True})
+        self.batch_ramp, self.pad = batch_ramp, collate_fn
         self.budget, self.watch = budget, Stopwatch(clock)
-        self.scheduler = budget_schedule(self.optimizer, self.watch, budget, warmup)
+        self.scheduler = budget_schedule(self.optimizer, self.watch, budget, warmup, schedule)
         self.save_every_seconds = max(5.0, budget / 20)
         self.eval_every_seconds = budget / 8
         self.eval_sequences, self.mask_token_id, self.special_ids = eval_sequences or [], mask_token_id, special_ids
@@ -52,8 +68,11 @@ class BudgetTrainer(Trainer):
         hook = self.stop_after_steps is not None and self.steps_this_run >= self.stop_after_steps
         return hook or self.watch.spent >= self.budget
 
+    def accumulation_steps(self) -> int:
+        return ramp_parts(self.watch.spent / self.budget, self.batch_ramp, self.args.grad_accum_steps)
+
     def extra_record(self) -> dict:
-        return {"train_seconds": self.watch.spent}
+        return {"train_seconds": self.watch.spent, **({"batch": self._batch} if self.batch_ramp else {})}
 
     @property
     def wall_seconds(self) -> float:
@@ -76,6 +95,9 @@ class BudgetTrainer(Trainer):
             self._held_out_top1()  # the curve's first point: the untrained model
         if self.watch._lap_start is None:
             self.watch.start()
+        if self.batch_ramp:
+            examples = [ex for part in micro_batches for ex in part]
+            micro_batches, self._batch = [self.pad(examples)], len(examples)
         record = super()._train_step(micro_batches)
         self.watch.stop()
         self.steps_this_run += 1

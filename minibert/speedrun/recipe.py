@@ -10,7 +10,8 @@ budget-training papers (see docs/pretraining.md for the measurements on this pro
 * 25 % masking (Wettig et al. 2023, "Should you mask 15 % in MLM?": more signal per step for small budgets);
 * a small model for a small budget (Kaplan et al. 2020; Hoffmann et al. 2022): 2 layers × 128 learns from the
   context within minutes on a CPU, where 4 × 256 still sat on the unigram plateau after half an hour;
-* the schedule tied to the budget (minibert/speedrun/budget.py).
+* the schedule tied to the budget (minibert/speedrun/budget.py): BERT's linear decay; ``--schedule`` and
+  ``--batch-ramp`` give the shapes and the batch-size ramp that the ablations compare.
 """
 
 from __future__ import annotations
@@ -31,10 +32,17 @@ class Recipe:
     weight_decay: float = 0.01
     mlm_probability: float = 0.25
     dropout: float = 0.0
+    schedule: str = "linear"         # after the warm-up: linear, cosine or trapezoid (budget.py)
+    batch_ramp: float = 0.0          # share of the budget over which the batch grows to batch_size (0: no ramp)
 
     @property
     def intermediate_size(self) -> int:
         return 4 * self.hidden_size
+
+    @classmethod
+    def defaults(cls) -> dict:
+        """The fields added after the first runs, with the value a run recorded before them had."""
+        return {"schedule": "linear", "batch_ramp": 0.0}
 
     def to_dict(self) -> dict:
         return {**asdict(self), "intermediate_size": self.intermediate_size}

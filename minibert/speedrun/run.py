@@ -46,6 +46,7 @@ def _check_settings(path: Path, settings: Settings) -> None:
             "whole_word_mask": settings.whole_word_mask}
     if path.is_file():
         theirs = {**_DEFAULTS, **json.loads(path.read_text(encoding="utf-8"))}
+        theirs["recipe"] = {**Recipe.defaults(), **theirs.get("recipe", {})}  # a recipe recorded before a knob
         changed = [k for k in mine if theirs.get(k) != mine[k]]
         if changed:
             raise ValueError(f"{path.parent.parent} holds a run started with other settings ({', '.join(changed)}: "
@@ -103,12 +104,15 @@ def speedrun(s: Settings) -> dict | None:
     sample = held[::max(1, len(held) // 128)][:128]  # the curve's held-out sample, spread over the documents
     trainer = BudgetTrainer(model, str(out / "train"), train_ds, Collator(tok.pad_token_id), budget=s.budget,
                             warmup=r.warmup, lr=r.lr, weight_decay=r.weight_decay, batch_size=r.batch_size,
+                            schedule=r.schedule, batch_ramp=r.batch_ramp,
                             seed=s.seed, clock=s.clock, eval_sequences=sample, mask_token_id=tok.mask_token_id,
                             special_ids=tok.all_special_ids, progress=s.progress,
                             stop_after_steps=s.stop_after_steps, wall_start=wall_start)
     n_params = sum(p.numel() for p in model.parameters())
+    ramp = f", batch ramp over the first {r.batch_ramp:.0%}" if r.batch_ramp else ""
     print(f"pre-training {r.layers} × {r.hidden_size} ({n_params / 1e6:.2f}M parameters) for "
-          f"{format_seconds(s.budget)} of training ({s.clock} clock, {torch.get_num_threads()} thread(s))")
+          f"{format_seconds(s.budget)} of training ({s.clock} clock, {torch.get_num_threads()} thread(s)); "
+          f"{r.schedule} schedule{ramp}")
     trainer.train(resume=True)
     if trainer.watch.spent < s.budget:  # stop_after_steps ended this call: as if it had been killed
         print(f"stopped after step {trainer.step} ({format_seconds(trainer.watch.spent)} of "

@@ -38,10 +38,13 @@ class Blanks:
 
 @torch.no_grad()
 def fill_blanks(model, sequences: list[list[int]], *, mask_token_id: int, special_ids: set[int],
-                probability: float = 0.15, seed: int = 0, k: int = 5, batch_size: int = 32) -> Blanks:
+                probability: float = 0.15, seed: int = 0, k: int = 5, batch_size: int = 32,
+                words: list[list[bool]] | None = None) -> Blanks:
     """Hide ``probability`` of each sequence's non-special tokens (at least one), predict them, keep the top-k.
 
-    ``sequences``: token ids with their [CLS]/[SEP]; ``model``: a BertForMaskedLM.
+    ``sequences``: token ids with their [CLS]/[SEP]; ``model``: a BertForMaskedLM. ``words``: each sequence's
+    ``is_continuation`` flags (True where a token continues the word before it): then ``probability`` of its
+    *words* are hidden, every token of a chosen word (whole-word blanks, scored per token).
     """
     g = torch.Generator().manual_seed(seed)
     model.eval()
@@ -56,8 +59,11 @@ def fill_blanks(model, sequences: list[list[int]], *, mask_token_id: int, specia
         for b, row in enumerate(rows):
             ids[b, :len(row)], attention[b, :len(row)] = torch.tensor(row), 1
             candidates = torch.tensor([i for i, t in enumerate(row) if t not in special_ids])
-            n = max(1, round(probability * len(candidates)))
-            chosen[b, candidates[torch.randperm(len(candidates), generator=g)[:n]]] = True
+            if words is None:
+                n = max(1, round(probability * len(candidates)))
+                chosen[b, candidates[torch.randperm(len(candidates), generator=g)[:n]]] = True
+            else:
+                _choose_words(chosen[b], row, words[start + b], special_ids, probability, g)
         masked = ids.masked_fill(chosen, mask_token_id)
         # The decoder at the blanks only (masked_positions_only): the same logits there as the full (B, T, V)
         # product, at ~15 % of its cost; rows come in the (b, t) order of ids[chosen].
@@ -67,6 +73,18 @@ def fill_blanks(model, sequences: list[list[int]], *, mask_token_id: int, specia
         labels.append(ids[chosen])
         topk.append(logits.topk(k, dim=-1).indices.cpu())  # (n, k)
     return Blanks(torch.cat(labels), torch.cat(topk))
+
+
+def _choose_words(chosen: torch.Tensor, row: list[int], flags: list[bool], special_ids: set[int],
+                  probability: float, g: torch.Generator) -> None:
+    """Mark (in ``chosen``, (T,)) every token of ``probability`` of the row's words, at least one word."""
+    usable = [t not in special_ids for t in row]
+    starts = [i for i in range(len(row)) if usable[i] and not (flags[i] and i > 0 and usable[i - 1])]
+    n = max(1, round(probability * len(starts)))
+    for s in torch.tensor(starts)[torch.randperm(len(starts), generator=g)[:n]].tolist():
+        chosen[s], i = True, s + 1
+        while i < len(row) and usable[i] and flags[i]:
+            chosen[i], i = True, i + 1
 
 
 def frequency_baseline(train_sequences: list[list[int]], labels: torch.Tensor, special_ids: set[int],

@@ -133,7 +133,7 @@ class Trainer:
             for batch in self._epoch_batches():
                 self.batch_in_epoch += 1
                 micro_batches.append(batch)
-                if len(micro_batches) == args.grad_accum_steps:
+                if len(micro_batches) == self.accumulation_steps():
                     last = self._train_step(micro_batches)
                     micro_batches = []
                     bar.update(1)
@@ -204,6 +204,10 @@ class Trainer:
     def should_stop(self) -> bool:
         """True ends the run after the current step (saved, resumable), before ``max_steps``."""
         return False
+
+    def accumulation_steps(self) -> int:
+        """Micro-batches in the next optimizer step (a batch-size ramp changes it as training goes)."""
+        return self.args.grad_accum_steps
 
     def extra_record(self) -> dict:
         """More fields for each step's line of log.jsonl."""

@@ -1,0 +1,55 @@
+"""The speedrun ablations: one change each to the recipe, with where the idea comes from.
+
+A group is a corpus at one budget: its runs share the data folder of its ``base`` run. Read by
+scripts/speedrun_ablations.py (to run them) and scripts/ablation_table.py (to tabulate them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GROUPS = {
+    "en": {"flags": ["--corpus", "pydocs"], "budget": "10m", "base": "recipe"},
+    "zh": {"flags": ["--corpus", "/work/runs/zh-docs/train.txt", "--language", "zh"], "budget": "15m",
+           "base": "zh-wwm"},
+}
+
+
+@dataclass
+class Variant:
+    flags: list[str]
+    what: str
+    source: str
+    group: str = "en"
+
+
+VARIANTS = {
+    "recipe": Variant([], "the speedrun's recipe: 2 × 128, lr 2e-3, warm-up 5 %, linear decay, 25 % masking, "
+                      "dropout 0, batch 32 × 128", "Cramming (Geiping & Goldstein 2022); Wettig et al. 2023"),
+    "recipe-seed1": Variant(["--seed", "1"], "the recipe, seed 1 (weights, data order, masks)",
+                            "the noise between seeds"),
+    "4x256": Variant(["--layers", "4", "--hidden-size", "256", "--lr", "1e-3"],
+                     "4 × 256 (the shipped model's size), lr 1e-3", "Kaplan et al. 2020; Hoffmann et al. 2022"),
+    "4x128": Variant(["--layers", "4", "--hidden-size", "128"], "4 × 128 (deeper, same width)",
+                     "Kaplan et al. 2020; Cramming"),
+    "lr1e-3": Variant(["--lr", "1e-3"], "peak lr 1e-3", "Izsak et al. 2021 (large rates for short runs)"),
+    "lr4e-3": Variant(["--lr", "4e-3"], "peak lr 4e-3", "Izsak et al. 2021 (large rates for short runs)"),
+    "warmup0.2": Variant(["--warmup", "0.2"], "warm-up over 20 % of the budget", "Izsak et al. 2021; Cramming"),
+    "mask15": Variant(["--mlm-probability", "0.15"], "15 % masking (BERT's)", "Devlin et al. 2019"),
+    "mask40": Variant(["--mlm-probability", "0.40"], "40 % masking", "Wettig et al. 2023"),
+    "batch64": Variant(["--batch-size", "64"], "batch 64 × 128 (half the steps, twice the batch)",
+                       "Izsak et al. 2021; Cramming"),
+    "maxlen64": Variant(["--max-length", "64"], "segments of 64 pieces (batch 32 × 64: half the tokens a step; "
+                        "held out at 64 too)", "Devlin et al. 2019 §A.2 (short segments first)"),
+    "dropout0.1": Variant(["--dropout", "0.1"], "dropout 0.1 while pre-training (BERT's)",
+                          "Devlin et al. 2019; Cramming"),
+    "cosine": Variant(["--schedule", "cosine"], "cosine decay after the warm-up",
+                      "Loshchilov & Hutter 2017; Hoffmann et al. 2022"),
+    "trapezoid": Variant(["--schedule", "trapezoid"], "trapezoid: constant after the warm-up, linear cool-down over "
+                         "the last 20 %", "Zhai et al. 2022; Hägele et al. 2024"),
+    "ramp": Variant(["--batch-ramp", "0.25"], "batch ramp: from 8 to 32 over the first 25 % of the budget",
+                    "Cramming; Brown et al. 2020 (GPT-3)"),
+    "zh-wwm": Variant(["--whole-word-mask", "zh"], "Chinese, whole-word masking (jieba words)",
+                      "Cui et al. 2021 (Chinese BERT-wwm)", "zh"),
+    "zh-char": Variant(["--whole-word-mask", "off"], "Chinese, character masking", "Devlin et al. 2019", "zh"),
+}
