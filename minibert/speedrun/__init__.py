@@ -14,4 +14,5 @@
     parity.py               DIR/model/, a Hugging Face folder, and its parity with the reference
     report.py / figures.py  DIR/report.md, report.json, the PNGs
     run.py                  all of it, in order
+    redo.py                 --redo-transfer: the transfer again on a finished run, the rest of its report kept
 """

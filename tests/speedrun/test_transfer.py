@@ -1,18 +1,23 @@
 """The transfer experiment's recipe: the validation share, the mean-pooled classifier, each arm's learning rate
-chosen on validation only. Small models and fake fine-tuning: fast."""
+chosen on validation only, and ``--redo-transfer`` on a finished run. Small models and fake fine-tuning: fast."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
 
 from minibert import BertConfig, BertForMaskedLM
+from minibert.__main__ import main
 from minibert.speedrun import transfer as T
 from minibert.speedrun import transfer_runs
 from minibert.speedrun.classifier import MeanPooledClassifier, mean_pool
 
+CORPUS = Path(__file__).resolve().parents[2] / "examples" / "data" / "speedrun_corpus.txt"
 TINY = dict(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
             max_position_embeddings=32, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
@@ -117,3 +122,42 @@ def test_each_arm_gets_the_rate_of_its_best_validation_and_that_rates_test_accur
     assert result["task"]["learning_rates"] == list(transfer_runs.LRS)
     short = transfer_runs.run_transfer(pretrained, data, SimpleNamespace(budget=120.0, seed=0))
     assert all(r["pretrained_lr"] == r["random_lr"] == transfer_runs.SHORT_LR for r in short["rows"])
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A 2-second speedrun on the small corpus, without transfer (the redo below brings its own)."""
+    out = tmp_path_factory.mktemp("finished")
+    assert main(["speedrun", "--budget", "2s", "--corpus", str(CORPUS), "--out", str(out), "--threads", "1",
+                 "--no-progress", "--no-transfer"]) == 0
+    return out
+
+
+def test_redo_transfer_replaces_the_transfer_only_and_says_so(finished_run, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    shutil.copytree(finished_run, out)
+    before = json.loads((out / "report.json").read_text())
+    rows = [{"labels": 8, "pretrained": [0.9] * 3, "random": [0.4] * 3, "majority": [0.25] * 3,
+             "bow_logreg": [0.5] * 3, "steps": 30, "pretrained_lr": 1e-3, "random_lr": 3e-3, "validation": {}}]
+    task = {"task": "which of 4 held-out documents a sentence comes from", "classes": 4, "documents": ["a", "b"],
+            "test_sentences": 52, "seeds": 3, "learning_rates": [1e-3, 3e-3], "validation_sentences": 24}
+    seen = {}
+
+    def fake_run_transfer(model, data, settings):
+        seen.update(budget=settings.budget, seed=settings.seed, vocab=model.config.vocab_size)
+        return {"task": task, "rows": rows, "seconds": 1.5}
+
+    monkeypatch.setattr(transfer_runs, "run_transfer", fake_run_transfer)
+    assert main(["speedrun", "--out", str(out), "--redo-transfer", "--threads", "1"]) == 0
+    after = json.loads((out / "report.json").read_text())
+    assert seen == {"budget": 2.0, "seed": 0, "vocab": before["corpus"]["vocab_size"]}  # the run's own settings
+    assert after["transfer"] == rows and after["transfer_redone"]["previous"]["transfer"] == before["transfer"]
+    for key in ("heldout_top1", "total_seconds", "steps", "curve", "fill_mask", "machine"):
+        assert after[key] == before[key], key
+    text = (out / "report.md").read_text()
+    assert f"re-run on {after['transfer_redone']['date']}" in text and "| 8 | 90.0 % (90.0–90.0) lr 0.001 |" in text
+
+
+def test_redo_transfer_needs_a_finished_run(tmp_path, capsys):
+    assert main(["speedrun", "--out", str(tmp_path), "--redo-transfer"]) == 1
+    assert "not a finished speedrun" in capsys.readouterr().err
