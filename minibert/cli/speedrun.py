@@ -3,6 +3,7 @@
     python -m minibert speedrun --budget 1h                                   # the Python documentation
     python -m minibert speedrun --budget 2m --corpus examples/data/speedrun_corpus.txt --out runs/demo
     python -m minibert speedrun --budget 1h --corpus runs/zh-docs/train.txt --language zh --out runs/zh
+    python -m minibert speedrun --out runs/speedrun --redo-transfer           # the transfer again, on a finished run
 
 Everything lands in ``--out``: data/, train/ (resumable: run the same command again after a kill), model/ (a
 Hugging Face folder), report.md, report.json and the figures. See docs/pretraining.md.
@@ -50,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clock", default="wall", choices=["wall", "cpu"],
                         help="what the budget counts: wall-clock seconds (default) or the process's CPU seconds")
     parser.add_argument("--no-transfer", action="store_true", help="skip the transfer experiment")
+    parser.add_argument("--redo-transfer", action="store_true",
+                        help="re-run only the transfer experiment on the finished run in --out (its model/, data/ "
+                             "and settings) with today's recipe, and rewrite its report; the other figures stay")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--stop-after", type=int, default=None, metavar="STEPS",
                         help="end this call after STEPS steps, saved (run again to go on)")
@@ -84,6 +88,13 @@ def run(args: argparse.Namespace) -> int:
     from minibert.speedrun.budget import parse_budget
     from minibert.speedrun.run import Settings, speedrun
 
+    if args.redo_transfer:
+        from minibert.speedrun.redo import redo_transfer
+
+        if args.no_transfer:
+            raise ValueError("--redo-transfer and --no-transfer contradict each other")
+        redo_transfer(args.out, args.threads)
+        return 0
     budget = parse_budget(args.budget)
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"--threads must be >= 1, got {args.threads}")

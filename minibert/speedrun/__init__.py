@@ -9,8 +9,10 @@
     pretrain.py             the Trainer run for a time budget (resumable)
     evaluate.py             fill-mask prompts on held-out text
     transfer.py / bow.py    the downstream task, fine-tuning, the baselines
-    transfer_runs.py        label counts × seeds × {pre-trained, random}
+    classifier.py           the fine-tuned classifier: a linear layer on the mean of the last layer
+    transfer_runs.py        label counts × seeds × {pre-trained, random} × learning rates chosen on validation
     parity.py               DIR/model/, a Hugging Face folder, and its parity with the reference
     report.py / figures.py  DIR/report.md, report.json, the PNGs
     run.py                  all of it, in order
+    redo.py                 --redo-transfer: the transfer again on a finished run, the rest of its report kept
 """

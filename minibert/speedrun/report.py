@@ -1,11 +1,14 @@
 """The report card: DIR/report.json (every figure, for programs), DIR/report.md (for people), three PNGs.
 
 Every number comes from what ran in this call and the runs it resumed: the log, the evaluation, the transfer
-runs. ``report.json`` keys (fractions in [0, 1], seconds):
+runs (or, after ``--redo-transfer``, the transfer of that later call: ``transfer_redone``, minibert/speedrun/
+redo.py). ``report.json`` keys (fractions in [0, 1], seconds):
 
     heldout_top1, heldout_top5, baseline_top1, baseline_top5, per_kind, blanks, train_seconds, total_seconds,
-    steps, budget_seconds, transfer [{labels, pretrained: [acc per seed], random, majority, bow_logreg, steps}],
-    transfer_seconds, transfer_task, parity_max_abs_diff, parity_note, machine {cores, threads, torch, ...},
+    steps, budget_seconds, transfer [{labels, pretrained: [test acc per seed], random, majority, bow_logreg,
+    steps, pretrained_lr, random_lr, validation {arm: {lr: [val acc per seed]}}}], transfer_seconds,
+    transfer_task, transfer_redone {date, seconds, previous, ...}, parity_max_abs_diff, parity_note,
+    machine {cores, threads, torch, ...},
     recipe, language, whole_word_mask, corpus,
     curve {loss: [{step, train_seconds, loss}], heldout_top1: [{step, train_seconds, ...}]},
     fill_mask [{text, answer, predictions}], figures
@@ -74,27 +77,6 @@ def fill_table(fill: list[dict]) -> str:
                       for f in fill)
 
 
-def transfer_section(c: dict) -> str:
-    """The transfer experiment's section (heading, protocol, table), or "" for a run without one."""
-    if not c["transfer"]:
-        return ""
-    t = c["transfer_task"]
-    rows = "\n".join(f"| {row['labels']} | {_spread(row['pretrained'])} | {_spread(row['random'])} | "
-                     f"{_spread(row['bow_logreg'])} | {pct(sum(row['majority']) / len(row['majority']))} |"
-                     for row in c["transfer"])
-    return f"""
-## Transfer: {t['task']}
-
-Test accuracy on {t['test_sentences']} held-out sentences, mean of {t['seeds']} seeds (min–max). The same
-architecture fine-tuned from the pre-trained encoder and from random initialisation, on the same draws of
-labelled sentences; {c['transfer_seconds']:.0f} s in all. Documents: {', '.join(f'`{d}`' for d in t['documents'])}.
-
-| labels | pre-trained | random init | bag-of-words log. regression | majority class |
-|---|---|---|---|---|
-{rows}
-"""
-
-
 def markdown(c: dict) -> str:
     r, m, corpus = c["recipe"], c["machine"], c["corpus"]
     kinds, fill = kinds_table(c["per_kind"]), fill_table(c["fill_mask"])
@@ -151,3 +133,42 @@ A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with m
     if c["transfer"]:
         text += transfer_section(c) + "\n![transfer curve](transfer.png)\n"
     return text
+
+
+def _rate(row: dict, arm: str) -> str:
+    return f" lr {row[arm + '_lr']:g}" if arm + "_lr" in row else ""
+
+
+def transfer_section(c: dict) -> str:
+    """The transfer experiment's section (heading, recipe, the table: test accuracy at each arm's chosen rate), or
+    "" for a run without one."""
+    if not c["transfer"]:
+        return ""
+    t = c["transfer_task"]
+    rows = "\n".join(f"| {row['labels']} | {_spread(row['pretrained'])}{_rate(row, 'pretrained')} | "
+                     f"{_spread(row['random'])}{_rate(row, 'random')} | {_spread(row['bow_logreg'])} | "
+                     f"{pct(sum(row['majority']) / len(row['majority']))} |" for row in c["transfer"])
+    if "learning_rates" in t:
+        rates = ", ".join(f"{lr:g}" for lr in t["learning_rates"])
+        how = (f"a linear classifier on the mean of the last layer, fine-tuned with the whole encoder; each arm's "
+               f"learning rate ({'chosen from ' + rates if len(t['learning_rates']) > 1 else rates}) picked by its "
+               f"mean accuracy on {t['validation_sentences']} validation sentences, and only that rate's test "
+               "accuracy given")
+    else:  # a report card made before the recipe had a validation split
+        how = "the classifier on the pooled [CLS], AdamW at 3e-4"
+    redone = c.get("transfer_redone")
+    when = (f" This section was re-run on {redone['date']} with the recipe of that day (`--redo-transfer`, on the "
+            "run's own model/ and data/); every other figure of this card is the original run's."
+            if redone else "")
+    return f"""
+## Transfer: {t['task']}
+
+Test accuracy on {t['test_sentences']} held-out sentences, mean of {t['seeds']} seeds (min–max). The same
+architecture fine-tuned from the pre-trained encoder and from random initialisation, on the same draws of
+labelled sentences: {how}; {c['transfer_seconds']:.0f} s in all.{when} Documents:
+{', '.join(f'`{d}`' for d in t['documents'])}.
+
+| labels | pre-trained | random init | bag-of-words log. regression | majority class |
+|---|---|---|---|---|
+{rows}
+"""

@@ -6,10 +6,12 @@ document's sentences share its subject, its terms and its way of speaking, but n
 sentence of a page on ``json`` may never say "json"). Classes are balanced: the majority class scores 1/k.
 (docs/pretraining.md says why this task and not "are these two sentences from the same document?".)
 
-For each label count n and seed s: n training sentences drawn (n/k per document, seeded by s) from the
-documents' training pools; the same architecture fine-tuned twice, its encoder from the pre-trained model or
-from random initialisation (BertForSequenceClassification, classifier seeded by s), with the same steps; the
-accuracy on the fixed test sentences. Beside them, on the same draws: the majority class, and a bag-of-words
+Each document's sentences are split three ways: a fixed test share, a fixed validation share, and the pool the
+training labels are drawn from. For each label count n and seed s: n training sentences drawn (n/k per document,
+seeded by s) from the pools; the same classifier (minibert/speedrun/classifier.py) fine-tuned with its encoder
+from the pre-trained model and from random initialisation, at each learning rate of a small grid; each arm's
+rate chosen by its mean validation accuracy over the seeds (minibert/speedrun/transfer_runs.py), and only the
+chosen rate's test accuracy reported. Beside them, on the same draws: the majority class, and a bag-of-words
 logistic regression (minibert/speedrun/bow.py).
 """
 
@@ -34,27 +36,30 @@ class Task:
     documents: list[str]                 # the k documents' names (class i = documents[i])
     pools: list[list[str]]               # per class: sentences to draw training examples from
     test: list[tuple[str, int]]          # fixed (sentence, class) pairs, balanced
+    val: list[tuple[str, int]]           # fixed (sentence, class) pairs, balanced: for choosing, never reported
 
 
 def build_task(held_out: list[list[str]], names: list[str], k: int = 4, test_per_class: int = 100,
                seed: int = 0) -> Task:
     """The k held-out documents with the most sentences of 5+ words (a Chinese character counts as a word:
     ``segments.word_count``; Chinese sentences end at 。！？); a third of the smallest (≤ test_per_class)
-    of each document's sentences is its test share, the rest its training pool."""
+    of each document's sentences is its test share, half as many its validation share, the rest its pool."""
     per_doc = [[s for p in doc for s in sentences(p) if word_count(s) >= 5] for doc in held_out]
     order = sorted(range(len(per_doc)), key=lambda i: (-len(per_doc[i]), i))[:k]
     if len(order) < 2 or len(per_doc[order[-1]]) < 6:
         raise ValueError("the transfer task needs at least 2 held-out documents of 6+ sentences; give a corpus with "
                          "more or longer documents")
     t = min(test_per_class, len(per_doc[order[-1]]) // 3)
+    v = max(1, t // 2)
     rng = random.Random(seed)
-    pools, test = [], []
+    pools, test, val = [], [], []
     for label, i in enumerate(order):
         shuffled = per_doc[i][:]
         rng.shuffle(shuffled)
-        test += [(s, label) for s in shuffled[:t]]
-        pools.append(shuffled[t:])
-    return Task([names[i] for i in order], pools, test)
+        test += [(s, label) for s in shuffled[:t]]  # the same test sentences as before the validation share
+        val += [(s, label) for s in shuffled[t:t + v]]
+        pools.append(shuffled[t + v:])
+    return Task([names[i] for i in order], pools, test, val)
 
 
 def label_counts(task: Task, short: bool) -> list[int]:
@@ -78,23 +83,29 @@ def _encode(tokenizer, rows, max_length: int) -> list[dict]:
     return [{"input_ids": ids, "labels": label} for ids, (_, label) in zip(enc, rows)]
 
 
-def finetune_accuracy(model, tokenizer, train_rows, test_rows, *, steps: int, lr: float, seed: int,
-                      max_length: int = 64) -> float:
-    """Fine-tune ``model`` (a BertForSequenceClassification) on ``train_rows``, return its test accuracy."""
-    train, test = _encode(tokenizer, train_rows, max_length), _encode(tokenizer, test_rows, max_length)
-    collate = Collator(tokenizer.pad_token_id)
-    with tempfile.TemporaryDirectory(prefix="minibert-transfer-") as out:
-        args = TrainingArguments(output_dir=out, max_steps=steps, batch_size=min(16, len(train)), lr=lr,
-                                 warmup_steps=steps // 10, seed=seed, progress=False)
-        Trainer(model, args, train, collate).train(resume=False)
+def accuracy(model, rows: list[dict], collate) -> float:
+    """The share of ``rows`` (encoded, with labels) that ``model`` classifies right."""
     model.eval()
     right = 0
     with torch.no_grad():
-        for start in range(0, len(test), 64):
-            batch = collate(test[start:start + 64])
+        for start in range(0, len(rows), 64):
+            batch = collate(rows[start:start + 64])
             labels = batch.pop("labels")
             right += int((model(**batch).logits.argmax(-1) == labels).sum())
-    return right / len(test)
+    return right / len(rows)
+
+
+def finetune(model, tokenizer, train_rows, eval_sets: list, *, steps: int, lr: float, seed: int,
+             max_length: int = 64, batch_size: int = 16, warmup: float = 0.1) -> list[float]:
+    """Fine-tune ``model`` on ``train_rows`` (AdamW, linear warm-up over ``warmup`` of the steps then decay to 0,
+    gradients clipped at norm 1: minibert's Trainer), then return its accuracy on each of ``eval_sets``."""
+    train = _encode(tokenizer, train_rows, max_length)
+    collate = Collator(tokenizer.pad_token_id)
+    with tempfile.TemporaryDirectory(prefix="minibert-transfer-") as out:
+        args = TrainingArguments(output_dir=out, max_steps=steps, batch_size=min(batch_size, len(train)), lr=lr,
+                                 warmup_steps=int(steps * warmup), seed=seed, progress=False)
+        Trainer(model, args, train, collate).train(resume=False)
+    return [accuracy(model, _encode(tokenizer, rows, max_length), collate) for rows in eval_sets]
 
 
 def baselines(task: Task, train_rows, tokenizer) -> dict[str, float]:

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from minibert.__main__ import main
-from minibert.speedrun import bow, corpus, pydocs
+from minibert.speedrun import bow, corpus, pydocs, transfer_runs
 from minibert.speedrun import transfer as T
 from minibert.speedrun.budget import budget_factor, parse_budget
 from minibert.training.checkpoint import load_checkpoint
@@ -73,6 +73,7 @@ def test_report_card_keys_and_figures(killed_run):
     for row in card["transfer"]:
         assert row["labels"] >= 2 and len(row["pretrained"]) == len(row["random"]) == 3
         assert all(0 <= a <= 1 for a in row["pretrained"] + row["random"] + row["bow_logreg"] + row["majority"])
+        assert row["pretrained_lr"] == row["random_lr"] == transfer_runs.SHORT_LR  # a short budget: no choice
     assert [r["labels"] for r in card["transfer"]] == sorted({r["labels"] for r in card["transfer"]})
     assert card["figures"] == ["curve.png", "fill_mask.png", "transfer.png"]
     for name in card["figures"]:
@@ -213,8 +214,9 @@ def test_transfer_draws_are_balanced_and_seeded():
     assert [sum(y == c for _, y in rows) for c in range(4)] == [8, 8, 8, 8]
     assert rows == T.draw(task, 32, seed=1) != T.draw(task, 32, seed=2)
     assert not {s for s, _ in rows} & {s for s, _ in task.test}
-    # 27 sentences left in each pool: 108 labels at most, fewer than 128, so a quarter of them and all of them
-    assert T.label_counts(task, short=False) == [24, 108]
+    # 21 sentences left in each pool (13 test, 6 validation): 84 labels at most, fewer than 128, so a quarter
+    # of them and all of them
+    assert T.label_counts(task, short=False) == [20, 84]
 
 
 def test_bag_of_words_regression_learns_which_words_decide():
