@@ -17,6 +17,7 @@ redo.py). ``report.json`` keys (fractions in [0, 1], seconds):
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 from minibert.loading.atomic import atomic_write_bytes
@@ -150,23 +151,24 @@ def transfer_section(c: dict) -> str:
                      f"{pct(sum(row['majority']) / len(row['majority']))} |" for row in c["transfer"])
     if "learning_rates" in t:
         rates = ", ".join(f"{lr:g}" for lr in t["learning_rates"])
-        how = (f"a linear classifier on the mean of the last layer, fine-tuned with the whole encoder; each arm's "
-               f"learning rate ({'chosen from ' + rates if len(t['learning_rates']) > 1 else rates}) picked by its "
-               f"mean accuracy on {t['validation_sentences']} validation sentences, and only that rate's test "
-               "accuracy given")
+        how = ("a linear classifier on the mean of the last layer, fine-tuned with the whole encoder; " + (
+            f"each arm's learning rate, of {rates}, the one with the best mean accuracy on "
+            f"{t['validation_sentences']} validation sentences, and only that rate's test accuracy given"
+            if len(t["learning_rates"]) > 1 else f"learning rate {rates} for both (a short budget: no choice)"))
     else:  # a report card made before the recipe had a validation split
         how = "the classifier on the pooled [CLS], AdamW at 3e-4"
     redone = c.get("transfer_redone")
     when = (f" This section was re-run on {redone['date']} with the recipe of that day (`--redo-transfer`, on the "
             "run's own model/ and data/); every other figure of this card is the original run's."
             if redone else "")
+    intro = (f"Test accuracy on {t['test_sentences']} held-out sentences, mean of {t['seeds']} seeds (min–max). The "
+             "same architecture fine-tuned from the pre-trained encoder and from random initialisation, on the same "
+             f"draws of labelled sentences: {how}; {c['transfer_seconds']:.0f} s in all.{when} Documents: "
+             f"{', '.join(f'`{d}`' for d in t['documents'])}.")
     return f"""
 ## Transfer: {t['task']}
 
-Test accuracy on {t['test_sentences']} held-out sentences, mean of {t['seeds']} seeds (min–max). The same
-architecture fine-tuned from the pre-trained encoder and from random initialisation, on the same draws of
-labelled sentences: {how}; {c['transfer_seconds']:.0f} s in all.{when} Documents:
-{', '.join(f'`{d}`' for d in t['documents'])}.
+{textwrap.fill(intro, 112, break_long_words=False, break_on_hyphens=False)}
 
 | labels | pre-trained | random init | bag-of-words log. regression | majority class |
 |---|---|---|---|---|

@@ -155,7 +155,8 @@ def test_redo_transfer_replaces_the_transfer_only_and_says_so(finished_run, tmp_
     for key in ("heldout_top1", "total_seconds", "steps", "curve", "fill_mask", "machine"):
         assert after[key] == before[key], key
     text = (out / "report.md").read_text()
-    assert f"re-run on {after['transfer_redone']['date']}" in text and "| 8 | 90.0 % (90.0–90.0) lr 0.001 |" in text
+    assert f"re-run on {after['transfer_redone']['date']}" in text.replace("\n", " ")
+    assert "| 8 | 90.0 % (90.0–90.0) lr 0.001 | 40.0 % (40.0–40.0) lr 0.003 |" in text
 
 
 def test_redo_transfer_needs_a_finished_run(tmp_path, capsys):
