@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "budget (e.g. 0.25); the learning rate is not rescaled (default 0: no ramp)")
     parser.add_argument("--clock", default="wall", choices=["wall", "cpu"],
                         help="what the budget counts: wall-clock seconds (default) or the process's CPU seconds")
+    parser.add_argument("--keep-subnormals", action="store_true",
+                        help="train with subnormal floats (below 1.2e-38) as torch computes them by default, on the "
+                             "CPU's slow path; by default they are read and written as 0 while training")
     parser.add_argument("--no-transfer", action="store_true", help="skip the transfer experiment")
     parser.add_argument("--redo-transfer", action="store_true",
                         help="re-run only the transfer experiment on the finished run in --out (its model/, data/ "
@@ -108,6 +111,6 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(corpus=args.corpus, budget=budget, out=args.out, threads=args.threads, seed=args.seed,
                         clock=args.clock, recipe=recipe_from(args, budget), transfer=not args.no_transfer,
                         progress=not args.no_progress, stop_after_steps=args.stop_after, language=args.language,
-                        whole_word_mask=wwm)
+                        whole_word_mask=wwm, flush_subnormals=not args.keep_subnormals)
     speedrun(settings)
     return 0

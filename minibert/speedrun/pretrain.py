@@ -11,7 +11,8 @@ decoder, atomic checkpoints and exact resume, is the Trainer's own):
   the schedule where it was (the seconds since the last checkpoint are lost and trained again);
 * a checkpoint every ``save_every_seconds`` of training, and a held-out top-1 measurement every
   ``eval_every_seconds`` (its time not counted in the budget), for the curve against time;
-* a progress bar in seconds: time left and the current loss.
+* a progress bar in seconds: time left and the current loss;
+* subnormal floats flushed to zero while it trains (``flush_subnormals``): see ``train``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import time
 
+import torch
 from tqdm.auto import tqdm
 
 from minibert.speedrun.budget import Stopwatch, budget_schedule, format_seconds, ramp_parts
@@ -37,7 +39,8 @@ class BudgetTrainer(Trainer):
     def __init__(self, model, output_dir: str, train_dataset, collate_fn, *, budget: float, warmup: float, lr: float,
                  weight_decay: float, batch_size: int, seed: int, clock: str = "wall", eval_sequences=None,
                  mask_token_id: int = 0, special_ids=(), progress: bool = True, stop_after_steps: int | None = None,
-                 wall_start: float | None = None, schedule: str = "linear", batch_ramp: float = 0.0):
+                 wall_start: float | None = None, schedule: str = "linear", batch_ramp: float = 0.0,
+                 flush_subnormals: bool = True):
         if not 0 <= batch_ramp < 1:
             raise ValueError(f"--batch-ramp must be in [0, 1), got {batch_ramp}")
         if batch_ramp and batch_size % RAMP_PARTS:
@@ -50,7 +53,7 @@ class BudgetTrainer(Trainer):
         # With a ramp the loader hands out lists of examples; a step pads its quarters into one batch.
         super().__init__(model, args, train_dataset, _as_list if batch_ramp else collate_fn,
                          forward_kwargs={"masked_positions_only": True})
-        self.batch_ramp, self.pad = batch_ramp, collate_fn
+        self.batch_ramp, self.pad, self.flush_subnormals = batch_ramp, collate_fn, flush_subnormals
         self.budget, self.watch = budget, Stopwatch(clock)
         self.scheduler = budget_schedule(self.optimizer, self.watch, budget, warmup, schedule)
         self.save_every_seconds = max(5.0, budget / 20)
@@ -129,8 +132,15 @@ class BudgetTrainer(Trainer):
             f.write(json.dumps(record) + "\n")
 
     def train(self, resume: bool = True) -> dict:
+        # Floats below 1.2e-38 (float32's smallest normal number) take a slow path through the CPU, many times
+        # slower than normal arithmetic. A high learning rate can push activations there: a 10-minute ablation at
+        # lr 4e-3 ran half the recipe's steps for it (benchmarks/subnormal_steps.py: 0.75 s a step, 0.27 s
+        # flushed). Reading and writing them as 0 changes no number a float32 model can tell from 0, and the
+        # budget buys steps, not slow paths. torch has no getter for the mode: it goes back to torch's default.
+        torch.set_flush_denormal(self.flush_subnormals)
         try:
             return super().train(resume=resume)
         finally:
+            torch.set_flush_denormal(False)
             self.watch.stop()
             self._bar.close()

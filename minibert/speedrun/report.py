@@ -94,6 +94,8 @@ def markdown(c: dict) -> str:
                                                            "pieces trained on them")
     masking = {"off": "single tokens", "pieces": "whole words (a word and its ## pieces together)",
                "zh": "whole words (all characters of a jieba word together)"}[c.get("whole_word_mask", "off")]
+    # Runs made before the option recorded nothing: say nothing for them.
+    subnormals = f"; subnormal floats {m['subnormals']}" if m.get("subnormals") else ""
     text = f"""# Speedrun report card
 
 A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with masked-LM (masking {masking}) for
@@ -106,7 +108,7 @@ A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with m
 | steps | {c['steps']:,} of {r['batch_size']} × {r['max_length']} pieces |
 | training time | {c['train_seconds']:.0f} s (budget {c['budget_seconds']:.0f} s) |
 | total time (data, training, evaluation, transfer, report) | {c['total_seconds']:.0f} s |
-| machine | {m['cores']} cores, {m['threads']} thread(s), torch {m['torch']}, Python {m['python']} |
+| machine | {m['cores']} cores, {m['threads']} thread(s), torch {m['torch']}, Python {m['python']}{subnormals} |
 | parity with `transformers.BertForMaskedLM` | {parity} |
 
 ## Held-out masked-token accuracy

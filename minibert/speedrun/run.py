@@ -34,6 +34,7 @@ class Settings:
     stop_after_steps: int | None = None  # end this call after so many steps (saved): a kill, on purpose
     language: str = "en"               # "zh": vocabulary of characters, Chinese token kinds and fill-mask prompts
     whole_word_mask: str = "off"       # "off" (single tokens), "pieces" (a word and its ## pieces), "zh" (jieba)
+    flush_subnormals: bool = True      # how the CPU computes, like threads: not a setting a resume checks
 
 # Settings added after the first runs: their value in a settings.json written before them.
 _DEFAULTS = {"language": "en", "whole_word_mask": "off"}
@@ -107,7 +108,8 @@ def speedrun(s: Settings) -> dict | None:
                             schedule=r.schedule, batch_ramp=r.batch_ramp,
                             seed=s.seed, clock=s.clock, eval_sequences=sample, mask_token_id=tok.mask_token_id,
                             special_ids=tok.all_special_ids, progress=s.progress,
-                            stop_after_steps=s.stop_after_steps, wall_start=wall_start)
+                            stop_after_steps=s.stop_after_steps, wall_start=wall_start,
+                            flush_subnormals=s.flush_subnormals)
     n_params = sum(p.numel() for p in model.parameters())
     ramp = f", batch ramp over the first {r.batch_ramp:.0%}" if r.batch_ramp else ""
     print(f"pre-training {r.layers} × {r.hidden_size} ({n_params / 1e6:.2f}M parameters) for "
@@ -157,4 +159,5 @@ def machine(s: Settings) -> dict:
     return {"cores": os.cpu_count(), "threads": torch.get_num_threads(), "torch": torch.__version__,
             "python": platform.python_version(), "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(), "clock": s.clock,
+            "subnormals": "flushed to zero while training" if s.flush_subnormals else "kept",
             "load_average_at_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}

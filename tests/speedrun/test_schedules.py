@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 
 from minibert.__main__ import main
 from minibert.speedrun.budget import budget_factor, check_schedule, ramp_parts
@@ -94,3 +95,24 @@ def test_the_ramp_grows_the_batch_and_the_data_position_counts_its_quarters(tmp_
     assert batches == sorted(batches) and set(batches) <= {4, 8, 12, 16}
     assert all(r["batch"] == 16 for r in steps if r["train_seconds"] > 0.5 * 6 + 0.5)  # the step after the ramp
     assert all(r["batch"] == 4 for r in steps if r["train_seconds"] < 0.5 * 6 / 4 - 0.5)
+
+
+def test_subnormals_are_flushed_while_training_unless_kept(tmp_path, monkeypatch):
+    """The speedrun trains with subnormal floats read as 0 (fast on a CPU), and gives torch its default back."""
+    from minibert.speedrun.pretrain import BudgetTrainer
+
+    tiny = torch.full((64,), 1e-39)  # a float32 subnormal: 0 under flushing, itself otherwise
+    seen = []
+    step = BudgetTrainer._train_step
+
+    def watched(self, micro_batches):
+        seen.append(float((tiny * 1.0)[0]))
+        return step(self, micro_batches)
+
+    monkeypatch.setattr(BudgetTrainer, "_train_step", watched)
+    assert main([*_args(tmp_path / "flush", "--budget", "6s"), "--stop-after", "2"]) == 0
+    assert seen == [0.0, 0.0]
+    assert float((tiny * 1.0)[0]) > 0  # torch's default again after the run
+    seen.clear()
+    assert main([*_args(tmp_path / "keep", "--budget", "6s"), "--stop-after", "2", "--keep-subnormals"]) == 0
+    assert seen and all(v > 0 for v in seen)
