@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Corpus paths are relative to the repository root, where every run starts (scripts/make_zh_corpus.py writes
+# runs/zh-docs/train.txt).
 GROUPS = {
     "en": {"flags": ["--corpus", "pydocs"], "budget": "10m", "base": "recipe"},
-    "zh": {"flags": ["--corpus", "/work/runs/zh-docs/train.txt", "--language", "zh"], "budget": "15m",
+    "zh": {"flags": ["--corpus", "runs/zh-docs/train.txt", "--language", "zh"], "budget": "15m",
            "base": "zh-wwm"},
 }
 
