@@ -3,11 +3,14 @@
     python scripts/speedrun_ablations.py table --out DIR                       # print the markdown
     python scripts/speedrun_ablations.py table --out DIR --write RESULTS       # and RESULTS/table.md,
                                                                                # results.json, ablations.png
+    python scripts/speedrun_ablations.py table --out DIR --write RESULTS --doc docs/pretraining.md
 
 Per run: what changed, steps, held-out top-1 and top-5 (the report card's protocol: 15 % of all held-out tokens,
 seed 0), the training loss (mean of the last 50 steps) and the paper the idea comes from. The difference to the
-recipe is given in points beside the spread between the recipe's two seeds, the noise it has to beat. The Chinese
-pair gets whole-word blanks too (scripts/ablation_zh_eval.py).
+recipe is given in points beside the spread between the recipe's two seeds, the noise it has to beat, and the
+readout under the table sorts the variants by it (ahead, behind, within; still at the frequency baseline). The
+Chinese pair gets whole-word blanks too (scripts/ablation_zh_eval.py). ``--doc docs/pretraining.md`` then copies
+the new table.md into that page's generated block (scripts/doc_blocks.py).
 """
 
 from __future__ import annotations
@@ -57,6 +60,47 @@ def seed_spread(rows: list[dict]) -> float | None:
     return max(tops) - min(tops) if len(tops) == len(SEEDS) else None
 
 
+def ran_on(rows: list[dict]) -> list[str]:
+    """Where and how the runs ran, from their report cards: the machine, the load, the wall-clock time."""
+    if not rows:
+        return []
+    ms = {(m["cores"], m["torch"], m["threads"], m["clock"]) for m in (r["machine"] for r in rows)}
+    where = "; ".join(f"{c} cores, torch {t}, {n} thread(s), {k} clock" for c, t, n, k in sorted(ms))
+    loads = [r["machine"]["load_average_at_end"][0] for r in rows if "load_average_at_end" in r["machine"]]
+    load = f", load average {min(loads):.1f}–{max(loads):.1f} at their ends (1 minute)" if loads else ""
+    wall = [r["total_seconds"] for r in rows]
+    return ["", f"Ran on: {where}{load}; {min(wall):,.0f}–{max(wall):,.0f} s of wall-clock time a run, all of it "
+            "included (data, training, evaluation)."]
+
+
+PLATEAU = 0.005  # within half a point of the most-frequent-token baseline: the model has not left the plateau
+
+
+def readout(rows: list[dict]) -> list[str]:
+    """The English variants sorted by their difference to the recipe (seed 0) against the seed spread."""
+    by = {r["name"]: r for r in rows}
+    base, spread = by.get(GROUPS["en"]["base"]), seed_spread(rows)
+    variants = [r for r in rows if r["group"] == "en" and r["name"] not in SEEDS]
+    if base is None or spread is None or not variants:
+        return []
+    delta = {r["name"]: r["top1"] - base["top1"] for r in sorted(variants, key=lambda r: base["top1"] - r["top1"])}
+
+    def names(keep) -> str:
+        return ", ".join(f"{n} ({100 * d:+.1f})" for n, d in delta.items() if keep(d)) or "none"
+
+    out = ["", f"Read against that spread ({100 * spread:.1f} points; one run per variant, so a difference smaller "
+           "than the spread is not evidence):", "",
+           f"* ahead of the recipe by more than the spread: {names(lambda d: d > spread)}",
+           f"* behind it by more than the spread: {names(lambda d: d < -spread)}",
+           f"* within the spread: {names(lambda d: abs(d) <= spread)}",
+           f"* ahead or behind by more than twice the spread: {names(lambda d: abs(d) > 2 * spread)}"]
+    flat = [r["name"] for r in variants if r["top1"] - r["baseline_top1"] < PLATEAU]
+    if flat:
+        out.append(f"* still at the most-frequent-token baseline ({_pct(base['baseline_top1'])}, within half a "
+                   f"point): {', '.join(flat)}")
+    return out
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
@@ -79,10 +123,11 @@ def markdown(rows: list[dict], root: Path) -> str:
         out += [f"| {r['name']} | {r['what']} | {r['steps']:,} | {_pct(r['top1'])} | {_pct(r['top5'])} | "
                 f"{_pct(r['whole_word_top1'])} | {_pct(r['whole_word_top5'])} | {r['loss']:.3f} | {r['source']} |"
                 for r in zh]
+    notes += readout(rows) + ran_on(rows)
     running, waiting = unfinished(root, rows)
     if running or waiting:
-        notes.append(f"Not finished: {', '.join(running) or 'none'} (started); "
-                     f"not started: {', '.join(waiting) or 'none'}.")
+        notes += ["", f"Not finished: {', '.join(running) or 'none'} (started); "
+                     f"not started: {', '.join(waiting) or 'none'}."]
     return "\n".join(out + [""] + notes)
 
 
@@ -108,7 +153,8 @@ def figure(rows: list[dict], path: Path) -> None:
         bars.text(t + 0.3, y, f"{t:.1f}", va="center", fontsize=8)
     if en:
         bars.axvline(100 * en[0]["baseline_top1"], color="gray", ls=":", lw=1)
-        bars.text(100 * en[0]["baseline_top1"], -0.75, " most-frequent-token baseline", fontsize=7, color="gray")
+        bars.text(100 * en[0]["baseline_top1"], -0.75, "most-frequent-token baseline ", fontsize=7, color="gray",
+                  ha="right")  # to the left of its line: the legend sits at the lower right
         bars.set_ylim(-1, len(en))
     budget = max((r["train_seconds"] for r in en), default=0)
     bars.set_xlabel(f"held-out top-1 (%), after {budget / 60:.0f} CPU-minutes of training")
@@ -128,7 +174,8 @@ def figure(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def main(root: Path, write: Path | None = None) -> None:
+def main(root: Path, write: Path | None = None, doc: Path | None = None) -> None:
+    """Print the table; with ``write``, also the files; with ``doc``, copy the new table.md into its block."""
     rows = collect(root)
     text = markdown(rows, root)
     print(text)
@@ -138,3 +185,8 @@ def main(root: Path, write: Path | None = None) -> None:
         (write / "results.json").write_text(json.dumps({"root": str(root), "seed_spread_top1": seed_spread(rows),
                                                         "runs": rows}, indent=1) + "\n")
         figure(rows, write / "ablations.png")
+    if doc is not None:
+        from scripts.doc_blocks import fill
+
+        if not fill(doc):
+            raise SystemExit(f"{doc}: no generated block (<!-- begin: PATH ... --> ... <!-- end: PATH -->)")

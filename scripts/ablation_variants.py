@@ -39,6 +39,8 @@ VARIANTS = {
     "lr4e-3-flush": Variant(["--lr", "4e-3"], "peak lr 4e-3, subnormal floats flushed to 0 (the speedrun's default "
                             "since this run; the other runs kept them)", "the CPU's slow path for subnormals"),
     "warmup0.2": Variant(["--warmup", "0.2"], "warm-up over 20 % of the budget", "Izsak et al. 2021; Cramming"),
+    "warmup0.2-seed1": Variant(["--warmup", "0.2", "--seed", "1"], "warm-up over 20 %, seed 1 (warmup0.2's lead "
+                               "against the seed)", "Izsak et al. 2021; Cramming"),
     "mask15": Variant(["--mlm-probability", "0.15"], "15 % masking (BERT's)", "Devlin et al. 2019"),
     "mask40": Variant(["--mlm-probability", "0.40"], "40 % masking", "Wettig et al. 2023"),
     "batch64": Variant(["--batch-size", "64"], "batch 64 × 128 (half the steps, twice the batch)",

@@ -4,6 +4,7 @@
     python scripts/speedrun_ablations.py queue [--out DIR]                 # every name of DIR/queue.txt, in turn
     python scripts/speedrun_ablations.py table [--out DIR] [--write RES]   # the table of docs/pretraining.md; RES/:
                                                                            # table.md, results.json, ablations.png
+        [--doc docs/pretraining.md]                                        # and table.md into the page's block
 
 English runs: ``python -m minibert speedrun --corpus pydocs --budget 10m --clock cpu --threads 1 --no-transfer``
 plus the variant's flags; the Chinese pair (issue 27) runs on ``runs/zh-docs/train.txt`` for 15 minutes. The budget
@@ -93,13 +94,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=ROOT / "runs" / "ablations")
     p.add_argument("--data", type=Path, default=None, help="seed the first run's data folder from this one")
     p.add_argument("--write", type=Path, default=None, help="table: also write table.md, results.json and the figure")
+    p.add_argument("--doc", type=Path, default=None,
+                   help="table, with --write: copy the new table.md into this page's generated block")
     p.add_argument("--script", default=str(ROOT / "scripts" / "speedrun_ablations.py"),
                    help="queue: the script each run is started with (a symlinked copy can be updated meanwhile)")
     a = p.parse_args(argv)
     if a.what == "table":
         from scripts.ablation_table import main as table_main
 
-        table_main(a.out, a.write)
+        if a.doc is not None and a.write is None:
+            p.error("--doc needs --write (the block is the written table.md)")
+        table_main(a.out, a.write, a.doc)
     elif a.what == "queue":
         queue(a.out, a.data, a.script)
     else:
