@@ -6,7 +6,8 @@ budget-training papers (see docs/pretraining.md for the measurements on this pro
 
 * no next-sentence prediction (RoBERTa, Liu et al. 2019): masked-LM only, on packed segments;
 * the MLM decoder on the masked positions only (the same loss, ~5x cheaper with a 12k vocabulary);
-* dropout off while pre-training (Cramming, Geiping & Goldstein 2022: one pass over the data cannot overfit);
+* dropout off while pre-training (Cramming, Geiping & Goldstein 2022: a budget run reads its data only a few times
+  over, so there is little to regularise, and dropout slows the learning; docs/pretraining.md measures it);
 * 25 % masking (Wettig et al. 2023, "Should you mask 15 % in MLM?": more signal per step for small budgets);
 * a small model for a small budget (Kaplan et al. 2020; Hoffmann et al. 2022): 2 layers × 128 learns from the
   context within minutes on a CPU, where 4 × 256 still sat on the unigram plateau after half an hour;
