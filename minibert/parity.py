@@ -27,6 +27,7 @@ import torch
 
 from minibert.loading.reference_outputs import (
     REFERENCE_FILE,
+    kernels_note,
     load_stored_reference,
     stored_module_outputs,
     synthetic_inputs,
@@ -242,6 +243,8 @@ def check_checkpoint(name_or_path: str | os.PathLike, *, device: str = "cpu", dt
     else:
         theirs = stored_module_outputs(stored[0])
         meta = stored[1]
+        if (note := kernels_note(meta)) is not None:
+            notes.append(note)
         source = (f"stored reference outputs ({REFERENCE_FILE}, transformers {meta.get('transformers_version', '?')}"
                   f", torch {meta.get('torch_version', '?')})")
     return Report(model=str(name_or_path), reference=source, device=str(device), dtype=str(torch_dtype).split(".")[-1],

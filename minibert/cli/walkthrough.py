@@ -148,6 +148,11 @@ def run(args) -> int:
         theirs = stored_reference_for(model_path, inputs["input_ids"])
         source = ("stored reference outputs (reference_outputs.safetensors)" if theirs is not None else
                   "none: transformers not used, and this text has no stored outputs (the default text has)")
+        if theirs is not None:
+            from minibert.loading.reference_outputs import kernels_note, load_stored_reference
+
+            note = kernels_note(load_stored_reference(model_path)[1])
+            source += f"\n  note: {note}" if note else ""
     tol, worst, failed = TOLERANCES[torch.float32], 0.0, []
 
     def parity(name: str) -> str:

@@ -34,6 +34,34 @@ def load_stored_reference(folder: str | os.PathLike) -> tuple[dict[str, torch.Te
         return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
 
 
+def running_kernels() -> str:
+    """The kernels this process computes with: torch's version and CPU capability, e.g. "torch 2.13.0+cpu, AVX512"."""
+    return f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}"
+
+
+def recorded_kernels(metadata: dict[str, str]) -> str | None:
+    """The kernels a stored file's metadata records, in ``running_kernels``'s words; None if it records none."""
+    if "cpu_capability" not in metadata:
+        return None
+    return f"torch {metadata.get('torch_version', '?')}, {metadata['cpu_capability']}"
+
+
+def kernels_note(metadata: dict[str, str]) -> str | None:
+    """None when stored outputs were computed under the kernels running now; else a sentence saying what that means.
+
+    The same weights and inputs round differently under other kernels (torch picks AVX-512, AVX2 or plain loops
+    at start-up, and they sum in different orders): a few 1e-6 on a tiny checkpoint's logits. So a comparison with
+    another machine's numbers can land a hair above 1e-5 with nothing wrong; the reference run here settles it.
+    """
+    recorded, running = recorded_kernels(metadata), running_kernels()
+    if recorded == running:
+        return None
+    made = f"under {recorded}" if recorded else "under kernels the file does not record"
+    return (f"the stored outputs were computed {made}; this process runs {running}: other kernels sum in another "
+            "order, so a max |Δ| just above the tolerance can be rounding; with transformers installed the "
+            "reference runs here, under the same kernels")
+
+
 def stored_module_outputs(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Stored reference tensors under the same names ``capture`` uses."""
     out = {k.removeprefix("modules."): v for k, v in stored.items() if k.startswith("modules.")}

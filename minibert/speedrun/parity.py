@@ -54,7 +54,9 @@ def export(model, tokenizer, folder: Path) -> tuple[float | None, str]:
     tensors = parity.reference_outputs_for(folder)
     save_file({k: v.clone().contiguous() for k, v in tensors.items()}, str(folder / REFERENCE_FILE),
               metadata={"model_class": "BertModel", "transformers_version": lib.__version__,
-                        "torch_version": torch.__version__, "texts": json.dumps(parity.REFERENCE_TEXTS)})
+                        "torch_version": torch.__version__, "texts": json.dumps(parity.REFERENCE_TEXTS),
+                        # the kernels that computed them (loading/reference_outputs.py: kernels_note)
+                        "cpu_capability": torch.backends.cpu.get_cpu_capability()})
     inputs = {k.removeprefix("inputs."): v for k, v in tensors.items() if k.startswith("inputs.")}
     diff = parity.masked_lm_max_abs_diff(folder, inputs)
     return diff, f"transformers {lib.__version__} BertForMaskedLM, the standard batch, fp32 logits"

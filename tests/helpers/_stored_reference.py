@@ -29,21 +29,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from minibert.loading.reference_outputs import load_stored_reference
+from minibert.loading.reference_outputs import load_stored_reference, recorded_kernels, running_kernels
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def running_kernels() -> str:
-    """The kernels this process computes with: torch's version and CPU capability, e.g. "torch 2.13.0+cpu, AVX512"."""
-    return f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}"
-
-
-def recorded_kernels(metadata: dict[str, str]) -> str | None:
-    """The kernels a stored file's metadata records, in ``running_kernels``'s words; None if it records none."""
-    if "cpu_capability" not in metadata:
-        return None
-    return f"torch {metadata.get('torch_version', '?')}, {metadata['cpu_capability']}"
 
 
 def stored_or_live(folder: str | Path) -> dict[str, torch.Tensor]:

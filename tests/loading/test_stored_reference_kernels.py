@@ -70,3 +70,17 @@ def test_without_transformers_it_skips_naming_both_kernel_sets(tmp_path, monkeyp
     _live.cache_clear()
     assert f"torch {torch.__version__}, OTHER" in str(skipped.value)
     assert running_kernels() in str(skipped.value) and "not installed" in str(skipped.value)
+
+
+def test_check_against_stored_outputs_says_when_they_come_from_other_kernels(tmp_path):
+    """`check --reference stored` and the walkthrough compare with another machine's numbers only with a note."""
+    from minibert.parity import check_checkpoint
+
+    def notes(capability):
+        folder = recording(tmp_path / str(capability), capability)
+        return [n for n in check_checkpoint(folder, reference="stored").notes if "kernels" in n]
+
+    assert notes(torch.backends.cpu.get_cpu_capability()) == []
+    other, unrecorded = notes("NO_SUCH_CAPABILITY"), notes(None)
+    assert len(other) == 1 and "NO_SUCH_CAPABILITY" in other[0] and running_kernels() in other[0]
+    assert len(unrecorded) == 1 and "does not record" in unrecorded[0]

@@ -118,7 +118,9 @@ def test_reference_loads_the_model_folder_with_the_same_logits(killed_run):
     assert diff <= 1e-5
     card = json.loads((out / "report.json").read_text())
     assert card["parity_max_abs_diff"] is not None and card["parity_max_abs_diff"] <= 1e-5
-    assert check_checkpoint(folder, reference="stored").ok  # the stored outputs: checkable without transformers
+    stored = check_checkpoint(folder, reference="stored")
+    assert stored.ok  # the stored outputs: checkable without transformers
+    assert not [n for n in stored.notes if "kernels" in n]  # they record the kernels that computed them: these
 
 
 def test_stop_after_steps_then_resume_continues_the_schedule(tmp_path):
