@@ -2,7 +2,8 @@
 
     python scripts/transfer_validation.py probe RUN                   # frozen features + logistic regression
     python scripts/transfer_validation.py grid RUN --head mean --lr 1e-3 3e-3 --labels 32 128 [--steps-factor 2]
-        [--dropout 0.0] [--freeze-embeddings] [--arms pretrained]    # fine-tuning, one JSON line per setting
+        [--dropout 0.0] [--freeze-embeddings] [--layer-decay 0.5] [--arms pretrained]
+                                                      # fine-tuning, one JSON line per setting
     python scripts/transfer_validation.py transfer RUN --model checkpoints/minibert-pydocs
                                                       # the speedrun's transfer, with another model's encoder
 
@@ -13,28 +14,35 @@ test sentences are never read, except by ``transfer``: the speedrun's own transf
 (minibert/speedrun/transfer_runs.py: rates chosen on validation, the chosen rate's test accuracy), run with the
 encoder and tokenizer of ``--model`` (a masked-LM folder, e.g. the shipped checkpoint) on RUN's task.
 
-Heads: ``mean`` (the mean of the last layer, the recipe's), ``pooler`` (``BertForSequenceClassification``: the
-pooler over [CLS], the recipe before), ``cls`` (the last layer's [CLS] without the pooler). Steps: ``steps_for``
-of the speedrun (about 16 epochs, 60 to 400: 60, 128 and 400 for 32, 128 and 512 labels) times
-``--steps-factor`` (0.5: the steps of the recipe before, 30, 64 and 200).
+Heads: ``mean`` (the mean of the last layer, on ``BertForSequenceClassification``'s parameters and draws),
+``pooler`` (``BertForSequenceClassification``: the pooler over [CLS], the recipe before), ``cls`` (the last
+layer's [CLS] without the pooler), ``recipe`` (the speedrun's own classifier, ``MeanPooledClassifier``: the mean
+of the last layer with no pooler, so its linear layer draws differently from ``mean``'s; a setting of the
+speedrun's recipe gives exactly the validation accuracies of its ``report.json``). Steps: ``steps_for`` of the
+speedrun (about 16 epochs, 60 to 400: 60, 128 and 400 for 32, 128 and 512 labels) times ``--steps-factor``
+(0.5: the steps of the recipe before, 30, 64 and 200).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 from pathlib import Path
+from unittest import mock
 
 import torch
 
 from minibert import BertForMaskedLM, BertForSequenceClassification, BertModel, BertTokenizer
 from minibert.bert.outputs import SequenceClassifierOutput
 from minibert.speedrun import transfer as T
-from minibert.speedrun.classifier import mean_pool
+from minibert.speedrun.classifier import MeanPooledClassifier, mean_pool
 from minibert.speedrun.prepare import _documents
 from minibert.speedrun.transfer_runs import steps_for
+from minibert.training import trainer
 from minibert.training.data import Collator
+from minibert.training.optim import parameter_groups
 
 SEEDS = (0, 1, 2)
 
@@ -56,7 +64,7 @@ class _Cls(_Pooled):
     which = "cls"
 
 
-HEADS = {"pooler": BertForSequenceClassification, "mean": _Pooled, "cls": _Cls}
+HEADS = {"pooler": BertForSequenceClassification, "mean": _Pooled, "cls": _Cls, "recipe": MeanPooledClassifier}
 
 
 def load(run: Path):
@@ -69,8 +77,33 @@ def load(run: Path):
     return pre, tok, T.Task(task.documents, task.pools, task.val, [])
 
 
+def _layer_decayed(xi: float):
+    """``create_optimizer`` with layer-wise rate decay (Sun et al. 2019; ELECTRA, Clark et al. 2020): the
+    classifier and the top layer at the peak rate, each layer below at ``xi`` times the one above, the embeddings
+    below the bottom layer; BERT's weight-decay groups within each depth."""
+
+    def create(model, lr: float, weight_decay: float = 0.01, **_):
+        n_layers, names = model.config.num_hidden_layers, {id(p): k for k, p in model.named_parameters()}
+
+        def depth(name: str) -> int:  # 0 = the peak rate
+            if name.startswith("bert.embeddings."):
+                return n_layers
+            if name.startswith("bert.encoder.layer."):
+                return n_layers - 1 - int(name.split(".")[3])
+            return 0
+
+        groups = []
+        for g in parameter_groups(model, weight_decay):
+            for d in sorted({depth(names[id(p)]) for p in g["params"]}):
+                groups.append({"params": [p for p in g["params"] if depth(names[id(p)]) == d],
+                               "weight_decay": g["weight_decay"], "lr": lr * xi ** d})
+        return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.999), eps=1e-6)
+
+    return create
+
+
 def finetune(pre, tok, task, n: int, seed: int, arm: str, *, head: str, lr: float, steps: int,
-             dropout: float, freeze_embeddings: bool = False) -> float:
+             dropout: float, freeze_embeddings: bool = False, layer_decay: float = 1.0) -> float:
     config = pre.config.__class__.from_dict({**pre.config.to_dict(), "hidden_dropout_prob": dropout,
                                              "attention_probs_dropout_prob": dropout, "num_labels": len(task.pools)})
     torch.manual_seed(seed)
@@ -78,7 +111,9 @@ def finetune(pre, tok, task, n: int, seed: int, arm: str, *, head: str, lr: floa
     if arm == "pretrained":
         model.bert.load_state_dict(pre.bert.state_dict(), strict=False)  # no pooler in the masked-LM
     model.bert.embeddings.requires_grad_(not freeze_embeddings)
-    return T.finetune(model, tok, T.draw(task, n, seed), [task.test], steps=steps, lr=lr, seed=seed)[0]
+    with mock.patch.object(trainer, "create_optimizer", _layer_decayed(layer_decay)) if layer_decay != 1.0 \
+            else contextlib.nullcontext():
+        return T.finetune(model, tok, T.draw(task, n, seed), [task.test], steps=steps, lr=lr, seed=seed)[0]
 
 
 def grid(args) -> None:
@@ -89,9 +124,11 @@ def grid(args) -> None:
             for arm in args.arms:
                 start = time.perf_counter()
                 accs = [finetune(pre, tok, task, n, s, arm, head=args.head, lr=lr, steps=steps, dropout=args.dropout,
-                                 freeze_embeddings=args.freeze_embeddings) for s in SEEDS]
+                                 freeze_embeddings=args.freeze_embeddings, layer_decay=args.layer_decay)
+                        for s in SEEDS]
                 print(json.dumps({"head": args.head, "lr": lr, "labels": n, "steps": steps, "dropout": args.dropout,
-                                  "frozen_embeddings": args.freeze_embeddings, "arm": arm, "validation": accs,
+                                  "frozen_embeddings": args.freeze_embeddings,
+                                  "layer_decay": args.layer_decay, "arm": arm, "validation": accs,
                                   "mean": sum(accs) / len(accs),
                                   "seconds": round(time.perf_counter() - start, 1)}), flush=True)
 
@@ -174,6 +211,8 @@ def main() -> None:
     g.add_argument("--steps-factor", type=float, default=1.0)
     g.add_argument("--dropout", type=float, default=0.1)
     g.add_argument("--freeze-embeddings", action="store_true", help="train the layers and the classifier only")
+    g.add_argument("--layer-decay", type=float, default=1.0, help="layer-wise rate decay: each layer below the "
+                   "top at this factor times the one above, the embeddings below the bottom layer (1: none)")
     g.add_argument("--arms", nargs="+", choices=["pretrained", "random"], default=["pretrained", "random"])
     sub.choices["transfer"].add_argument("--model", required=True, help="a masked-LM folder (its encoder, vocab.txt)")
     args = parser.parse_args()
