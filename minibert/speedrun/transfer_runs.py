@@ -9,9 +9,9 @@ sentences, never the test ones), and the report gives that rate's test accuracy.
 few dozen steps wants a larger rate than BERT-base's 2e-5 to 5e-5, and a random encoder another than a
 pre-trained one: a grid chosen on validation gives each arm its best.
 
-Its cost follows the budget: a budget under 10 minutes takes two label counts, one rate (``SHORT_LR``, no
-choice) and 60 fine-tuning steps at most per run (30 under a minute); a longer one 32, 128 and 512 labels, the
-three rates of the grid and up to 400 steps.
+Its cost follows the budget: a budget under 10 minutes takes two label counts (32 and 128 where the corpus has
+them), one rate (``SHORT_LR``, no choice) and 60 fine-tuning steps at most per run (30 under a minute); a longer
+one 16, 32, 128 and 512 labels, the three rates of the grid and up to 400 steps.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ ARMS = ("pretrained", "random")
 
 
 def steps_for(n_labels: int, budget: float) -> int:
-    """About 16 epochs, at least 60 steps, at most 30 (budget under a minute), 60 (under 10 minutes) or 400."""
+    """About 16 epochs, at least 60 steps, at most 30 (budget under a minute), 60 (under 10 minutes) or 400.
+
+    The floor gives the warm-up and the decay some steps: at 16 and 32 labels (one and two batches of 16) the 60
+    steps are 60 and 30 epochs."""
     cap = 30 if budget < 60 else 60 if budget < 600 else 400
     return min(cap, max(60, 16 * math.ceil(n_labels / 16)))
 
