@@ -8,6 +8,10 @@ run left: the encoder of DIR/model/ (the weights at the end of training), the he
 vocabulary of DIR/data/, the budget and seed of DIR/train/settings.json (the transfer's cost follows the
 budget). Every other figure of DIR/report.json stays as the run measured it; ``transfer_redone`` records when
 and how, and report.md says so in its transfer section.
+
+``transfer_redone`` is a list, one record per ``--redo-transfer``, oldest first; each keeps under ``previous`` the
+transfer it replaced (rows, seconds, task), so the first record's is the run's own and nothing is lost when the
+transfer is re-run again. A card written before the list held one record, a dict: it becomes the list's first.
 """
 
 from __future__ import annotations
@@ -44,15 +48,15 @@ def redo_transfer(out: str | Path, threads: int | None = None) -> dict:
     data = prepare(s.corpus, out / "data", recipe.vocab_size, recipe.max_length, s.language, s.whole_word_mask)
     model = BertForMaskedLM.from_pretrained(str(out / "model"))
     card = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    before = {"transfer": card["transfer"], "transfer_seconds": card["transfer_seconds"]}
+    before = {k: card.get(k) for k in ("transfer", "transfer_seconds", "transfer_task")}
     print(f"re-running the transfer of {out} (budget {s.budget:.0f} s, seed {s.seed}) ...")
     transfer = run_transfer(model, data, s)
     card.update(transfer=transfer["rows"], transfer_seconds=transfer["seconds"], transfer_task=transfer["task"])
-    card["transfer_redone"] = {
+    card["transfer_redone"] = report.redone(card) + [{
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "seconds": transfer["seconds"],
         "threads": torch.get_num_threads(), "torch": torch.__version__, "cores": os.cpu_count(),
         "load_average_at_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "previous": before}
+        "previous": before}]
     report.write(card, out)
     print(f"report: {out / 'report.md'} (the transfer section re-run, every other figure as the run measured it)")
     return card

@@ -7,7 +7,8 @@ redo.py). ``report.json`` keys (fractions in [0, 1], seconds):
     heldout_top1, heldout_top5, baseline_top1, baseline_top5, per_kind, blanks, train_seconds, total_seconds,
     steps, budget_seconds, transfer [{labels, pretrained: [test acc per seed], random, majority, bow_logreg,
     steps, pretrained_lr, random_lr, validation {arm: {lr: [val acc per seed]}}}], transfer_seconds,
-    transfer_task, transfer_redone {date, seconds, previous, ...}, parity_max_abs_diff, parity_note,
+    transfer_task, transfer_redone [{date, seconds, previous {transfer, ...}, ...}, oldest first],
+    parity_max_abs_diff, parity_note,
     machine {cores, threads, torch, ...},
     recipe, language, whole_word_mask, corpus,
     curve {loss: [{step, train_seconds, loss}], heldout_top1: [{step, train_seconds, ...}]},
@@ -138,6 +139,12 @@ A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with m
     return text
 
 
+def redone(card: dict) -> list[dict]:
+    """The card's ``--redo-transfer`` records, oldest first ([] for none; a card of before the list: its one)."""
+    records = card.get("transfer_redone") or []
+    return [records] if isinstance(records, dict) else list(records)
+
+
 def _rate(row: dict, arm: str) -> str:
     return f" lr {row[arm + '_lr']:g}" if arm + "_lr" in row else ""
 
@@ -159,10 +166,11 @@ def transfer_section(c: dict) -> str:
             if len(t["learning_rates"]) > 1 else f"learning rate {rates} for both (a short budget: no choice)"))
     else:  # a report card made before the recipe had a validation split
         how = "the classifier on the pooled [CLS], AdamW at 3e-4"
-    redone = c.get("transfer_redone")
-    when = (f" This section was re-run on {redone['date']} with the recipe of that day (`--redo-transfer`, on the "
-            "run's own model/ and data/); every other figure of this card is the original run's."
-            if redone else "")
+    dates = [r["date"] for r in redone(c)]
+    earlier = f" (before that on {', '.join(dates[:-1])}: report.json keeps each earlier transfer)" if dates[1:] else ""
+    when = (f" This section was re-run on {dates[-1]}{earlier} with the recipe of that day (`--redo-transfer`, on "
+            "the run's own model/ and data/); every other figure of this card is the original run's."
+            if dates else "")
     intro = (f"Test accuracy on {t['test_sentences']} held-out sentences, mean of {t['seeds']} seeds (min–max). The "
              "same architecture fine-tuned from the pre-trained encoder and from random initialisation, on the same "
              f"draws of labelled sentences: {how}; {c['transfer_seconds']:.0f} s in all.{when} Documents: "

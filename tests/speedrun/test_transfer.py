@@ -151,12 +151,36 @@ def test_redo_transfer_replaces_the_transfer_only_and_says_so(finished_run, tmp_
     assert main(["speedrun", "--out", str(out), "--redo-transfer", "--threads", "1"]) == 0
     after = json.loads((out / "report.json").read_text())
     assert seen == {"budget": 2.0, "seed": 0, "vocab": before["corpus"]["vocab_size"]}  # the run's own settings
-    assert after["transfer"] == rows and after["transfer_redone"]["previous"]["transfer"] == before["transfer"]
+    [record] = after["transfer_redone"]
+    assert after["transfer"] == rows and record["previous"]["transfer"] == before["transfer"]
     for key in ("heldout_top1", "total_seconds", "steps", "curve", "fill_mask", "machine"):
         assert after[key] == before[key], key
     text = (out / "report.md").read_text()
-    assert f"re-run on {after['transfer_redone']['date']}" in text.replace("\n", " ")
+    assert f"re-run on {record['date']} with" in text.replace("\n", " ")
     assert "| 8 | 90.0 % (90.0–90.0) lr 0.001 | 40.0 % (40.0–40.0) lr 0.003 |" in text
+
+    rows = [{**rows[0], "labels": 16}]  # a second redo: the first one's record and transfer are kept
+    assert main(["speedrun", "--out", str(out), "--redo-transfer", "--threads", "1"]) == 0
+    again = json.loads((out / "report.json").read_text())
+    assert again["transfer"] == rows and again["transfer_redone"][0] == record
+    assert again["transfer_redone"][1]["previous"] == {"transfer": after["transfer"], "transfer_seconds": 1.5,
+                                                       "transfer_task": task}
+    assert "before that on" in (out / "report.md").read_text().replace("\n", " ")
+
+
+def test_redo_transfer_keeps_the_record_of_a_card_of_before_the_list(finished_run, tmp_path, monkeypatch):
+    """A card whose ``transfer_redone`` is one dict (the format of before): it becomes the list's first record."""
+    out = tmp_path / "run"
+    shutil.copytree(finished_run, out)
+    card = json.loads((out / "report.json").read_text())
+    old = {"date": "2026-12-07", "seconds": 9.0, "previous": {"transfer": [], "transfer_seconds": 0.0}}
+    card.update(transfer_redone=old, transfer_seconds=9.0)
+    (out / "report.json").write_text(json.dumps(card))
+    monkeypatch.setattr(transfer_runs, "run_transfer", lambda model, data, settings: {
+        "task": card["transfer_task"], "rows": [], "seconds": 2.0})
+    assert main(["speedrun", "--out", str(out), "--redo-transfer", "--threads", "1"]) == 0
+    first, second = json.loads((out / "report.json").read_text())["transfer_redone"]
+    assert first == old and second["previous"]["transfer_seconds"] == 9.0
 
 
 def test_redo_transfer_needs_a_finished_run(tmp_path, capsys):
