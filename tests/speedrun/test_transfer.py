@@ -69,6 +69,17 @@ def test_the_encoder_is_the_reference_bert_model_without_pooler():
     assert diff <= 1e-5
 
 
+@pytest.mark.parametrize("pool, full, short", [
+    (150, [16, 32, 128, 512], [32, 128]),  # 600 labels at most: all four; a short budget 32 and 128
+    (40, [16, 32, 128], [32, 128]),        # the shipped small corpus's case (its smallest pool: 33)
+    (21, [16, 32], [16, 32]),              # 84 at most: 128 does not fit, so the two smallest
+    (6, [8, 24], [8, 24]),                 # 24 at most: a quarter of them and all of them
+])
+def test_label_counts_fit_the_pools_and_a_short_budget_takes_two(pool, full, short):
+    task = T.Task([f"d{i}" for i in range(4)], [[f"s{i}.{j}" for j in range(pool)] for i in range(4)], [], [])
+    assert T.label_counts(task, short=False) == full and T.label_counts(task, short=True) == short
+
+
 @pytest.mark.parametrize("validation, chosen", [
     ({1e-3: [0.5, 0.7], 3e-3: [0.6, 0.65]}, 3e-3),  # means 0.600 and 0.625
     ({1e-3: [0.6, 0.6], 3e-3: [0.5, 0.7]}, 1e-3),   # a tie: the smaller rate
