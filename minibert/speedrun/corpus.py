@@ -103,6 +103,17 @@ def load_corpus(spec: str) -> Corpus:
     return Corpus(spec, train, held, names, every)
 
 
+def pydocs_held_out(docs: Path | None = None) -> tuple[list[list[str]], list[str]]:
+    """The held-out pages of ``load_corpus("pydocs")`` (the same rule, every k-th page counting pages without prose,
+    then those dropped) and their names, reading only those pages: ~0.3 s instead of ~5 s for all of them."""
+    docs = Path(docs or pydocs.DOCS)
+    pages = pydocs.pages(docs)
+    every = held_out_every(len(pages))
+    held = [(str(page.relative_to(docs)), pydocs.page_paragraphs(page))
+            for i, page in enumerate(pages) if i % every == every - 1]
+    return [paragraphs for _, paragraphs in held if paragraphs], [name for name, paragraphs in held if paragraphs]
+
+
 def as_text(documents: list[list[str]]) -> str:
     """One paragraph a line, a blank line between documents (the format of train.txt / heldout.txt)."""
     return "\n\n".join("\n".join(d) for d in documents) + "\n"

@@ -7,15 +7,17 @@ Debian packages the documentation under the PSF license::
 A page gives one document: its paragraphs outside tables, code blocks left out (inline code such as ``len()``
 kept), each of at least 8 words (real prose, not captions). Pages are read in sorted path order, so the corpus
 is a pure function of the installed package. ``scripts/pretrain_pydocs.py`` and ``python -m minibert speedrun``
-both read it from here.
+both read it from here, and notebook 11 its held-out pages. ``MINIBERT_PYDOCS_DIR`` names another folder (the
+same HTML elsewhere; or a missing one, to see what happens without the package).
 """
 
 from __future__ import annotations
 
 import html.parser
+import os
 from pathlib import Path
 
-DOCS = Path("/usr/share/doc/python3.11/html")
+DOCS = Path(os.environ.get("MINIBERT_PYDOCS_DIR") or "/usr/share/doc/python3.11/html")
 INSTALL = "apt-get update && apt-get install -y python3.11-doc"
 
 

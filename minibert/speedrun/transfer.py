@@ -95,24 +95,25 @@ def _encode(tokenizer, rows, max_length: int) -> list[dict]:
 def accuracy(model, rows: list[dict], collate) -> float:
     """The share of ``rows`` (encoded, with labels) that ``model`` classifies right."""
     model.eval()
-    right = 0
+    right, device = 0, next(model.parameters()).device
     with torch.no_grad():
         for start in range(0, len(rows), 64):
-            batch = collate(rows[start:start + 64])
+            batch = {k: v.to(device) for k, v in collate(rows[start:start + 64]).items()}
             labels = batch.pop("labels")
             right += int((model(**batch).logits.argmax(-1) == labels).sum())
     return right / len(rows)
 
 
 def finetune(model, tokenizer, train_rows, eval_sets: list, *, steps: int, lr: float, seed: int,
-             max_length: int = 64, batch_size: int = 16, warmup: float = 0.1) -> list[float]:
+             max_length: int = 64, batch_size: int = 16, warmup: float = 0.1, device: str | None = None) -> list[float]:
     """Fine-tune ``model`` on ``train_rows`` (AdamW, linear warm-up over ``warmup`` of the steps then decay to 0,
-    gradients clipped at norm 1: minibert's Trainer), then return its accuracy on each of ``eval_sets``."""
+    gradients clipped at norm 1: minibert's Trainer, on ``device``, by default CUDA if there is one), then return
+    its accuracy on each of ``eval_sets``."""
     train = _encode(tokenizer, train_rows, max_length)
     collate = Collator(tokenizer.pad_token_id)
     with tempfile.TemporaryDirectory(prefix="minibert-transfer-") as out:
         args = TrainingArguments(output_dir=out, max_steps=steps, batch_size=min(batch_size, len(train)), lr=lr,
-                                 warmup_steps=int(steps * warmup), seed=seed, progress=False)
+                                 warmup_steps=int(steps * warmup), seed=seed, device=device, progress=False)
         Trainer(model, args, train, collate).train(resume=False)
     return [accuracy(model, _encode(tokenizer, rows, max_length), collate) for rows in eval_sets]
 

@@ -12,6 +12,12 @@ pre-trained one: a grid chosen on validation gives each arm its best.
 Its cost follows the budget: a budget under 10 minutes takes two label counts (32 and 128 where the corpus has
 them), one rate (``SHORT_LR``, no choice) and 60 fine-tuning steps at most per run (30 under a minute); a longer
 one 16, 32, 128 and 512 labels, the three rates of the grid and up to 400 steps.
+
+    classifiers(encoder, k)         make(seed, from_pretrained): the two arms' starting points
+    runs_at(make, tok, task, n, seeds, lrs, steps)    one label count: every arm, rate and seed, the baselines
+    run_transfer(pretrained, data, settings)          the speedrun's: its label counts, rates and steps
+
+Notebook 11 calls the first two with the shipped checkpoint on the same task.
 """
 
 from __future__ import annotations
@@ -47,45 +53,64 @@ def choose(validation: dict[float, list[float]]) -> float:
     return max(sorted(validation), key=lambda lr: (sum(validation[lr]) / len(validation[lr]), -lr))
 
 
+def classifiers(encoder, num_labels: int):
+    """``make(seed, from_pretrained)``: the recipe's classifier (MeanPooledClassifier, dropout 0.1) for
+    ``num_labels`` classes, its encoder a copy of ``encoder`` (a BertModel without pooler: a BertForMaskedLM's
+    ``.bert``) or left at BERT's random initialisation. ``torch.manual_seed(seed)`` first, so the linear layer
+    draws the same in both arms."""
+    from minibert.speedrun.classifier import MeanPooledClassifier
+
+    config = encoder.config.__class__.from_dict({**encoder.config.to_dict(), "hidden_dropout_prob": 0.1,
+                                                 "attention_probs_dropout_prob": 0.1, "num_labels": num_labels})
+    weights = {k: v.detach().clone() for k, v in encoder.state_dict().items()}
+
+    def make(seed: int, from_pretrained: bool):
+        torch.manual_seed(seed)  # the classifier draws the same in both arms
+        m = MeanPooledClassifier(config)
+        if from_pretrained:
+            m.bert.load_state_dict(weights)  # strict: every encoder weight, and nothing else
+        return m
+
+    return make
+
+
+def runs_at(make, tok, task, n: int, seeds, lrs: dict[str, tuple[float, ...]], steps: int,
+            device: str | None = None) -> dict:
+    """One label count: for each seed one draw of ``n`` labels, fine-tuned by each arm of ``lrs`` (``{"pretrained":
+    rates, "random": rates}``) at each of its rates, and the baselines on that draw. Each arm keeps the rate with
+    the best mean validation accuracy (``choose``) and reports that rate's test accuracy per seed: ``{labels,
+    majority, bow_logreg, steps, validation: {arm: {lr: [per seed]}}, pretrained, pretrained_lr, random,
+    random_lr}`` (the arms that were run). ``device``: the Trainer's (default: CUDA if there is one)."""
+    row = {"labels": n, "majority": [], "bow_logreg": [], "steps": steps}
+    found = {(arm, lr): ([], []) for arm in lrs for lr in lrs[arm]}  # (validation, test) accuracy per seed
+    for seed in seeds:
+        draw = T.draw(task, n, seed)
+        for arm, lr in found:
+            val, test = T.finetune(make(seed, arm == "pretrained"), tok, draw, [task.val, task.test],
+                                   steps=steps, lr=lr, seed=seed, device=device)
+            found[arm, lr][0].append(val)
+            found[arm, lr][1].append(test)
+        for key, value in T.baselines(task, draw, tok).items():
+            row[key].append(value)
+    row["validation"] = {arm: {f"{lr:g}": found[arm, lr][0] for lr in lrs[arm]} for arm in lrs}
+    for arm in lrs:
+        lr = choose({lr: found[arm, lr][0] for lr in lrs[arm]})
+        row[arm], row[f"{arm}_lr"] = found[arm, lr][1], lr  # only the chosen rate's test accuracy is kept
+    return row
+
+
 def run_transfer(pretrained, data, settings) -> dict:
     """``{"task": {...}, "rows": [{labels, pretrained, random, majority, bow_logreg, steps, pretrained_lr,
     random_lr, validation}], "seconds": s}``: test accuracies per seed at each arm's chosen rate."""
-    from minibert.speedrun.classifier import MeanPooledClassifier
-
     start = time.perf_counter()
     tok = data.tokenizer
     task = T.build_task(data.held_out_documents, data.meta["held_out_names"], seed=settings.seed)
     counts, lrs = T.label_counts(task, settings.budget < 600), learning_rates(settings.budget)
-    config = pretrained.config.__class__.from_dict({**pretrained.config.to_dict(), "hidden_dropout_prob": 0.1,
-                                                    "attention_probs_dropout_prob": 0.1,
-                                                    "num_labels": len(task.pools)})
-    encoder = {k: v.detach().clone() for k, v in pretrained.bert.state_dict().items()}
-
-    def model(seed: int, from_pretrained: bool):
-        torch.manual_seed(seed)  # the classifier draws the same in both arms
-        m = MeanPooledClassifier(config)
-        if from_pretrained:
-            m.bert.load_state_dict(encoder)  # strict: every encoder weight, and nothing else
-        return m
-
+    make = classifiers(pretrained.bert, len(task.pools))
+    seeds = [settings.seed + i for i in range(SEEDS)]
     rows = []
     for n in counts:
-        row = {"labels": n, "majority": [], "bow_logreg": [], "steps": steps_for(n, settings.budget)}
-        found = {(arm, lr): ([], []) for arm in ARMS for lr in lrs}  # (validation, test) accuracy per seed
-        for i in range(SEEDS):
-            seed = settings.seed + i
-            draw = T.draw(task, n, seed)
-            for arm, lr in found:
-                val, test = T.finetune(model(seed, arm == "pretrained"), tok, draw, [task.val, task.test],
-                                       steps=row["steps"], lr=lr, seed=seed)
-                found[arm, lr][0].append(val)
-                found[arm, lr][1].append(test)
-            for key, value in T.baselines(task, draw, tok).items():
-                row[key].append(value)
-        row["validation"] = {arm: {f"{lr:g}": found[arm, lr][0] for lr in lrs} for arm in ARMS}
-        for arm in ARMS:
-            lr = choose({lr: found[arm, lr][0] for lr in lrs})
-            row[arm], row[f"{arm}_lr"] = found[arm, lr][1], lr  # only the chosen rate's test accuracy is kept
+        row = runs_at(make, tok, task, n, seeds, {arm: lrs for arm in ARMS}, steps_for(n, settings.budget))
         mean = {k: sum(row[k]) / SEEDS for k in ("pretrained", "random", "bow_logreg")}
         print(f"transfer, {n} labels: pre-trained {100 * mean['pretrained']:.1f} % (lr {row['pretrained_lr']:g}), "
               f"random {100 * mean['random']:.1f} % (lr {row['random_lr']:g}), bag-of-words "

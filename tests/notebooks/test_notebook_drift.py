@@ -12,7 +12,7 @@ that the printed labels name the model that ran.
 from __future__ import annotations
 
 import ast
-import csv
+import os
 import re
 import shutil
 from pathlib import Path
@@ -95,13 +95,23 @@ def test_only_the_last_notebook_ends_the_series():
             f"{source.name} calls itself the end of the series, but {SOURCES[-1].name} follows")
 
 
-def test_counts_of_test_sentences_are_the_files():
-    """Notebook 11's transfer section: any count of test sentences in its prose is the data file's."""
-    with open(REPO / "examples" / "data" / "negation.csv", encoding="utf-8", newline="") as f:
-        n_test = sum(row["split"] == "test" for row in csv.DictReader(f))
+def test_counts_of_test_sentences_are_the_tasks():
+    """Notebook 11's transfer section: every count of test or validation sentences in its prose is its task's, built
+    from the installed Python documentation (skipped without it, except in CI: MINIBERT_REQUIRE_PYDOCS=1)."""
+    from minibert.speedrun import pydocs
+    from minibert.speedrun import transfer as T
+    from minibert.speedrun.corpus import pydocs_held_out
+
+    if not pydocs.DOCS.is_dir():
+        if os.environ.get("MINIBERT_REQUIRE_PYDOCS") == "1":
+            pytest.fail(f"{pydocs.DOCS} is missing: {pydocs.INSTALL}")
+        pytest.skip(f"{pydocs.DOCS} is missing: {pydocs.INSTALL}")
+    task = T.build_task(*pydocs_held_out())
     text = markdown(NOTEBOOK_DIR / "src" / "11_fine_tuning.py")
-    counts = [int(m.group(1)) for m in re.finditer(r"\b(\d+) test (examples|sentences)\b", text)]
-    assert all(c == n_test for c in counts), f"notebook 11 speaks of {counts} test sentences; the file has {n_test}"
+    found = [(int(m.group(1)), m.group(2)) for m in re.finditer(r"\b(\d+) (test|validation) sentences\b", text)]
+    assert found, "notebook 11 no longer states how many test sentences its task has"
+    wrong = [(n, kind) for n, kind in found if n != len(task.test if kind == "test" else task.val)]
+    assert not wrong, f"notebook 11 speaks of {wrong}; the task has {len(task.test)} test, {len(task.val)} validation"
 
 
 def test_exercises_doc_states_the_capstone_default_of_defaults_py():

@@ -71,6 +71,21 @@ def test_notebook_runs_on_the_official_minilm(name, official_checkpoint, monkeyp
     execute(NOTEBOOK_DIR / f"{name}.ipynb")
 
 
+@pytest.mark.slow
+def test_notebook_11_skips_its_transfer_without_the_python_docs(tmp_path, monkeypatch):
+    """A learner without Debian's python3.11-doc (CI installs it, so the runs above do the real transfer): the
+    transfer sections say how to install it, and the rest of the notebook runs."""
+    from minibert.speedrun.pydocs import INSTALL
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("MINIBERT_PYDOCS_DIR", str(tmp_path / "no-python-docs"))  # minibert/speedrun/pydocs.py
+    nb = execute(NOTEBOOK_DIR / "11_fine_tuning.ipynb")
+    printed = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                        if o.get("output_type") == "stream")
+    assert "SKIPPED: the transfer task is built from the Python documentation" in printed
+    assert INSTALL in printed and "fine-tuning runs in" not in printed
+
+
 def execute(path: Path):
     """Run the notebook at ``path`` top to bottom in a fresh kernel; fail naming the cell that broke. Returns the
     executed notebook (its cells hold the outputs)."""

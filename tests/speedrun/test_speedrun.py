@@ -186,6 +186,20 @@ def test_documents_are_held_out_whole(tmp_path):
     assert held_ids == {"2", "5", "8", "11"} and not held_ids & train_ids
 
 
+def test_pydocs_held_out_pages_are_those_of_the_whole_split(tmp_path, monkeypatch):
+    """Notebook 11 reads only the held-out pages: the same pages, names and paragraphs as ``load_corpus``, pages
+    without prose counted by the rule and then dropped (page 10 here)."""
+    for i in range(45):  # every 11th page held out: 10, 21, 32, 43
+        prose = "" if i % 7 == 3 else f"<p>page {i} says " + "word " * 8 + "</p>"
+        (tmp_path / f"p{i:02d}.html").write_text(f"<html><body>{prose}<p>too short</p></body></html>", encoding="utf-8")
+    read_all = pydocs.documents
+    monkeypatch.setattr(pydocs, "documents", lambda: read_all(tmp_path))
+    split = corpus.load_corpus("pydocs")
+    held, names = corpus.pydocs_held_out(tmp_path)
+    assert names == split.held_out_names == ["p21.html", "p32.html", "p43.html"]
+    assert held == split.held_out and held[0] == ["page 21 says " + "word " * 7 + "word"]
+
+
 def test_a_folder_corpus_reads_its_txt_files_only_inside_it(tmp_path):
     folder, outside = tmp_path / "texts", tmp_path / "secret.txt"
     folder.mkdir()
@@ -241,3 +255,4 @@ def test_the_pydocs_corpus_is_the_one_the_checkpoint_script_builds(tmp_path):
     assert split.every == 20 and len(split.held_out) == 25
     assert corpus.as_text(split.train) == (tmp_path / "train.txt").read_text(encoding="utf-8")
     assert corpus.as_text(split.held_out) == (tmp_path / "heldout.txt").read_text(encoding="utf-8")
+    assert corpus.pydocs_held_out() == (split.held_out, split.held_out_names)
