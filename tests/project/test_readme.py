@@ -92,3 +92,17 @@ def test_readme_is_a_front_page_that_links_to_every_docs_page():
     assert set(MOVED) <= set(pages)
     assert [p for p in pages if f"](docs/{p})" not in readme] == []
     assert "](docs/images/bert_block_diagram.svg)" in readme
+
+
+def test_readme_speedrun_figures_are_the_one_hour_report_cards():
+    """The figures the README quotes for `speedrun --budget 1h` are read off the committed report card."""
+    import json
+
+    card = json.loads((REPO / "benchmarks" / "results" / "speedrun-1h" / "report.json").read_text(encoding="utf-8"))
+    sixteen = next(row for row in card["transfer"] if row["labels"] == 16)
+    mean = {arm: sum(sixteen[arm]) / len(sixteen[arm]) for arm in ("pretrained", "random")}
+    readme = (REPO / "README.md").read_text(encoding="utf-8").replace("\n", " ")
+    shown = [f"{card['steps']:,} steps", f"{card['recipe']['layers']}-layer × {card['recipe']['hidden_size']}",
+             f"top-1 {100 * card['heldout_top1']:.1f} %", f"baseline's {100 * card['baseline_top1']:.1f} %",
+             f"{100 * mean['pretrained']:.1f} % of the time", f"random weights {100 * mean['random']:.1f} %"]
+    assert [s for s in shown if s not in readme] == []
