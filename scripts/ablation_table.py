@@ -182,7 +182,7 @@ def main(root: Path, write: Path | None = None, doc: Path | None = None) -> None
     if write is not None:
         write.mkdir(parents=True, exist_ok=True)
         (write / "table.md").write_text(text + "\n")
-        (write / "results.json").write_text(json.dumps({"root": str(root), "seed_spread_top1": seed_spread(rows),
+        (write / "results.json").write_text(json.dumps({"root": root.name, "seed_spread_top1": seed_spread(rows),
                                                         "runs": rows}, indent=1) + "\n")
         figure(rows, write / "ablations.png")
     if doc is not None:
