@@ -130,6 +130,12 @@ def test_walkthrough_without_transformers_uses_stored_outputs():
     assert done.returncode == 0, done.stderr
     assert "stored reference outputs" in done.stdout
     assert "every stage matches the reference" in done.stdout
+    # Numbers from other CPU kernels (or unrecorded ones) come with a note saying what that means; the same kernels
+    # need none.
+    from minibert.loading.reference_outputs import kernels_note, load_stored_reference
+
+    note = kernels_note(load_stored_reference(TINY)[1])
+    assert (f"note: {note}" in done.stdout) if note else ("note: the stored outputs" not in done.stdout)
 
 
 def test_walkthrough_other_text_without_reference(capsys):
