@@ -36,6 +36,7 @@ import torch
 
 from minibert import BertForMaskedLM, BertForSequenceClassification, BertModel, BertTokenizer
 from minibert.bert.outputs import SequenceClassifierOutput
+from minibert.speedrun import bow
 from minibert.speedrun import transfer as T
 from minibert.speedrun.classifier import MeanPooledClassifier, mean_pool
 from minibert.speedrun.prepare import _documents
@@ -145,22 +146,10 @@ def _features(bert, tok, rows) -> dict[str, torch.Tensor]:
     return {k: torch.cat(v).double() for k, v in out.items()}
 
 
-def _logistic(x, y, x_test) -> torch.Tensor:
+def _logistic(x, y, x_test, num_labels: int) -> torch.Tensor:
     """Standardised features, multinomial logistic regression with bow.py's penalty (L-BFGS)."""
     mu, sd = x.mean(0), x.std(0) + 1e-6
-    x, x_test = (x - mu) / sd, (x_test - mu) / sd
-    w = torch.zeros(x.shape[1], int(y.max()) + 1, dtype=torch.float64, requires_grad=True)
-    b = torch.zeros(w.shape[1], dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=300, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(x @ w + b, y) + (w * w).sum() / (2 * len(y))
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return (x_test @ w + b).argmax(-1)
+    return bow.logistic((x - mu) / sd, y, (x_test - mu) / sd, num_labels, iterations=300)
 
 
 def probe(args) -> None:
@@ -178,7 +167,7 @@ def probe(args) -> None:
                 rows = T.draw(task, n, seed)
                 train, y = _features(bert, tok, rows), torch.tensor([label for _, label in rows])
                 for k in accs:
-                    accs[k].append(float((_logistic(train[k], y, val[k]) == gold).double().mean()))
+                    accs[k].append(float((_logistic(train[k], y, val[k], len(task.pools)) == gold).double().mean()))
             print(json.dumps({"probe": arm, "labels": n, **{k: sum(v) / len(v) for k, v in accs.items()}}), flush=True)
 
 

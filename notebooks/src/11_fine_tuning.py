@@ -535,7 +535,7 @@ if HAVE_DOCS:
 # (the same penalty, fitted to convergence by L-BFGS: one optimum, no seed), on standardised vectors.
 
 # %%
-import torch.nn.functional as F
+from minibert.speedrun import bow
 
 
 @torch.no_grad()
@@ -555,20 +555,8 @@ def sentence_vectors(bert, sentences: list[str], batch_size: int = 64) -> dict[s
 def logistic_regression(x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor) -> torch.Tensor:
     """Fit on (N, C) vectors and their classes (N,); return the predicted class of each test vector."""
     mu, sd = x.mean(0), x.std(0) + 1e-6  # the training vectors' statistics, for both
-    x, x_test = (x - mu) / sd, (x_test - mu) / sd
-    w = torch.zeros(x.shape[1], int(y.max()) + 1, dtype=torch.float64, requires_grad=True)
-    b = torch.zeros(w.shape[1], dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=300, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(x @ w + b, y) + (w * w).sum() / (2 * len(y))  # bow.py's penalty
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    with torch.no_grad():
-        return (x_test @ w + b).argmax(-1)
+    # the bag-of-words baseline's regression (minibert/speedrun/bow.py), here on encoder vectors
+    return bow.logistic((x - mu) / sd, y, (x_test - mu) / sd, len(task.pools), iterations=300)
 
 
 if HAVE_DOCS:
