@@ -89,11 +89,11 @@ class MinimalWordPiece:
         return [self.ids_to_tokens[i] for i in ids]
 
 
-def stored_reference_for(model_path: Path, input_ids):
-    """The stored reference outputs for exactly these token ids (one unpadded row), or None."""
-    from minibert.loading.reference_outputs import load_stored_reference, stored_module_outputs
+def stored_reference_for(stored, input_ids):
+    """From a folder's stored reference (``load_stored_reference``'s (tensors, metadata), or None), the outputs
+    for exactly these token ids (one unpadded row), or None."""
+    from minibert.loading.reference_outputs import stored_module_outputs
 
-    stored = load_stored_reference(model_path) if model_path.is_dir() else None
     if stored is None:
         return None
     ids, mask = stored[0]["inputs.input_ids"], stored[0]["inputs.attention_mask"]
@@ -145,14 +145,14 @@ def run(args) -> int:
         ref_model = lib.BertModel.from_pretrained(src, attn_implementation="eager").to(args.device).eval()
         theirs, source = capture(ref_model, inputs), f"transformers {lib.__version__} on the same weights"
     else:
-        theirs = stored_reference_for(model_path, inputs["input_ids"])
+        from minibert.loading.reference_outputs import kernels_note, load_stored_reference
+
+        stored = load_stored_reference(model_path) if model_path.is_dir() else None
+        theirs = stored_reference_for(stored, inputs["input_ids"])
         source = ("stored reference outputs (reference_outputs.safetensors)" if theirs is not None else
                   "none: transformers not used, and this text has no stored outputs (the default text has)")
-        if theirs is not None:
-            from minibert.loading.reference_outputs import kernels_note, load_stored_reference
-
-            note = kernels_note(load_stored_reference(model_path)[1])
-            source += f"\n  note: {note}" if note else ""
+        if theirs is not None and (note := kernels_note(stored[1])) is not None:
+            source += f"\n  note: {note}"
     tol, worst, failed = TOLERANCES[torch.float32], 0.0, []
 
     def parity(name: str) -> str:
