@@ -683,7 +683,8 @@ held_lines = [ln for ln in (ZH_CHECKPOINT / "heldout_sample.txt").read_text(enco
               if ln.strip()]
 print(f"{ZH_CHECKPOINT.name}: {zh_model.config.num_hidden_layers} layers × {zh_model.config.hidden_size}, "
       f"{zh_tokenizer.vocab_size:,}-token vocabulary, {card['trained_steps']:,} steps ({card['hours']:.2f} h of "
-      f"training), whole-word masking: {card['whole_word_mask']}; {len(held_lines)} held-out segments")
+      f"training, {card['settings']['clock']} clock), whole-word masking: {card['whole_word_mask']}; "
+      f"{len(held_lines)} held-out segments")
 
 # Three held-out sentences of 12-40 characters, each with a two-character word (not the first) of two Chinese
 # characters of the vocabulary; seeded, so the same ones on every run.
