@@ -9,7 +9,9 @@
 # * a whole (tiny) pre-training run with the repository's trainer, its loss curve, and what the model learned.
 # * why the speedrun's recipe is what it is (model size, rate and schedule for a time budget, batch, masking, dropout,
 #   segment length), and what a ten-minute ablation of each choice can and cannot tell, against the noise between
-#   seeds.
+#   seeds;
+# * what a Chinese BERT pre-trained that way fills in on pages it never saw, a character at a time and a whole word
+#   at a time, against the most-frequent-character baseline (`checkpoints/minibert-zh-docs`).
 #
 # Devlin et al. (2019), §3.1 and Appendix A: BERT learns from unlabelled text with two tasks. **MLM**: hide some
 # tokens and predict them from *both* sides, which a left-to-right language model cannot do. **NSP**: classify
@@ -23,7 +25,8 @@
 # `minibert/training/nsp.py`, `minibert/training/data.py`,
 # `minibert/training/trainer.py`, `minibert/heads/pretraining.py`, `minibert/training/optim.py`,
 # `minibert/speedrun/vocab.py`, `minibert/speedrun/recipe.py`, `minibert/speedrun/budget.py`; the ablations:
-# `scripts/speedrun_ablations.py`, `benchmarks/results/ablations-10m/`.
+# `scripts/speedrun_ablations.py`, `benchmarks/results/ablations-10m/`; the Chinese model:
+# `minibert/training/mlm_eval.py`, `minibert/training/chinese_words.py`.
 # Exercises: MLM 80/10/10 masking; training a WordPiece vocabulary (17); one AdamW step (16).
 
 # %%
@@ -646,8 +649,126 @@ print(f"{'recipe':>15} {100 * base['top1']:.1f} % top-1, {base['steps']:,} steps
 # kept and what was not, and which runs had not finished when the file was written (`table.md` lists them).
 
 # %% [markdown]
+# ## A Chinese BERT fills blanks
+#
+# The same speedrun with `--language zh` pre-trains a Chinese BERT (docs/pretraining.md, "Chinese:
+# `--language zh`"): a vocabulary of characters as `bert-base-chinese` has, and whole-word masking with words from
+# the segmenter jieba. Notebook 02's last two sections teach both; this one asks what the model learned.
+# `checkpoints/minibert-zh-docs` is such a run, shipped by `scripts/ship_speedrun.py` as a standard Hugging Face
+# folder: the lines written for `bert-base-chinese` run on it offline. Its model card (`README.md`, figures in
+# `eval.json`) says how it was trained; `heldout_sample.txt` beside the weights holds 100 segments of the held-out
+# pages (Debian's Chinese documentation, every 20th page kept out of training), the model's unseen text.
+#
+# On a few of its sentences, one two-character word (jieba's) is hidden two ways: **one character**, its partner
+# left in view (what single-character masking trains on), and **the whole word**, both characters hidden (what
+# whole-word masking trains on). The pipeline gives each `[MASK]` its own top 5, independently of the other.
+
+# %%
+import random
+
+from minibert import pipeline
+from minibert.speedrun.segments import sentences as split_sentences
+from minibert.tokenization.chars import is_cjk
+from minibert.training.chinese_words import words as jieba_words  # needs jieba: pip install 'minibert[zh]'
+
+# The Chinese checkpoint this section reads: the shipped one, or another folder shipped the same way
+# (scripts/ship_speedrun.py: eval.json and heldout_sample.txt beside the weights) named by MINIBERT_ZH_CHECKPOINT.
+ZH_CHECKPOINT = Path(os.environ.get("MINIBERT_ZH_CHECKPOINT") or ROOT / "checkpoints" / "minibert-zh-docs")
+assert (ZH_CHECKPOINT / "config.json").is_file(), f"{ZH_CHECKPOINT}: no Chinese checkpoint there"
+
+unmask = pipeline("fill-mask", model=str(ZH_CHECKPOINT))  # what pipeline("fill-mask", model="bert-base-chinese") does
+zh_tokenizer, zh_model = unmask.tokenizer, unmask.model
+card = json.loads((ZH_CHECKPOINT / "eval.json").read_text(encoding="utf-8"))
+held_lines = [ln for ln in (ZH_CHECKPOINT / "heldout_sample.txt").read_text(encoding="utf-8").splitlines()
+              if ln.strip()]
+print(f"{ZH_CHECKPOINT.name}: {zh_model.config.num_hidden_layers} layers × {zh_model.config.hidden_size}, "
+      f"{zh_tokenizer.vocab_size:,}-token vocabulary, {card['trained_steps']:,} steps ({card['hours']:.2f} h of "
+      f"training, {card['settings']['clock']} clock), whole-word masking: {card['whole_word_mask']}; "
+      f"{len(held_lines)} held-out segments")
+
+# Three held-out sentences of 12-40 characters, each with a two-character word (not the first) of two Chinese
+# characters of the vocabulary; seeded, so the same ones on every run.
+vocab, rng = zh_tokenizer.get_vocab(), random.Random(0)
+candidates = [s for line in held_lines for s in split_sentences(line) if 12 <= len(s) <= 40]
+rng.shuffle(candidates)
+examples = []  # (sentence, word, where it starts)
+for s in candidates:
+    two = [(w, start) for w, start, end in jieba_words(s) if end - start == 2 and start > 0
+           and all(is_cjk(c) and c in vocab for c in w)]
+    if two:
+        examples.append((s, *rng.choice(two)))
+    if len(examples) == 3:
+        break
+
+for s, w, i in examples:
+    print(f"\n{s}   (the word: {w})")
+    for how, text, hidden in (("one character", s[:i + 1] + "[MASK]" + s[i + 2:], w[1]),
+                              ("whole word", s[:i] + "[MASK][MASK]" + s[i + 2:], w)):
+        answers = unmask(text, top_k=5)
+        answers = answers if len(hidden) > 1 else [answers]  # several masks: one list per [MASK]
+        print(f"  {how:<13} {text}")
+        for ch, top in zip(hidden, answers):
+            print(f"    {ch} → " + "  ".join(f"{a['token_str']} {a['score']:.2f}" for a in top))
+
+# %% [markdown]
+# *(Prose to write from the shipped checkpoint's print-out: which hidden characters it finds with the partner in
+# view, and what it proposes when the whole word is hidden. TO BE MEASURED ON THE SHIPPED CHECKPOINT.)*
+#
+# The same from the command line (here called in-process; a shell runs
+# `python -m minibert fill-mask "…[MASK]…" --model checkpoints/minibert-zh-docs`), on the first sentence with
+# its one character hidden; the `sequence` column puts a space between characters, as `transformers`' decoding does:
+
+# %%
+from minibert.__main__ import main as minibert_cli  # what `python -m minibert ...` runs
+
+s, w, i = examples[0]
+exit_code = minibert_cli(["fill-mask", s[:i + 1] + "[MASK]" + s[i + 2:], "--model", str(ZH_CHECKPOINT)])
+assert exit_code == 0
+
+# %% [markdown]
+# Three sentences are anecdotes. Measured on all of the held-out sample, with the model card's protocol
+# (`minibert/training/mlm_eval.py`: `fill_blanks`, 15 % of the tokens hidden, seed 0) and with whole words (its
+# `words=` option: 15 % of jieba's words, every character of a chosen word hidden), against the most-frequent-character
+# baseline (always guess the training text's five most frequent tokens, listed in `eval.json`):
+
+# %%
+from minibert.training.chinese_words import chinese_continuation
+from minibert.training.masking import continuation_table
+from minibert.training.mlm_eval import Blanks, fill_blanks
+
+enc = zh_tokenizer(held_lines, truncation=True, return_offsets_mapping=True)  # each segment ≤ 128 tokens
+pieces = continuation_table(zh_tokenizer.convert_ids_to_tokens(range(zh_tokenizer.vocab_size)))
+word_flags = [chinese_continuation(text, ids, offsets, pieces)  # True where a token continues a jieba word
+              for text, ids, offsets in zip(held_lines, enc["input_ids"], enc["offset_mapping"])]
+hide = dict(mask_token_id=zh_tokenizer.mask_token_id, special_ids=set(zh_tokenizer.all_special_ids))
+blanks = {"characters": fill_blanks(zh_model, enc["input_ids"], **hide),
+          "whole words": fill_blanks(zh_model, enc["input_ids"], words=word_flags, **hide)}
+frequent = card["baseline_most_frequent"]["tokens"]
+guess = torch.tensor(zh_tokenizer.convert_tokens_to_ids(frequent))  # (5,): the same guess for every blank
+print(f"{'blanks hidden as':<13} {'blanks':>6} {'top-1':>6} {'top-5':>6}   baseline ({' '.join(frequent)}) top-1, top-5")
+for how, b in blanks.items():
+    base = Blanks(b.labels, guess.expand(len(b.labels), -1))  # (N,), (N, 5)
+    print(f"{how:<13} {len(b.labels):>6} {b.accuracy(1):>6.1%} {b.accuracy(5):>6.1%}   "
+          f"{base.accuracy(1):.1%}, {base.accuracy(5):.1%}")
+print(f"the model card: top-1 {card['top1']:.1%} on the {card['blanks']:,} character blanks of all "
+      f"{card['held_out_segments']} held-out segments")
+chars, whole = blanks["characters"], blanks["whole words"]
+assert chars.accuracy(1) > Blanks(chars.labels, guess.expand(len(chars.labels), -1)).accuracy(1)  # above guessing
+assert whole.accuracy(1) < chars.accuracy(1)  # a hidden partner makes a blank harder
+
+# %% [markdown]
+# *(Figures to quote from the shipped checkpoint's print-out: the character blanks' top-1 against the baseline's,
+# and the whole-word blanks'. TO BE MEASURED ON THE SHIPPED CHECKPOINT.)* A character whose word partner is in
+# view is partly given away by its word; with the whole word hidden, only the sentence is left to go on. That is
+# the reason whole-word masking hides words, not characters, in pre-training (notebook 02); whether it buys a
+# better model within a small budget is another question, which docs/pretraining.md's pair of runs (`zh-wwm`,
+# `zh-char`) answers. The card's accuracy by kind of character is in `eval.json` (`per_kind`).
+
+# %% [markdown]
 # **What to remember.** Pre-training needs no labels: MLM hides 15% of the tokens (80/10/10) and scores only those;
 # NSP pairs are cut from documents, half with a random B. The loss falls below guessing as soon as the model
 # learns the frequent words; using the context comes later, and takes most of the training. On a budget, each
 # setting is a trade between the cost of a step and what it learns, and a change is worth keeping only when it
-# beats the noise between seeds. Next, notebook 11: fine-tuning for a task.
+# beats the noise between seeds. A Chinese BERT is the same recipe on a vocabulary of characters; hiding a word's
+# characters one at a time leaves its partner as a clue, hiding the whole word leaves only the sentence. Next,
+# notebook 11: fine-tuning for a task.
