@@ -644,6 +644,11 @@ print(f"{'recipe':>15} {100 * base['top1']:.1f} % top-1, {base['steps']:,} steps
 #   floats (below 1.2e-38), which the CPU handles on a slow path; with `torch.set_flush_denormal(True)` its step
 #   takes the recipe's time again (`benchmarks/subnormal_steps.py`). On a CPU-time budget that costs twice: fewer
 #   steps, and worse ones.
+# * **Ten minutes is not an hour.** Segments of 64 pieces lead by far at ten minutes: 2.8 times the steps while
+#   the recipe is still on the plateau. Run for an hour (`benchmarks/results/speedrun-1h-len64/`), the lead shrinks
+#   to 38.4 % against 34.7 %, on blanks with half the context, and the transfer gain is level (+21.0 points at 16
+#   labels against +21.4); a 64-piece model has also never trained its position vectors past 63. A short ablation
+#   ranks choices for a short budget; a default for a longer one needs a check at that length.
 #
 # The verdicts are in the print-out above, computed from the file; docs/pretraining.md keeps the table, what was
 # kept and what was not, and which runs had not finished when the file was written (`table.md` lists them).
