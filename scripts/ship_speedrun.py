@@ -111,6 +111,8 @@ def build(run: Path, out: Path, folder: Path, scratch: Path, args) -> dict:
     report = json.loads((run / "report.json").read_text())
     settings = {**{"language": "en", "whole_word_mask": "off"},
                 **json.loads((run / "train" / "settings.json").read_text())}
+    # The card and eval.json name the corpus as the project writes paths (runs/..., not this machine's folders).
+    report["corpus"]["corpus"] = shipping.portable(report["corpus"]["corpus"])
     language = settings["language"]
     corpus = shipping.corpus_record(run, settings, args.corpus_manifest, out, pydocs_corpus)
     tokenizer = BertTokenizer.from_pretrained(run / "model")
@@ -146,7 +148,8 @@ def build(run: Path, out: Path, folder: Path, scratch: Path, args) -> dict:
             "stored_fp16": {"top1": blanks.accuracy(1), "top5": blanks.accuracy(5), "blanks": len(blanks.labels)},
             "fill_mask": fill, "fill_mask_examples": {f["text"]: f["predictions"] for f in fill},
             "parity": par, "earlier": shipping.earlier(out), "comparisons": comparisons(settings),
-            "heldout_sample": len(sample), "recipe": report["recipe"], "settings": settings,
+            "heldout_sample": len(sample), "recipe": report["recipe"],
+            "settings": {**settings, "corpus": shipping.portable(settings["corpus"])},
             "command": shipping.command(settings, report, str(run)), "machine": report["machine"],
             "versions": shipping.versions(refs.transformers.__version__),
             "corpus": {**corpus, "meta": report["corpus"]}, "report": report}

@@ -32,6 +32,20 @@ def card():
     return json.loads((ZH / "eval.json").read_text(encoding="utf-8"))
 
 
+def test_the_card_names_no_folder_of_the_machine_it_was_made_on(card):
+    """Paths are written as the project writes them (runs/...): no absolute path in eval.json or the card."""
+    def strings(node):
+        if isinstance(node, dict):
+            yield from (s for v in node.values() for s in strings(v))
+        elif isinstance(node, list):
+            yield from (s for v in node for s in strings(v))
+        elif isinstance(node, str):
+            yield node
+
+    assert [s for s in strings(card) if s.startswith("/")] == []
+    assert card["settings"]["corpus"] == card["report"]["corpus"]["corpus"] == "runs/zh-docs/train.txt"
+
+
 def test_small_fp16_on_disk_fp32_in_memory():
     size = sum(p.stat().st_size for p in ZH.iterdir())
     assert size <= 15e6, f"{ZH} is {size / 1e6:.1f} MB"
