@@ -20,6 +20,8 @@ import json
 import shutil
 from pathlib import Path
 
+from minibert.loading.stable_read import CONFIG_DIGEST, config_digest
+
 TOKENIZER_FILES = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json")
 # The dropout a shipped config carries: BERT's 0.1, the rate fine-tuning uses (Devlin et al. 2019, and the speedrun's
 # own transfer runs). Pre-training may have run without it (the recipe's dropout 0); the card says which it was.
@@ -39,13 +41,17 @@ def fp16_copy(model_dir: Path, folder: Path) -> None:
         tensors, metadata = {k: f.get_tensor(k) for k in f.keys()}, f.metadata()
     if "bert.pooler.dense.weight" not in tensors:
         raise ValueError(f"{model_dir} has no pooler: not a folder written by python -m minibert speedrun")
-    save_file({k: v.half() if v.is_floating_point() else v for k, v in tensors.items()},
-              str(folder / "model.safetensors"), metadata=metadata)
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     for key in ("torch_dtype", "dtype"):
         config.pop(key, None)
     config["hidden_dropout_prob"] = config["attention_probs_dropout_prob"] = FINE_TUNING_DROPOUT
-    (folder / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    config_bytes = (json.dumps(config, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    # The weights name the config saved with them (loading/stable_read.py): this folder's, not the run's, or a
+    # reader that finds config.json no newer than the weights (a fresh clone's checkout order) refuses the folder.
+    metadata = {**(metadata or {}), CONFIG_DIGEST: config_digest(config_bytes)}
+    save_file({k: v.half() if v.is_floating_point() else v for k, v in tensors.items()},
+              str(folder / "model.safetensors"), metadata=metadata)
+    (folder / "config.json").write_bytes(config_bytes)
     for name in TOKENIZER_FILES:
         shutil.copyfile(model_dir / name, folder / name)
 

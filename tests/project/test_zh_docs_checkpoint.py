@@ -17,6 +17,7 @@ from _heldout_sample import heldout_sample_blanks
 from safetensors import safe_open
 
 from minibert import BertForMaskedLM, BertTokenizer, pipeline
+from minibert.loading.stable_read import CONFIG_DIGEST, config_digest
 from minibert.tokenization.chars import is_cjk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +52,8 @@ def test_small_fp16_on_disk_fp32_in_memory():
     assert size <= 15e6, f"{ZH} is {size / 1e6:.1f} MB"
     with safe_open(str(ZH / "model.safetensors"), framework="pt") as f:
         assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float16}
+        # the weights name the config.json beside them, so a checkout's file order does not matter
+        assert f.metadata()[CONFIG_DIGEST] == config_digest((ZH / "config.json").read_bytes())
     assert BertForMaskedLM.from_pretrained(ZH).dtype == torch.float32
 
 

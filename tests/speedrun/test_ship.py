@@ -70,6 +70,25 @@ def test_the_folder_loads_in_minibert_and_transformers_with_the_same_logits(ship
     assert shipped.eval["parity"]["max_abs_diff"] <= 1e-5
 
 
+def test_a_fresh_clone_loads_it_whatever_order_its_files_were_written_in(shipped, tmp_path):
+    """The weights name the shipped config.json (not the run's, which had a dtype and another dropout): a folder
+    whose config.json is older than its weights, as a git checkout may leave it, still loads."""
+    import os
+    import shutil
+
+    from safetensors import safe_open
+
+    from minibert import BertForMaskedLM
+    from minibert.loading.stable_read import CONFIG_DIGEST, config_digest
+
+    with safe_open(str(shipped.out / "model.safetensors"), framework="pt") as f:
+        assert f.metadata()[CONFIG_DIGEST] == config_digest((shipped.out / "config.json").read_bytes())
+    clone = shutil.copytree(shipped.out, tmp_path / "clone")
+    weights = (clone / "model.safetensors").stat().st_mtime_ns
+    os.utime(clone / "config.json", ns=(weights - 10**9, weights - 10**9))
+    assert BertForMaskedLM.from_pretrained(clone).config.hidden_dropout_prob == 0.1
+
+
 def test_check_and_walkthrough_verify_it_without_transformers(shipped):
     done = without_transformers("check", str(shipped.out), "--reference", "stored")
     assert done.returncode == 0 and "stored reference outputs" in done.stdout and "result: OK" in done.stdout
