@@ -6,7 +6,6 @@ its stored reference outputs on the Chinese sentence its card names."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 from _heldout_sample import heldout_sample_blanks
+from _ship_run import without_transformers
 from safetensors import safe_open
 
 from minibert import BertForMaskedLM, BertTokenizer, pipeline
@@ -88,20 +88,17 @@ def test_fill_mask_answers_in_chinese_in_python_and_on_the_command_line(card):
     assert [a["token_str"] for a in json.loads(done.stdout)[0]["masks"][0]] == answers
 
 
-def test_the_cards_chinese_sentence_is_checked_offline_against_the_stored_outputs(card, tmp_path):
+def test_the_cards_chinese_sentence_is_checked_offline_against_the_stored_outputs(card):
     """No transformers, no Hub: the walkthrough and `check` compare with reference_outputs.safetensors."""
     sentence = card["parity"]["walkthrough_text"]
     assert is_cjk(sentence[0]) and sentence in (ZH / "README.md").read_text(encoding="utf-8")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
-    prefix = "import sys; sys.modules['transformers'] = None; from minibert.__main__ import main; sys.exit(main("
-    runs = ((["walkthrough", "--model", str(ZH), "--text", sentence], "every stage matches the reference"),
-            (["check", str(ZH), "--reference", "stored"], "result: OK"))
-    for args, expected in runs:
-        done = subprocess.run([sys.executable, "-c", prefix + repr(args) + "))"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-        assert "stored reference outputs" in done.stdout or args[0] == "check"
-        assert expected in done.stdout, done.stdout[-2000:]
+    done = without_transformers("walkthrough", "--model", str(ZH), "--text", sentence)
+    assert done.returncode == 0, done.stderr
+    assert "stored reference outputs" in done.stdout, done.stdout[-2000:]
+    assert "every stage matches the reference" in done.stdout, done.stdout[-2000:]
+    done = without_transformers("check", str(ZH), "--reference", "stored")
+    assert done.returncode == 0, done.stderr
+    assert "result: OK" in done.stdout, done.stdout[-2000:]
 
 
 def test_the_readme_and_the_chinese_page_quote_the_cards_figures(card):
