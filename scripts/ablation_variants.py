@@ -47,6 +47,12 @@ VARIANTS = {
                        "Izsak et al. 2021; Cramming"),
     "maxlen64": Variant(["--max-length", "64"], "segments of 64 pieces (batch 32 × 64: half the tokens a step; "
                         "held out at 64 too)", "Devlin et al. 2019 §A.2 (short segments first)"),
+    # --keep-subnormals: as the recipe's runs (made before the speedrun flushed them), so that one thing changes
+    "short64": Variant(["--short-first", "0.9", "--keep-subnormals"], "segments of 64 pieces for the first 90 % of "
+                       "the budget, then 128 (held out at 128, as the recipe)",
+                       "Devlin et al. 2019 §A.2 (short segments first)"),
+    "short64-seed1": Variant(["--short-first", "0.9", "--keep-subnormals", "--seed", "1"],
+                             "segments of 64 pieces first, seed 1", "Devlin et al. 2019 §A.2 (short segments first)"),
     "dropout0.1": Variant(["--dropout", "0.1"], "dropout 0.1 while pre-training (BERT's)",
                           "Devlin et al. 2019; Cramming"),
     "cosine": Variant(["--schedule", "cosine"], "cosine decay after the warm-up",

@@ -48,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--batch-ramp", type=float, metavar="SHARE",
                    help="grow the batch from a quarter of --batch-size to all of it over the first SHARE of the "
                         "budget (e.g. 0.25); the learning rate is not rescaled (default 0: no ramp)")
+    g.add_argument("--short-first", type=float, metavar="SHARE",
+                   help="train on segments of --short-length pieces for the first SHARE of the budget (e.g. 0.9), "
+                        "then on --max-length ones, as BERT did (default 0: full-length segments throughout)")
+    g.add_argument("--short-length", type=int, metavar="PIECES", help="the short segments' length (default 64)")
     parser.add_argument("--clock", default="wall", choices=["wall", "cpu"],
                         help="what the budget counts: wall-clock seconds (default) or the process's CPU seconds")
     parser.add_argument("--keep-subnormals", action="store_true",
@@ -67,7 +71,7 @@ def recipe_from(args, budget: float):
 
     recipe = recipe_for(budget)
     for name in ("layers", "hidden_size", "lr", "warmup", "batch_size", "max_length", "mlm_probability", "dropout",
-                 "vocab_size", "schedule", "batch_ramp"):
+                 "vocab_size", "schedule", "batch_ramp", "short_first", "short_length"):
         if getattr(args, name) is not None:
             setattr(recipe, name, getattr(args, name))
     if args.hidden_size is not None:
@@ -81,6 +85,11 @@ def recipe_from(args, budget: float):
     if recipe.batch_ramp and recipe.batch_size % 4:
         raise ValueError(f"--batch-ramp grows the batch by quarters: --batch-size {recipe.batch_size} is not a "
                          "multiple of 4")
+    if not 0 <= recipe.short_first < 1:
+        raise ValueError(f"--short-first must be in [0, 1), got {recipe.short_first}")
+    if recipe.short_first and not 8 <= recipe.short_length < recipe.max_length:
+        raise ValueError(f"--short-length {recipe.short_length}: expected at least 8 pieces and fewer than "
+                         f"--max-length {recipe.max_length}")
     from minibert.speedrun.budget import check_schedule
 
     check_schedule(recipe.warmup, recipe.schedule)

@@ -8,6 +8,7 @@ of the shipped folder) and from the corpus's manifest; every figure below is rea
 from __future__ import annotations
 
 from minibert.speedrun.budget import format_seconds
+from minibert.speedrun.recipe import batch_text
 from minibert.speedrun.report import fill_table, kinds_table, pct, transfer_section
 from minibert.speedrun.shipping import FINE_TUNING_DROPOUT
 
@@ -77,7 +78,7 @@ def _training(e: dict) -> str:
 
 | | |
 |---|---|
-| steps | {e['trained_steps']:,} of {r['batch_size']} segments × {r['max_length']} pieces |
+| steps | {e['trained_steps']:,} of {batch_text(r, ' segments')} |
 | training time | {train} |
 | total time (data, training, evaluation, transfer, report) | {total} |
 | machine | {m['cores']} cores ({m['processor']}), {m['platform']}, Python {m['python']} |

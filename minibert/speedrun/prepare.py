@@ -6,6 +6,8 @@
     DIR/data/segments.json              {"train": [[ids]], "held_out": [[ids]]}, [CLS] ... [SEP]
     DIR/data/words.json                 --whole-word-mask zh only: {"train": ["0110..."]}, per training segment
                                         1 where a token continues the jieba word before it (made when first asked)
+    DIR/data/segments-64.json           --short-first only: {"train": [[ids]]} cut at 64 pieces (or
+                                        --short-length), and "words" with --whole-word-mask zh (made when first asked)
     DIR/data/meta.json                  what they were made from; written last, so a killed call makes them again
 
 A resumed run reads them back instead of making them again (the pydocs corpus takes ~15 s on one core); a run
@@ -40,6 +42,14 @@ def _documents(text: str) -> list[list[str]]:
     return [d.splitlines() for d in text.strip("\n").split("\n\n") if d.strip()]
 
 
+def _as_text(flags: list[list[bool]]) -> list[str]:
+    return ["".join("1" if c else "0" for c in row) for row in flags]
+
+
+def _as_flags(rows: list[str]) -> list[list[bool]]:
+    return [[c == "1" for c in row] for row in rows]
+
+
 def _tokenizer(folder: Path, max_length: int):
     from minibert import BertTokenizer
 
@@ -53,14 +63,12 @@ def _words(folder: Path, tokenizer, max_length: int, train_segments: list[list[i
     """words.json's flags, made from train.txt if missing (the same packing: their ids are checked)."""
     path = folder / "words.json"
     if path.is_file():
-        rows = json.loads(path.read_text(encoding="utf-8"))["train"]
-        return [[c == "1" for c in row] for row in rows]
+        return _as_flags(json.loads(path.read_text(encoding="utf-8"))["train"])
     train_docs = _documents((folder / "train.txt").read_text(encoding="utf-8"))
     segments, flags = encode_segments_with_words(train_docs, tokenizer, max_length)
     if segments != train_segments:
         raise RuntimeError(f"{folder}: the segments made again for whole-word masking differ from segments.json")
-    rows = ["".join("1" if c else "0" for c in row) for row in flags]
-    atomic_write_bytes(path, json.dumps({"train": rows}).encode("utf-8"))
+    atomic_write_bytes(path, json.dumps({"train": _as_text(flags)}).encode("utf-8"))
     return flags
 
 
@@ -101,8 +109,7 @@ def prepare(spec: str, folder: Path, vocab_size: int, max_length: int, language:
     held = encode_segments(corpus.held_out, tokenizer, max_length)
     atomic_write_bytes(folder / "segments.json", json.dumps({"train": train, "held_out": held}).encode("utf-8"))
     if words is not None:
-        rows = ["".join("1" if c else "0" for c in row) for row in words]
-        atomic_write_bytes(folder / "words.json", json.dumps({"train": rows}).encode("utf-8"))
+        atomic_write_bytes(folder / "words.json", json.dumps({"train": _as_text(words)}).encode("utf-8"))
     meta = {**wanted, "vocab_size": n_vocab, **vocab_meta, "train_documents": len(corpus.train),
             "held_out_documents": len(corpus.held_out), "held_out_rule": f"every {_ordinal(corpus.every)} document",
             "held_out_names": corpus.held_out_names, "train_segments": len(train), "held_out_segments": len(held),
@@ -111,6 +118,26 @@ def prepare(spec: str, folder: Path, vocab_size: int, max_length: int, language:
             "train_tokens": sum(len(s) - 2 for s in train)}
     atomic_write_bytes(meta_path, json.dumps(meta, indent=2).encode("utf-8"))
     return Prepared(meta, tokenizer, train, held, corpus.held_out, words)
+
+
+def short_segments(folder: Path, tokenizer, length: int, with_words: bool
+                   ) -> tuple[list[list[int]], list[list[bool]] | None]:
+    """The training documents cut again into segments of up to ``length`` pieces, with the same split and
+    vocabulary (``--short-first``), and their jieba word flags when ``with_words``; cached in segments-N.json."""
+    path = Path(folder) / f"segments-{length}.json"
+    if path.is_file():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if not with_words or "words" in cached:
+            return cached["train"], _as_flags(cached["words"]) if with_words else None
+    docs = _documents((Path(folder) / "train.txt").read_text(encoding="utf-8"))
+    words = None
+    if with_words:
+        train, words = encode_segments_with_words(docs, tokenizer, length)
+    else:
+        train = encode_segments(docs, tokenizer, length)
+    record = {"train": train, **({"words": _as_text(words)} if words is not None else {})}
+    atomic_write_bytes(path, json.dumps(record).encode("utf-8"))
+    return train, words
 
 
 def _ordinal(n: int) -> str:

@@ -12,6 +12,8 @@ decoder, atomic checkpoints and exact resume, is the Trainer's own):
 * a checkpoint every ``save_every_seconds`` of training, and a held-out top-1 measurement every
   ``eval_every_seconds`` (its time not counted in the budget), for the curve against time;
 * a progress bar in seconds: time left and the current loss;
+* with ``short_dataset``, short segments first: the epochs read it until ``short_seconds`` of training are spent,
+  then the full-length segments (``long_phase``, saved with the checkpoint: a resumed run reads the right ones);
 * subnormal floats flushed to zero while it trains (``flush_subnormals``): see ``train``.
 """
 
@@ -40,7 +42,7 @@ class BudgetTrainer(Trainer):
                  weight_decay: float, batch_size: int, seed: int, clock: str = "wall", eval_sequences=None,
                  mask_token_id: int = 0, special_ids=(), progress: bool = True, stop_after_steps: int | None = None,
                  wall_start: float | None = None, schedule: str = "linear", batch_ramp: float = 0.0,
-                 flush_subnormals: bool = True):
+                 flush_subnormals: bool = True, short_dataset=None, short_seconds: float = 0.0):
         if not 0 <= batch_ramp < 1:
             raise ValueError(f"--batch-ramp must be in [0, 1), got {batch_ramp}")
         if batch_ramp and batch_size % RAMP_PARTS:
@@ -54,6 +56,8 @@ class BudgetTrainer(Trainer):
         super().__init__(model, args, train_dataset, _as_list if batch_ramp else collate_fn,
                          forward_kwargs={"masked_positions_only": True})
         self.batch_ramp, self.pad, self.flush_subnormals = batch_ramp, collate_fn, flush_subnormals
+        self.short_dataset, self.short_seconds = short_dataset, short_seconds
+        self.long_phase = short_dataset is None
         self.budget, self.watch = budget, Stopwatch(clock)
         self.scheduler = budget_schedule(self.optimizer, self.watch, budget, warmup, schedule)
         self.save_every_seconds = max(5.0, budget / 20)
@@ -71,23 +75,43 @@ class BudgetTrainer(Trainer):
         hook = self.stop_after_steps is not None and self.steps_this_run >= self.stop_after_steps
         return hook or self.watch.spent >= self.budget
 
+    def epoch_dataset(self):
+        return self.train_dataset if self.long_phase else self.short_dataset
+
+    def _epoch_batches(self):
+        loader = super()._epoch_batches()
+        return loader if self.long_phase else self._until_long(loader)
+
+    def _until_long(self, loader):
+        """The short segments' batches, until their share of the budget is spent. Ending the epoch there makes
+        the Trainer's loop start the next one, on ``epoch_dataset()``: the full-length segments. The data
+        position (epoch, batch in epoch) then counts in those; ``long_phase`` in the checkpoint says which."""
+        for batch in loader:
+            if self.watch.spent >= self.short_seconds:
+                self.long_phase = True
+                return
+            yield batch
+
     def accumulation_steps(self) -> int:
         return ramp_parts(self.watch.spent / self.budget, self.batch_ramp, self.args.grad_accum_steps)
 
     def extra_record(self) -> dict:
-        return {"train_seconds": self.watch.spent, **({"batch": self._batch} if self.batch_ramp else {})}
+        return {"train_seconds": self.watch.spent, **({"batch": self._batch} if self.batch_ramp else {}),
+                **({"long_phase": self.long_phase} if self.short_dataset is not None else {})}
 
     @property
     def wall_seconds(self) -> float:
         return self.wall_before + time.perf_counter() - self.wall_start
 
     def extra_state(self) -> dict:
-        return {"train_seconds": self.watch.spent, "next_eval": self._next_eval, "wall_seconds": self.wall_seconds}
+        return {"train_seconds": self.watch.spent, "next_eval": self._next_eval, "wall_seconds": self.wall_seconds,
+                "long_phase": self.long_phase}
 
     def load_extra_state(self, state: dict) -> None:
         self.watch.before = float(state.get("train_seconds", 0.0))
         self.wall_before = float(state.get("wall_seconds", 0.0))
         self._next_eval = float(state.get("next_eval", 0.0))
+        self.long_phase = bool(state.get("long_phase", self.short_dataset is None))
         self._next_save = self.watch.spent + self.save_every_seconds
 
     # -- one step, timed -----------------------------------------------------------------------------------

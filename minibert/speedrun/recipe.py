@@ -12,7 +12,11 @@ budget-training papers (see docs/pretraining.md for the measurements on this pro
 * a small model for a small budget (Kaplan et al. 2020; Hoffmann et al. 2022): 2 layers × 128 learns from the
   context within minutes on a CPU, where 4 × 256 still sat on the unigram plateau after half an hour;
 * the schedule tied to the budget (minibert/speedrun/budget.py): BERT's linear decay; ``--schedule`` and
-  ``--batch-ramp`` give the shapes and the batch-size ramp that the ablations compare.
+  ``--batch-ramp`` give the shapes and the batch-size ramp that the ablations compare;
+* ``--short-first``: BERT's own length schedule (Devlin et al. 2019, §A.2: 90 % of the steps at 128 pieces, the
+  rest at 512), here short segments for the first share of the budget, then ``max_length`` ones. A short segment
+  costs less than half the time of a long one (attention is quadratic), so the early, coarse learning takes more
+  steps; the last stretch trains the positions the short segments never reach.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class Recipe:
     dropout: float = 0.0
     schedule: str = "linear"         # after the warm-up: linear, cosine or trapezoid (budget.py)
     batch_ramp: float = 0.0          # share of the budget over which the batch grows to batch_size (0: no ramp)
+    short_first: float = 0.0         # share of the budget trained on segments of short_length pieces first (0: none)
+    short_length: int = 64
 
     @property
     def intermediate_size(self) -> int:
@@ -43,7 +49,7 @@ class Recipe:
     @classmethod
     def defaults(cls) -> dict:
         """The fields added after the first runs, with the value a run recorded before them had."""
-        return {"schedule": "linear", "batch_ramp": 0.0}
+        return {"schedule": "linear", "batch_ramp": 0.0, "short_first": 0.0, "short_length": 64}
 
     def to_dict(self) -> dict:
         return {**asdict(self), "intermediate_size": self.intermediate_size}
@@ -55,3 +61,11 @@ def recipe_for(budget_seconds: float) -> Recipe:
     if budget_seconds < 300:
         return Recipe(max_length=64, batch_size=16, warmup=0.1)
     return Recipe()
+
+
+def batch_text(r: dict, what: str = "") -> str:
+    """A recorded recipe's batch for a report: ``32 × 128 pieces``, and the short segments' share if any."""
+    text = f"{r['batch_size']}{what} × {r['max_length']} pieces"
+    if r.get("short_first"):
+        text += f" ({r['short_length']} pieces for the first {100 * r['short_first']:g} % of the budget)"
+    return text

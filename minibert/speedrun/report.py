@@ -24,6 +24,7 @@ from pathlib import Path
 from minibert.loading.atomic import atomic_write_bytes
 from minibert.speedrun import figures
 from minibert.speedrun.budget import format_seconds
+from minibert.speedrun.recipe import batch_text
 
 
 def build(s, meta: dict, mlm: dict, log: list[dict], train_seconds: float, steps: int, total_seconds: float,
@@ -106,7 +107,7 @@ A {r['layers']}-layer × {r['hidden_size']} BERT pre-trained from scratch with m
 
 | | |
 |---|---|
-| steps | {c['steps']:,} of {r['batch_size']} × {r['max_length']} pieces |
+| steps | {c['steps']:,} of {batch_text(r)} |
 | training time | {c['train_seconds']:.0f} s (budget {c['budget_seconds']:.0f} s) |
 | total time (data, training, evaluation, transfer, report) | {c['total_seconds']:.0f} s |
 | machine | {m['cores']} cores, {m['threads']} thread(s), torch {m['torch']}, Python {m['python']}{subnormals} |

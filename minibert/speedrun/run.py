@@ -65,7 +65,7 @@ def speedrun(s: Settings) -> dict | None:
     from minibert.speedrun import evaluate, parity, report
     from minibert.speedrun.prepare import prepare
     from minibert.speedrun.pretrain import BudgetTrainer
-    from minibert.training.data import Collator, MaskedLMDataset
+    from minibert.training.data import Collator
     from minibert.training.mlm_eval import mlm_report
 
     wall_start = time.perf_counter()
@@ -88,19 +88,12 @@ def speedrun(s: Settings) -> dict | None:
                         attention_probs_dropout_prob=r.dropout)
     torch.manual_seed(s.seed)
     model = BertForMaskedLM(config)
-    examples = [{"input_ids": ids, "special_tokens_mask": [1] + [0] * (len(ids) - 2) + [1]}
-                for ids in data.train_segments]
-    if data.train_words is not None:  # --whole-word-mask zh: each segment's jieba words (DIR/data/words.json)
-        for ex, words in zip(examples, data.train_words):
-            ex["is_continuation"] = words
-    table = None
-    if s.whole_word_mask == "pieces":
-        from minibert.training.masking import continuation_table
+    train_ds = _dataset(data.train_segments, data.train_words, tok, s)
+    short_ds = None
+    if r.short_first:  # --short-first: the same documents cut at short_length pieces, read first
+        from minibert.speedrun.prepare import short_segments
 
-        table = continuation_table(tok.convert_ids_to_tokens(range(tok.vocab_size)))
-    train_ds = MaskedLMDataset(examples, mask_token_id=tok.mask_token_id, vocab_size=tok.vocab_size, seed=s.seed,
-                               mlm_probability=r.mlm_probability, whole_word_mask=s.whole_word_mask != "off",
-                               is_continuation=table)
+        short_ds = _dataset(*short_segments(out / "data", tok, r.short_length, s.whole_word_mask == "zh"), tok, s)
     held = data.held_out_segments
     sample = held[::max(1, len(held) // 128)][:128]  # the curve's held-out sample, spread over the documents
     trainer = BudgetTrainer(model, str(out / "train"), train_ds, Collator(tok.pad_token_id), budget=s.budget,
@@ -109,9 +102,11 @@ def speedrun(s: Settings) -> dict | None:
                             seed=s.seed, clock=s.clock, eval_sequences=sample, mask_token_id=tok.mask_token_id,
                             special_ids=tok.all_special_ids, progress=s.progress,
                             stop_after_steps=s.stop_after_steps, wall_start=wall_start,
-                            flush_subnormals=s.flush_subnormals)
+                            flush_subnormals=s.flush_subnormals, short_dataset=short_ds,
+                            short_seconds=r.short_first * s.budget)
     n_params = sum(p.numel() for p in model.parameters())
     ramp = f", batch ramp over the first {r.batch_ramp:.0%}" if r.batch_ramp else ""
+    ramp += (f", segments of {r.short_length} pieces for the first {r.short_first:.0%}" if r.short_first else "")
     print(f"pre-training {r.layers} × {r.hidden_size} ({n_params / 1e6:.2f}M parameters) for "
           f"{format_seconds(s.budget)} of training ({s.clock} clock, {torch.get_num_threads()} thread(s)); "
           f"{r.schedule} schedule{ramp}")
@@ -151,6 +146,24 @@ def speedrun(s: Settings) -> dict | None:
           f"most-frequent-token baseline {100 * card['baseline_top1']:.1f} %) after {steps} steps; "
           f"report: {out / 'report.md'}")
     return card
+
+
+def _dataset(segments: list[list[int]], words: list[list[bool]] | None, tok, s: Settings):
+    """The masked-LM dataset of some training segments ([CLS] ... [SEP] ids), masked as the settings say."""
+    from minibert.training.data import MaskedLMDataset
+
+    examples = [{"input_ids": ids, "special_tokens_mask": [1] + [0] * (len(ids) - 2) + [1]} for ids in segments]
+    if words is not None:  # --whole-word-mask zh: each segment's jieba words (DIR/data/words.json)
+        for ex, flags in zip(examples, words):
+            ex["is_continuation"] = flags
+    table = None
+    if s.whole_word_mask == "pieces":
+        from minibert.training.masking import continuation_table
+
+        table = continuation_table(tok.convert_ids_to_tokens(range(tok.vocab_size)))
+    return MaskedLMDataset(examples, mask_token_id=tok.mask_token_id, vocab_size=tok.vocab_size, seed=s.seed,
+                           mlm_probability=s.recipe.mlm_probability, whole_word_mask=s.whole_word_mask != "off",
+                           is_continuation=table)
 
 
 def machine(s: Settings) -> dict:

@@ -120,7 +120,7 @@ def _budget(seconds: float) -> str:
 def command(settings: dict, report: dict, run_dir: str) -> str:
     """The speedrun command line with the run's settings: only the flags whose value is not the default, so
     ``python -m minibert speedrun`` builds the same recipe (tests/speedrun/test_ship.py parses it back)."""
-    from minibert.speedrun.recipe import recipe_for
+    from minibert.speedrun.recipe import Recipe, recipe_for
 
     recipe, default = settings["recipe"], recipe_for(settings["budget"]).to_dict()
     language = settings.get("language", "en")
@@ -134,8 +134,9 @@ def command(settings: dict, report: dict, run_dir: str) -> str:
     if settings["seed"]:
         args += ["--seed", str(settings["seed"])]
     args += ["--threads", str(report["machine"]["threads"])]
+    recipe = {**Recipe.defaults(), **recipe}  # a run recorded before a knob had the knob's old value
     for name in ("layers", "hidden_size", "lr", "warmup", "batch_size", "max_length", "mlm_probability", "dropout",
-                 "vocab_size"):
+                 "vocab_size", "schedule", "batch_ramp", "short_first", "short_length"):
         if recipe[name] != default[name]:
             args += [f"--{name.replace('_', '-')}", f"{recipe[name]:g}" if isinstance(recipe[name], float) else
                      str(recipe[name])]

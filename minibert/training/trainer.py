@@ -94,12 +94,13 @@ class Trainer:
     # -- data ---------------------------------------------------------------------------------------------
     def _epoch_batches(self):
         """This process's micro-batches of the current epoch, starting at ``self.batch_in_epoch``."""
+        dataset = self.epoch_dataset()
         # The same shuffled order on every process (seeded by seed + epoch); process r takes every N-th index.
-        sampler = DistributedSampler(self.train_dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
+        sampler = DistributedSampler(dataset, num_replicas=self.dist.world_size, rank=self.dist.rank,
                                      shuffle=True, seed=self.args.seed)
         sampler.set_epoch(self.epoch)
-        if hasattr(self.train_dataset, "set_epoch"):  # e.g. fresh MLM masks every epoch
-            self.train_dataset.set_epoch(self.epoch)
+        if hasattr(dataset, "set_epoch"):  # e.g. fresh MLM masks every epoch
+            dataset.set_epoch(self.epoch)
         if len(sampler) < self.args.batch_size:
             raise ValueError(f"{len(sampler)} training examples per process, fewer than "
                              f"batch_size={self.args.batch_size}")
@@ -107,7 +108,7 @@ class Trainer:
         # drop_last: equal-sized batches, so per-batch means combine exactly and N processes split them evenly.
         # A private generator: the DataLoader draws a seed from it, and must not consume the global torch RNG
         # (dropout's), or a resumed run, which creates one more loader, would draw different dropout masks.
-        return DataLoader(self.train_dataset, batch_size=self.args.batch_size, sampler=indices, drop_last=True,
+        return DataLoader(dataset, batch_size=self.args.batch_size, sampler=indices, drop_last=True,
                           collate_fn=self.collate_fn, generator=torch.Generator().manual_seed(self.args.seed))
 
     def _autocast(self):
@@ -204,6 +205,10 @@ class Trainer:
     def should_stop(self) -> bool:
         """True ends the run after the current step (saved, resumable), before ``max_steps``."""
         return False
+
+    def epoch_dataset(self):
+        """The dataset the next epoch reads (a length schedule switches it as training goes)."""
+        return self.train_dataset
 
     def accumulation_steps(self) -> int:
         """Micro-batches in the next optimizer step (a batch-size ramp changes it as training goes)."""
