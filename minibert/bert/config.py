@@ -1,11 +1,10 @@
-"""`BertConfig`: every size and switch of a BERT model, with their defaults and checks.
+"""`BertConfig`: every size and switch of a BERT model, with their defaults.
 
 The field names and defaults are the reference's (Hugging Face ``transformers`` ``BertConfig``), so a
-``config.json`` written by either library is read by the other. Values are checked when the config is
-made: a wrong size fails here, with the field and value named, rather than as a shape error deep inside
-the first forward pass.
+``config.json`` written by either library is read by the other. Values are checked when the config is made,
+by minibert/bert/config_checks.py (which says what each may be).
 
-This is the core's config: fields, checks, and conversion to and from a dict or a JSON string. Reading and
+This is the core's config: fields, defaults, and conversion to and from a dict or a JSON string. Reading and
 writing ``config.json`` (``from_pretrained``, ``save_pretrained``, ...) is the public subclass's, in
 minibert/compat/config.py: ``from minibert import BertConfig`` gives that one.
 """
@@ -17,17 +16,7 @@ import json
 import warnings
 from typing import Any
 
-# The activations `BertIntermediate` knows (see minibert/bert/activations.py).
-KNOWN_ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "quick_gelu", "relu", "silu",
-                     "swish", "tanh", "mish")
-POSITION_EMBEDDING_TYPES = ("absolute", "relative_key", "relative_key_query")
-ATTENTION_IMPLEMENTATIONS = ("eager", "sdpa")
-PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
-# A guard against absurd configs (a corrupted or hostile config.json): refuse before allocating.
-MAX_PARAMETERS = 20_000_000_000
-# More labels than any classification task has: a bigger num_labels is a corrupted config.json, refused before
-# a label table of that size is built (10^9 labels would take many GB before any other check could run).
-MAX_LABELS = 10_000_000
+from minibert.bert.config_checks import as_int, check_num_labels, check_values, int_keyed
 
 # Fields of the reference's BertConfig and their defaults (bert-base-uncased sizes).
 BERT_DEFAULTS: dict[str, Any] = {
@@ -109,15 +98,15 @@ class BertConfig:
             setattr(self, name, value)
 
         # JSON keys are strings; labels and pruned heads are keyed by integers.
-        self.pruned_heads = {k: sorted(set(v)) for k, v in (_int_keyed(
+        self.pruned_heads = {k: sorted(set(v)) for k, v in (int_keyed(
             "pruned_heads", self.pruned_heads, 'a layer number to a list of head numbers, e.g. {"0": [1, 2]}',
             lambda v: isinstance(v, (list, tuple)) and all(isinstance(h, int) for h in v)) or {}).items()}
-        self.id2label = _int_keyed("id2label", self.id2label, 'a class number to its label, e.g. {"0": "negative"}')
+        self.id2label = int_keyed("id2label", self.id2label, 'a class number to its label, e.g. {"0": "negative"}')
         if self.label2id is not None and not isinstance(self.label2id, dict):
             raise ValueError(f"BertConfig.label2id must be a JSON object mapping each label to its class number, "
                              f'e.g. {{"negative": 0}}, got {self.label2id!r:.80} (in config.json)')
         if num_labels is not None:
-            _check_num_labels(num_labels)
+            check_num_labels(num_labels)
         if self.id2label is None:
             self.id2label = {i: f"LABEL_{i}" for i in range(2 if num_labels is None else num_labels)}
         elif num_labels is not None and num_labels != len(self.id2label):
@@ -125,7 +114,7 @@ class BertConfig:
         self.id2label = {int(k): v for k, v in self.id2label.items()}
         if self.label2id is None or len(self.label2id) != len(self.id2label):
             self.label2id = {v: k for k, v in self.id2label.items()}
-        self.label2id = {k: _as_int("label2id", v) for k, v in self.label2id.items()}
+        self.label2id = {k: as_int("label2id", v) for k, v in self.label2id.items()}
         self.validate()
 
     # ----------------------------------------------------------------------------------------------
@@ -135,7 +124,7 @@ class BertConfig:
 
     @num_labels.setter
     def num_labels(self, n: int) -> None:
-        _check_num_labels(n)
+        check_num_labels(n)
         self.id2label = {i: f"LABEL_{i}" for i in range(n)}
         self.label2id = {v: k for k, v in self.id2label.items()}
 
@@ -145,47 +134,7 @@ class BertConfig:
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the field, its value and what is expected."""
-        for name in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                     "intermediate_size", "max_position_embeddings", "type_vocab_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"BertConfig.{name} must be a positive integer, got {value!r}")
-        if not (isinstance(self.hidden_act, str) and self.hidden_act in KNOWN_ACTIVATIONS):
-            raise ValueError(f"BertConfig.hidden_act {self.hidden_act!r} is not one of {KNOWN_ACTIVATIONS}")
-        if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
-            raise ValueError(f"BertConfig.position_embedding_type {self.position_embedding_type!r} is not one "
-                             f"of {POSITION_EMBEDDING_TYPES}")
-        if not isinstance(self.unpad_inputs, bool):
-            raise ValueError(f"BertConfig.unpad_inputs must be true or false, got {self.unpad_inputs!r}")
-        if self.attn_implementation not in ATTENTION_IMPLEMENTATIONS:
-            raise ValueError(f"attn_implementation {self.attn_implementation!r} is not one of "
-                             f"{ATTENTION_IMPLEMENTATIONS}")
-        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"BertConfig.{name} must be a probability in [0, 1], got {value!r}")
-        if self.classifier_dropout is not None and not 0.0 <= self.classifier_dropout <= 1.0:
-            raise ValueError(f"BertConfig.classifier_dropout must be None or in [0, 1], got "
-                             f"{self.classifier_dropout!r}")
-        if not isinstance(self.layer_norm_eps, (int, float)) or self.layer_norm_eps <= 0:
-            raise ValueError(f"BertConfig.layer_norm_eps must be a positive number, got {self.layer_norm_eps!r}")
-        if self.problem_type is not None and self.problem_type not in PROBLEM_TYPES:
-            raise ValueError(f"BertConfig.problem_type {self.problem_type!r} is not None or one of {PROBLEM_TYPES}")
-        if not isinstance(self.chunk_size_feed_forward, int) or self.chunk_size_feed_forward < 0:
-            raise ValueError("BertConfig.chunk_size_feed_forward must be an integer >= 0, got "
-                             f"{self.chunk_size_feed_forward!r}")
-        if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
-            raise ValueError(f"BertConfig.pad_token_id ({self.pad_token_id}) must be in [0, vocab_size="
-                             f"{self.vocab_size})")
-        for name in ("is_decoder", "add_cross_attention"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"BertConfig.{name} must be true or false, got {getattr(self, name)!r}")
-        if self.unpad_inputs and self.is_decoder:
-            raise ValueError("BertConfig.unpad_inputs is for encoders: a decoder (is_decoder=True) keeps the padded "
-                             "path, which its causal mask, cross-attention and cache work on")
-        if self.estimated_parameters() > MAX_PARAMETERS:
-            raise ValueError(f"this config describes about {self.estimated_parameters():.3g} parameters, more "
-                             f"than the {MAX_PARAMETERS:.0e} minibert accepts: a corrupted config.json?")
+        check_values(self)
 
     def check_head_size(self) -> None:
         """Raise ``ValueError`` unless ``hidden_size`` splits evenly into the heads.
@@ -249,26 +198,3 @@ class BertConfig:
 
     def __repr__(self) -> str:
         return f"BertConfig {self.to_json_string()}"
-
-
-def _check_num_labels(n) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_LABELS:
-        raise ValueError(f"BertConfig.num_labels must be an integer from 0 to {MAX_LABELS:,}, got {n!r} (in "
-                         "config.json, or passed to from_pretrained): a larger value is a corrupted config")
-
-
-def _as_int(field: str, value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"BertConfig.{field} has {value!r:.40} where a number is expected (in config.json)") from None
-
-
-def _int_keyed(field: str, value, meaning: str, valid=lambda v: True) -> dict | None:
-    """A JSON object keyed by numbers (``{"0": ...}``) -> a dict keyed by ints; a clear error for anything else."""
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not all(valid(v) for v in value.values()):
-        raise ValueError(f"BertConfig.{field} must be a JSON object mapping {meaning}, got {value!r:.80} "
-                         "(in config.json)")
-    return {_as_int(field, k): v for k, v in value.items()}

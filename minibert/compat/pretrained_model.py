@@ -14,7 +14,7 @@ from torch import nn
 
 from minibert.bert import checkpointing
 from minibert.bert import config as core_config
-from minibert.bert.config import ATTENTION_IMPLEMENTATIONS
+from minibert.bert.config_checks import ATTENTION_IMPLEMENTATIONS
 from minibert.bert.model import init_weights
 from minibert.bert.pruning import checked_pruning_request
 from minibert.bert.warn_once import warn_once, warned

@@ -12,7 +12,8 @@ Layout (one name per exercise, e.g. ``gelu``):
 * ``snapshots/<name>.json``  inputs and expected outputs, made by scripts/make_exercise_snapshots.py;
 * ``adapters.py``            picks which implementation the graders call;
 * ``catalog.py``             the list of exercises;
-* ``drawn.py``               the cases drawn at grade time, besides the snapshot's;
+* ``drawn.py``               the cases drawn at grade time, besides the snapshot's (the drawers:
+                             ``drawn_text.py``, ``drawn_model.py``, ``drawn_training.py``);
 * ``grading.py``             runs the graders (pytest) in this process; ``isolation.py`` and ``sandbox.py``
                              run each exercise in a fenced process of its own; ``batch.py`` grades a class.
 

@@ -6,49 +6,35 @@ A TensorFlow 1.x checkpoint ``PREFIX`` (e.g. ``bert_model.ckpt``) is two kinds o
     PREFIX.data-00000-of-00002        the tensors' raw bytes, little-endian, C order, one after the other
     PREFIX.data-00001-of-00002        (one file per "shard"; usually a single one)
 
-The ``.index`` file, from the start of the file to its end:
-
-    +---------------------------+
-    | data block 0              |  entries, sorted by key, each:  shared | unshared | value_len  (3 varints)
-    |   ...                     |                                 key[shared:] (unshared bytes) | value
-    |   restarts (uint32 each)  |  where the key prefix sharing restarts (shared = 0), then their count (uint32)
-    | trailer (5 bytes)         |  compression (1 byte: 0 = none, 1 = snappy) + masked CRC-32C of block + that byte
-    | data block 1 ...          |
-    | metaindex block + trailer |  (empty: TF stores no filters)
-    | index block + trailer     |  one entry per data block: a key >= its last key -> BlockHandle(offset, size)
-    | footer (48 bytes)         |  BlockHandle(metaindex) BlockHandle(index), zero-padded to 40 bytes,
-    +---------------------------+  magic 0xdb4775248b80fb57 (uint64 LE); a BlockHandle is 2 varints
-
-The table's values are protocol-buffer messages. Key ``""`` holds the ``BundleHeaderProto``; every other key is
-a variable name holding its ``BundleEntryProto``. We decode the few fields we need by hand:
+The ``.index`` table's layout is drawn in minibert/loading/sstable.py, which reads it. Its values are
+protocol-buffer messages (their wire format: minibert/loading/protobuf_wire.py). Key ``""`` holds the
+``BundleHeaderProto``; every other key is a variable name holding its ``BundleEntryProto``. We decode the few
+fields we need by hand:
 
     BundleHeaderProto  1: num_shards  2: endianness (0 little, 1 big)  3: version {1: producer, 2: min_consumer}
     BundleEntryProto   1: dtype (DataType enum)  2: shape {2: dim {1: size}}  3: shard_id  4: offset  5: size
                        6: crc32c (fixed32, masked, of the tensor's bytes)  7: slices (partitioned variables)
 
-A protobuf message is a run of fields, each a varint ``field_number << 3 | wire_type`` followed by a varint
-(wire type 0), 8 bytes (1), a varint length and that many bytes (2: strings and nested messages) or 4 bytes (5).
-
 Everything read from the files is checked before it is used: every varint and block stays inside its buffer,
 every block's checksum matches, every tensor's shard exists and its (offset, size) lies inside that shard, and
 its size equals prod(shape) * itemsize, all *before* anything is allocated. Opening reads only the ``.index``
 (a few kB for bert-large); ``read(name)`` maps the data file into memory and checks one tensor's checksum.
+``BundleError`` is the one error all three modules raise.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from minibert.loading.crc32c import crc32c, unmask
+from minibert.loading.protobuf_wire import BundleError, fields, int64, message
+from minibert.loading.sstable import read_table
 
-TABLE_MAGIC = 0xDB4775248B80FB57
-FOOTER_SIZE = 48
 BUNDLE_FILE = re.compile(r"\.(index|data-\d{5}-of-\d{5})$")  # the suffix of a checkpoint's files after PREFIX
 MAX_RANK = 32  # numpy's (and TensorFlow's) limit on the number of dimensions is of this order
 # TensorFlow's DataType enum -> numpy dtype (bfloat16 has no numpy type: its raw 16 bits are read as uint16).
@@ -56,10 +42,6 @@ DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6
           10: np.bool_, 14: np.uint16, 17: np.uint16, 19: np.float16, 22: np.uint32, 23: np.uint64}
 DTYPE_NAMES = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8", 7: "string",
                9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16", 19: "float16", 22: "uint32", 23: "uint64"}
-
-
-class BundleError(ValueError):
-    """A checkpoint file that is not what it should be: the message names the file and what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -75,121 +57,6 @@ class Entry:
     crc32c: int  # unmasked
 
 
-# -- varints and protobuf fields -------------------------------------------------------------------------
-def varint(buf: bytes, pos: int, end: int, where: str) -> tuple[int, int]:
-    """Decode a base-128 varint (7 bits per byte, low bits first, high bit = "more") -> (value, next pos)."""
-    value = shift = 0
-    while True:
-        if pos >= end or shift > 63:
-            raise BundleError(f"{where}: truncated or overlong varint")
-        byte = buf[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
-
-
-def fields(buf: bytes, where: str):
-    """Yield (field_number, value) of a protobuf message; value is an int (wire types 0, 1, 5) or bytes (2)."""
-    pos, end = 0, len(buf)
-    while pos < end:
-        key, pos = varint(buf, pos, end, where)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = varint(buf, pos, end, where)
-        elif wire in (1, 5):
-            width = 8 if wire == 1 else 4
-            if pos + width > end:
-                raise BundleError(f"{where}: truncated fixed-width field {number}")
-            value = int.from_bytes(buf[pos:pos + width], "little")
-            pos += width
-        elif wire == 2:
-            length, pos = varint(buf, pos, end, where)
-            if pos + length > end:
-                raise BundleError(f"{where}: field {number} claims {length} bytes, only {end - pos} left")
-            value, pos = bytes(buf[pos:pos + length]), pos + length
-        else:
-            raise BundleError(f"{where}: unsupported protobuf wire type {wire} (field {number})")
-        yield number, value
-
-
-def _message(value, where: str) -> bytes:
-    if not isinstance(value, bytes):
-        raise BundleError(f"{where}: a nested message stored as a number (wire type confusion)")
-    return value
-
-
-def _int64(value: int) -> int:
-    return value - (1 << 64) if value >= 1 << 63 else value  # negative int64s are 10-byte two's complement
-
-
-# -- the SSTable ---------------------------------------------------------------------------------------
-def _block(data: bytes, handle: bytes, path: Path, what: str) -> bytes:
-    """The contents of the block a BlockHandle points at, its bounds and checksum checked."""
-    offset, pos = varint(handle, 0, len(handle), f"{path}: {what} handle")
-    size, _ = varint(handle, pos, len(handle), f"{path}: {what} handle")
-    if offset + size + 5 > len(data):
-        raise BundleError(f"{path}: {what} at offset {offset} with {size} bytes runs past the end of the file "
-                          f"({len(data)} bytes): the file is truncated or corrupted")
-    contents, kind = data[offset:offset + size], data[offset + size]
-    (stored,) = struct.unpack_from("<I", data, offset + size + 1)
-    if crc32c(data[offset:offset + size + 1]) != unmask(stored):
-        raise BundleError(f"{path}: checksum mismatch in the {what} at offset {offset}: the file is corrupted")
-    if kind == 1:
-        raise BundleError(f"{path}: the {what} at offset {offset} is snappy-compressed; TensorFlow writes "
-                          "bundles uncompressed and minibert reads only those (re-save it with TensorFlow)")
-    if kind != 0:
-        raise BundleError(f"{path}: the {what} at offset {offset} has unknown compression type {kind}")
-    return contents
-
-
-def _block_entries(block: bytes, path: Path, what: str):
-    """Yield (key, value) of one block, undoing the shared-prefix compression of the keys."""
-    if len(block) < 4:
-        raise BundleError(f"{path}: {what} is too short ({len(block)} bytes) to hold its restart count")
-    (restarts,) = struct.unpack_from("<I", block, len(block) - 4)
-    end = len(block) - 4 - 4 * restarts  # the entries end where the restart array begins
-    if restarts == 0 or end < 0:
-        raise BundleError(f"{path}: {what} claims {restarts} restart points, impossible in {len(block)} bytes")
-    pos, key = 0, b""
-    while pos < end:
-        shared, pos = varint(block, pos, end, f"{path}: {what}")
-        unshared, pos = varint(block, pos, end, f"{path}: {what}")
-        length, pos = varint(block, pos, end, f"{path}: {what}")
-        if shared > len(key) or pos + unshared + length > end:
-            raise BundleError(f"{path}: {what} has an entry that points outside the block (corrupted)")
-        key = key[:shared] + bytes(block[pos:pos + unshared])
-        pos += unshared
-        yield key, bytes(block[pos:pos + length])
-        pos += length
-
-
-def read_table(path: Path) -> dict[bytes, bytes]:
-    """Every (key, value) of an SSTable file, keys checked to be strictly increasing as TF writes them."""
-    data = path.read_bytes()
-    if len(data) < FOOTER_SIZE:
-        raise BundleError(f"{path}: {len(data)} bytes is too short for a checkpoint index (a footer alone is "
-                          f"{FOOTER_SIZE}): the file is truncated")
-    footer = data[-FOOTER_SIZE:]
-    if int.from_bytes(footer[-8:], "little") != TABLE_MAGIC:
-        raise BundleError(f"{path}: no table magic number at the end: not a TensorFlow checkpoint index, "
-                          "or truncated")
-    _, pos = varint(footer, 0, 40, f"{path}: footer")  # skip the metaindex handle's offset and size
-    _, pos = varint(footer, pos, 40, f"{path}: footer")
-    index = _block(data, footer[pos:40], path, "index block")
-    table: dict[bytes, bytes] = {}
-    last = None
-    for _, handle in _block_entries(index, path, "index block"):
-        for key, value in _block_entries(_block(data, handle, path, "data block"), path, "data block"):
-            if last is not None and key <= last:
-                raise BundleError(f"{path}: keys out of order ({last!r} then {key!r}): the index is corrupted")
-            table[key] = value
-            last = key
-    return table
-
-
-# -- the bundle ----------------------------------------------------------------------------------------
 def _entry(name: str, value: bytes, where: str) -> Entry:
     info = {"dtype": 0, "shape": b"", "shard": 0, "offset": 0, "size": 0, "crc": None, "slices": 0}
     for number, field in fields(value, where):
@@ -208,10 +75,10 @@ def _entry(name: str, value: bytes, where: str) -> Entry:
         if number == 3 and dim:
             raise BundleError(f"{where}: the shape is of unknown rank")
         if number == 2:
-            sizes = [v for n, v in fields(_message(dim, where), where) if n == 1]  # the last one counts
+            sizes = [v for n, v in fields(message(dim, where), where) if n == 1]  # the last one counts
             if sizes and not isinstance(sizes[-1], int):
                 raise BundleError(f"{where}: dimension {len(shape)} has a size that is not a number")
-            size = _int64(sizes[-1]) if sizes else 0
+            size = int64(sizes[-1]) if sizes else 0
             if size < 0:
                 raise BundleError(f"{where}: dimension {len(shape)} has size {size}")
             shape.append(size)
@@ -222,7 +89,7 @@ def _entry(name: str, value: bytes, where: str) -> Entry:
                           f"{', '.join(f'{k} {v}' for k, v in DTYPE_NAMES.items())})")
     if info["crc"] is None:
         raise BundleError(f"{where}: no checksum recorded")
-    offset, size = _int64(info["offset"]), _int64(info["size"])
+    offset, size = int64(info["offset"]), int64(info["size"])
     dtype = DTYPE_NAMES[info["dtype"]]
     if dtype != "string" and size != int(np.prod(shape, dtype=object)) * np.dtype(DTYPES[info["dtype"]]).itemsize:
         raise BundleError(f"{where}: {size} bytes cannot hold a {dtype} tensor of shape {tuple(shape)}")
@@ -251,7 +118,7 @@ class TensorBundle:
         self.num_shards = header.get(1, 1)
         self.big_endian = header.get(2, 0) == 1
         where = f"{self.index_path}: header"
-        version = dict(fields(_message(header.get(3, b""), where), where))
+        version = dict(fields(message(header.get(3, b""), where), where))
         # min_consumer: the oldest reader that understands the file
         if not isinstance(version.get(2, 0), int) or version.get(2, 0) > 1:
             raise BundleError(f"{self.index_path}: written in bundle format version {version.get(2)}; minibert "

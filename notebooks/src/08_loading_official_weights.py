@@ -255,8 +255,10 @@ if official:  # a sentence-embedding model: every paraphrase is closer than ever
 # (`scripts/make_tf_checkpoints.py`); next to each, `tf_values.safetensors` holds what TensorFlow reads back.
 #
 # A checkpoint `PREFIX` is a `PREFIX.index` (which variable is where) and one or more `PREFIX.data-0000k-of-0000N`
-# (the raw bytes of the tensors, one after the other). Modules: `minibert/loading/tf_bundle.py` (the format, drawn
-# in its docstring), `minibert/loading/crc32c.py`, `minibert/loading/tf_names.py`, `minibert/loading/tf_checkpoint.py`.
+# (the raw bytes of the tensors, one after the other). Modules: `minibert/loading/tf_bundle.py` (the bundle),
+# `minibert/loading/sstable.py` (the index's table, drawn in its docstring), `minibert/loading/protobuf_wire.py`
+# (its values' encoding), `minibert/loading/crc32c.py`, `minibert/loading/tf_names.py`,
+# `minibert/loading/tf_checkpoint.py`.
 
 # %%
 TF_RELEASE = ROOT / "checkpoints" / "tf" / "uncased_L-2_H-24_A-3"
@@ -274,10 +276,12 @@ for f in sorted(TF_RELEASE.iterdir()):
 # %%
 from minibert.loading import tf_bundle
 from minibert.loading.crc32c import crc32c, unmask
+from minibert.loading.protobuf_wire import fields, varint
+from minibert.loading.sstable import read_table
 
 index_bytes = (TF_RELEASE / "bert_model.ckpt.index").read_bytes()
 print("footer magic:", hex(int.from_bytes(index_bytes[-8:], "little")), "(the table's signature)")
-entries = tf_bundle.read_table(TF_RELEASE / "bert_model.ckpt.index")
+entries = read_table(TF_RELEASE / "bert_model.ckpt.index")
 print(f"{len(entries)} keys; the first ones:", [k.decode() for k in list(entries)[:3]])
 
 value = entries[b"bert/pooler/dense/kernel"]
@@ -285,18 +289,18 @@ print("\nthe entry of bert/pooler/dense/kernel, byte by byte:", value.hex(" "))
 NAMES = {1: "dtype", 2: "shape", 3: "shard_id", 4: "offset", 5: "size", 6: "crc32c (masked)"}
 pos = 0
 while pos < len(value):
-    key, after = tf_bundle.varint(value, pos, len(value), "demo")
+    key, after = varint(value, pos, len(value), "demo")
     number, wire = key >> 3, key & 7
     if wire == 0:
-        field, end = tf_bundle.varint(value, after, len(value), "demo")
+        field, end = varint(value, after, len(value), "demo")
     elif wire == 5:
         field, end = int.from_bytes(value[after:after + 4], "little"), after + 4
     else:  # wire type 2: a length, then that many bytes (here: the nested TensorShapeProto)
-        length, start = tf_bundle.varint(value, after, len(value), "demo")
+        length, start = varint(value, after, len(value), "demo")
         field, end = value[start:start + length], start + length
     print(f"   bytes {value[pos:end].hex(' '):<28} field {number} ({NAMES[number]}), wire type {wire}: {field!r}")
     pos = end
-shape = [dict(tf_bundle.fields(dim, "demo"))[1] for n, dim in tf_bundle.fields(dict(tf_bundle.fields(value, ""))[2], "")]
+shape = [dict(fields(dim, "demo"))[1] for n, dim in fields(dict(fields(value, ""))[2], "")]
 print("shape, from the nested message: dim { size: 24 } dim { size: 24 } ->", shape)
 
 # The checksum: CRC-32C of the tensor's bytes in the data file, stored "masked" (rotated, plus a constant).
@@ -304,7 +308,7 @@ bundle = tf_bundle.TensorBundle(TF_RELEASE / "bert_model.ckpt")
 e = bundle.entries["bert/pooler/dense/kernel"]
 raw = (TF_RELEASE / "bert_model.ckpt.data-00000-of-00001").read_bytes()[e.offset:e.offset + e.size]
 print(f"dtype {e.dtype}, {e.size} bytes at offset {e.offset}; crc32c of those bytes {crc32c(raw):#010x}, "
-      f"the index says {unmask(dict(tf_bundle.fields(value, ''))[6]):#010x}")
+      f"the index says {unmask(dict(fields(value, ''))[6]):#010x}")
 assert crc32c(raw) == e.crc32c and shape == [24, 24]
 
 # %% [markdown]

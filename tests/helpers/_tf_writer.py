@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from minibert.loading.crc32c import crc32c, mask
-from minibert.loading.tf_bundle import TABLE_MAGIC
+from minibert.loading.sstable import TABLE_MAGIC
 
 RESTART_INTERVAL = 16  # TensorFlow's table::Options default
 

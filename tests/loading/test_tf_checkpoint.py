@@ -24,8 +24,8 @@ from safetensors.torch import load_file
 
 import minibert
 from minibert import BertConfig, BertTokenizer
-from minibert.loading import tf_bundle
 from minibert.loading.crc32c import LANES, _extend, crc32c
+from minibert.loading.sstable import read_table
 from minibert.loading.tf_bundle import TensorBundle
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,11 +118,11 @@ def test_opening_reads_the_index_only(tmp_path):
 def test_test_writer_reproduces_tensorflows_index_byte_for_byte(tmp_path):
     """The robustness tests build indexes with tests/helpers/_tf_writer.py; it writes exactly what TensorFlow writes."""
     for index in sorted(FIXTURES.glob("*/*.index")):
-        entries = tf_bundle.read_table(index)
+        entries = read_table(index)
         assert table(entries) == index.read_bytes(), index
         several = tmp_path / "several_blocks.index"
         several.write_bytes(table(entries, block_entries=7))  # and a table of many blocks reads the same
-        assert tf_bundle.read_table(several) == entries
+        assert read_table(several) == entries
 
 
 # -- the name mapping, written here independently of minibert/loading/tf_names.py --------------------------

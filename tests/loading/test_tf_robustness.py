@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minibert
-from minibert.loading import tf_bundle
+from minibert.loading import sstable
 from minibert.loading.crc32c import crc32c, mask
+from minibert.loading.protobuf_wire import varint
 from minibert.loading.tf_bundle import BundleError, TensorBundle
 
 FIXTURES = Path(__file__).resolve().parents[2] / "checkpoints" / "tf"
@@ -58,13 +59,13 @@ def fails_fast(fn, error, match: str):
 def data_block_size(index: bytes) -> int:
     """Size of the (first) data block's contents: its trailer starts there. Read through the footer's handle."""
     footer = index[-48:]
-    _, pos = tf_bundle.varint(footer, 0, 40, "")
-    _, pos = tf_bundle.varint(footer, pos, 40, "")
-    handle = next(tf_bundle._block_entries(tf_bundle._block(index, footer[pos:40], Path("x"), "index"), Path("x"),
-                                           "index"))[1]
-    offset, pos = tf_bundle.varint(handle, 0, len(handle), "")
+    _, pos = varint(footer, 0, 40, "")
+    _, pos = varint(footer, pos, 40, "")
+    handle = next(sstable._block_entries(sstable._block(index, footer[pos:40], Path("x"), "index"), Path("x"),
+                                         "index"))[1]
+    offset, pos = varint(handle, 0, len(handle), "")
     assert offset == 0
-    return tf_bundle.varint(handle, pos, len(handle), "")[0]
+    return varint(handle, pos, len(handle), "")[0]
 
 
 def reseal(index: bytearray, size: int) -> None:
