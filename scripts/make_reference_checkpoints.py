@@ -84,7 +84,7 @@ MAX_STORED_LOGITS = 100_000  # store MLM logits only when B·T·V is below this
 
 
 def module_names(num_layers: int) -> list[str]:
-    """The modules whose outputs the ``check`` command compares, in data-flow order (see minibert/parity.py)."""
+    """The modules whose outputs the ``check`` command compares, in data-flow order (see minibert/parity/table.py)."""
     names = ["embeddings"]
     for i in range(num_layers):
         p = f"encoder.layer.{i}"

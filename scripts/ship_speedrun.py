@@ -83,7 +83,8 @@ def parity(folder: Path, language: str) -> dict:
     """Store the reference's outputs on the walkthrough's batch; measure minibert against them and the reference."""
     from safetensors.torch import save_file
 
-    from minibert.parity import check_checkpoint, masked_lm_max_abs_diff
+    from minibert.parity.check import check_checkpoint
+    from minibert.parity.reference import masked_lm_max_abs_diff
 
     texts = ZH_TEXTS if language == "zh" else refs.TEXTS
     reference = refs.transformers.BertTokenizer.from_pretrained(folder)

@@ -3,7 +3,7 @@
     python -m minibert check checkpoints/tiny-bert
     python -m minibert check sentence-transformers/all-MiniLM-L6-v2 --local-files-only --json
 
-The table itself is computed by minibert/parity.py (importable from notebooks); this module only parses the
+The table itself is computed by minibert/parity/check.py (importable from notebooks); this module only parses the
 arguments and prints.
 """
 
@@ -30,7 +30,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from minibert.parity import check_checkpoint
+    from minibert.parity.check import check_checkpoint
 
     if args.model and args.model_option and args.model != args.model_option:
         raise ValueError(f"two checkpoints given: {args.model!r} and --model {args.model_option!r}; pass one")

@@ -112,7 +112,8 @@ def run(args) -> int:
 
     from minibert.compat.model import BertModel
     from minibert.defaults import resolve_model
-    from minibert.parity import TOLERANCES, capture, reference_library
+    from minibert.parity.reference import reference_library
+    from minibert.parity.table import TOLERANCES, capture
     from minibert.pipelines.base import resolve_device
     from minibert.pipelines.inputs import check_text
 

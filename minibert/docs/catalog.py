@@ -43,8 +43,8 @@ PARTS = [
     ("Reading attention", ["analysis", "analysis.patterns", "analysis.norms", "analysis.rollout", "analysis.*"]),
     ("Pipelines", ["pipelines", "pipelines.*"]),
     ("Everything else", ["*"]),
-    ("Appendix: the package and its command line", ["minibert", "__main__", "cli", "cli.*", "parity",
-                                                    "loading.reference_outputs"]),
+    ("Appendix: the package and its command line", ["minibert", "__main__", "cli", "cli.*", "parity", "parity.table",
+                                                    "parity.check", "parity.reference", "loading.reference_outputs"]),
     ("Appendix: exercises (catalogue, graders, stubs, solutions)", ["exercises", "exercises.*"]),
 ]
 GROUPS = {

@@ -4,7 +4,7 @@
 
 It loads a trained checkpoint (the default model, see minibert/defaults.py, or ``--model``) into minibert's
 ``BertModel``, replaces the computation of each module by your exercise functions, and runs the same
-per-module weight-compatibility comparison as ``python -m minibert check`` (minibert/parity.py) against the
+per-module weight-compatibility comparison as ``python -m minibert check`` (minibert/parity/) against the
 reference on the same weights and inputs. Each of your functions has a module of its own, so the first
 module that differs names the function to look at:
 
@@ -31,7 +31,7 @@ from minibert.exercises.adapters import get_impl
 
 FUNCTIONS = ("gelu", "layer_norm", "embeddings", "attention_mask", "split_heads", "merge_heads", "attention",
              "add_and_norm", "pooler")
-# The module of parity.module_names() (with the layer number cut out) -> the functions that compute it.
+# The module of parity.table.module_names() (with the layer number cut out) -> the functions that compute it.
 BLAME = {"embeddings": ("embeddings",), "attention.probs": ("attention_mask", "split_heads", "attention"),
          "attention.output": ("add_and_norm",), "intermediate": ("gelu",), "output": ("layer_norm",),
          "pooler": ("pooler",)}
@@ -120,7 +120,7 @@ def model_forward(fn):
 def capstone(source: str, model: str | None = None, device: str = "cpu") -> int:
     """Compare the learner's BERT with the reference, print the table and the verdict; 0 when every module agrees."""
     from minibert.defaults import resolve_model
-    from minibert.parity import check_checkpoint
+    from minibert.parity.check import check_checkpoint
 
     try:
         fn = {name: get_impl(name, source) for name in FUNCTIONS}

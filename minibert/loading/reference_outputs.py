@@ -6,7 +6,7 @@ without ``transformers``. Tensor names in the file:
 
     inputs.input_ids / inputs.attention_mask / inputs.token_type_ids     (B, T) int64
     hidden_states.{0..L} (B, T, C), attentions.{0..L-1} (B, H, T, T), last_hidden_state, pooler_output (B, C)
-    modules.<name>       the output of module <name> (e.g. encoder.layer.0.intermediate), as minibert/parity.py
+    modules.<name>       the output of module <name> (e.g. encoder.layer.0.intermediate), as minibert/parity/table.py
                          compares them
     heads.*              task-head outputs (BertForPreTraining checkpoints)
 

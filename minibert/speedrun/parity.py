@@ -4,8 +4,8 @@
     reference_outputs.safetensors     the reference's outputs on the standard batch (as checkpoints/* ship them)
 
 ``transformers.BertForMaskedLM.from_pretrained(DIR/model)`` loads it unchanged. The reference's outputs are
-computed by minibert/parity.py (the one module that may import ``transformers``) when it is installed; then the
-report's ``parity_max_abs_diff`` is the max |Δ| of the two libraries' masked-LM logits on that batch. Without
+computed by minibert/parity/reference.py (the one module that may import ``transformers``) when it is installed;
+then the report's ``parity_max_abs_diff`` is the max |Δ| of the two libraries' masked-LM logits on that batch. Without
 ``transformers`` both are left out and the report says so.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-from minibert import parity
 from minibert.loading.reference_outputs import REFERENCE_FILE
+from minibert.parity import reference
 
 
 def add_untrained_pooler(weights: Path, hidden_size: int, seed: int = 0) -> None:
@@ -48,15 +48,15 @@ def export(model, tokenizer, folder: Path) -> tuple[float | None, str]:
     add_untrained_pooler(folder / "model.safetensors", model.config.hidden_size)
     tokenizer.save_pretrained(folder)
     (folder / REFERENCE_FILE).unlink(missing_ok=True)  # a stale file from an earlier call would be wrong
-    lib = parity.reference_library()
+    lib = reference.reference_library()
     if lib is None:
         return None, "transformers is not installed: the reference's outputs were not computed"
-    tensors = parity.reference_outputs_for(folder)
+    tensors = reference.reference_outputs_for(folder)
     save_file({k: v.clone().contiguous() for k, v in tensors.items()}, str(folder / REFERENCE_FILE),
               metadata={"model_class": "BertModel", "transformers_version": lib.__version__,
-                        "torch_version": torch.__version__, "texts": json.dumps(parity.REFERENCE_TEXTS),
+                        "torch_version": torch.__version__, "texts": json.dumps(reference.REFERENCE_TEXTS),
                         # the kernels that computed them (loading/reference_outputs.py: kernels_note)
                         "cpu_capability": torch.backends.cpu.get_cpu_capability()})
     inputs = {k.removeprefix("inputs."): v for k, v in tensors.items() if k.startswith("inputs.")}
-    diff = parity.masked_lm_max_abs_diff(folder, inputs)
+    diff = reference.masked_lm_max_abs_diff(folder, inputs)
     return diff, f"transformers {lib.__version__} BertForMaskedLM, the standard batch, fp32 logits"

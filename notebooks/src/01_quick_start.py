@@ -186,7 +186,7 @@ print("one sequence for both texts:", tuple(pair_out.last_hidden_state.shape), "
 # in an install without the dev extra) skips the comparison, and the cell says so.
 
 # %%
-from minibert.parity import lesson_reference
+from minibert.parity.reference import lesson_reference
 
 stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
 if stored is not None:

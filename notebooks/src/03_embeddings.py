@@ -164,7 +164,7 @@ grade("embeddings", my_embeddings)
 # with the project's checkpoints, or computed now when `transformers` is installed.
 
 # %%
-from minibert.parity import lesson_reference
+from minibert.parity.reference import lesson_reference
 
 stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
 if stored is not None:

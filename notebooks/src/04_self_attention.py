@@ -335,7 +335,7 @@ else:
 # finite" instead of -∞, see `minibert/bert/masks.py`).
 
 # %%
-from minibert.parity import lesson_reference
+from minibert.parity.reference import lesson_reference
 
 stored = lesson_reference(MODEL)  # the stored file next to the weights, or transformers now, or None
 if stored is not None:

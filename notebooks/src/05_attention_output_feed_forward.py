@@ -57,7 +57,7 @@ print(f"device: {DEVICE}   repository: {ROOT}")
 
 # %%
 from minibert import BertModel, BertTokenizer
-from minibert.parity import REFERENCE_TEXTS, lesson_reference
+from minibert.parity.reference import REFERENCE_TEXTS, lesson_reference
 from minibert.bert.masks import extended_attention_mask
 
 model = BertModel.from_pretrained(MODEL).to(DEVICE)
@@ -229,7 +229,8 @@ assert torch.allclose(chunked, y, atol=1e-6)
 # The reference outputs include every module's output (`transformers`' forward hooks on the same batch).
 
 # %%
-from minibert.parity import capture, stored_module_outputs
+from minibert.loading.reference_outputs import stored_module_outputs
+from minibert.parity.table import capture
 
 if stored is None:
     print("no reference outputs for this model (see above): comparison skipped")

@@ -17,7 +17,7 @@
 #
 # Modules: `minibert/loading/model_files.py`, `minibert/loading/keys.py`,
 # `minibert/loading/weights.py`, `minibert/loading/hub.py`,
-# `minibert/parity.py`, `minibert/bert/config.py`.
+# `minibert/parity/`, `minibert/bert/config.py`.
 
 # %%
 # Setup, the same in every notebook. DEVICE: CUDA when there is a GPU, else the CPU; to force one, set the
@@ -108,13 +108,13 @@ shutil.rmtree(legacy_dir)
 # %% [markdown]
 # ## The weight-compatibility table
 #
-# `minibert.parity.check_checkpoint` (also `python -m minibert check PATH`) loads a checkpoint into minibert and
+# `minibert.parity.check.check_checkpoint` (also `python -m minibert check PATH`) loads a checkpoint into minibert and
 # into the reference (`transformers` when installed, else the outputs stored with the checkpoint), runs both on the
 # same batch, captures every module's output with forward hooks (the module names are the same in both libraries),
 # and prints one row per module.
 
 # %%
-from minibert.parity import check_checkpoint
+from minibert.parity.check import check_checkpoint
 
 report = check_checkpoint(TINY)
 print(report.format_table())
@@ -130,7 +130,8 @@ assert report.ok
 import matplotlib.pyplot as plt
 
 from minibert.bert.activations import gelu_new
-from minibert.parity import capture, compare, load_stored_reference, stored_module_outputs
+from minibert.loading.reference_outputs import load_stored_reference, stored_module_outputs
+from minibert.parity.table import capture, compare
 
 stored, _ = load_stored_reference(TINY)
 inputs = {k.removeprefix("inputs."): v.to(DEVICE) for k, v in stored.items() if k.startswith("inputs.")}
@@ -168,8 +169,8 @@ if not official:
     print("MINIBERT_OFFICIAL_CHECKPOINT is not set: skipping the official checkpoint (everything above ran).")
 else:
     from minibert import BertTokenizer
-    from minibert.parity import reference_library
     from minibert.loading.reference_outputs import REFERENCE_FILE
+    from minibert.parity.reference import reference_library
 
     if reference_library() is None and not (Path(official) / REFERENCE_FILE).is_file():
         print(f"transformers is not installed (pip install -e '.[dev]' adds it) and {official} stores no reference "
@@ -436,7 +437,7 @@ print("cls/squad/output_weights -> qa_outputs.weight", tuple(qa.qa_outputs.weigh
 # `BertModel`, on a `run_classifier.py` head and on a `run_squad.py` head into `BertForQuestionAnswering`).
 
 # %%
-from minibert.parity import reference_library
+from minibert.parity.reference import reference_library
 
 if reference_library() is None:  # the TensorFlow release stores no reference outputs: transformers is the reference
     print("transformers is not installed (pip install -e '.[dev]' adds it): no reference for the TensorFlow "

@@ -92,7 +92,7 @@ def test_minibert_tokenizer_gives_the_same_ids_and_embeddings(official_checkpoin
 
 @pytest.mark.official
 def test_check_command_passes_on_the_official_checkpoint(official_checkpoint):
-    from minibert.parity import check_checkpoint
+    from minibert.parity.check import check_checkpoint
 
     report = check_checkpoint(official_checkpoint)
     assert report.ok, report.format_table()

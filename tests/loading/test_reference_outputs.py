@@ -17,7 +17,7 @@ from safetensors import safe_open
 
 from minibert import BertModel
 from minibert.loading.reference_outputs import stored_module_outputs
-from minibert.parity import capture
+from minibert.parity.table import capture
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 NAMES = sorted(p.parent.name for p in CHECKPOINTS.glob("*/reference_outputs.safetensors"))

@@ -74,7 +74,7 @@ def test_without_transformers_it_skips_naming_both_kernel_sets(tmp_path, monkeyp
 
 def test_check_against_stored_outputs_says_when_they_come_from_other_kernels(tmp_path):
     """`check --reference stored` and the walkthrough compare with another machine's numbers only with a note."""
-    from minibert.parity import check_checkpoint
+    from minibert.parity.check import check_checkpoint
 
     def notes(capability):
         folder = recording(tmp_path / str(capability), capability)

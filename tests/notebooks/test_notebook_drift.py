@@ -181,12 +181,12 @@ def test_notebook_runs_online_without_transformers(path, online_model, monkeypat
 
 
 def test_lesson_reference_skips_with_a_sentence_only_when_there_is_none(tmp_path, monkeypatch, capsys):
-    from minibert import parity
+    from minibert.parity import reference
 
     bare = tmp_path / "bare"
     shutil.copytree(REPO / "checkpoints" / "tiny-bert", bare, ignore=shutil.ignore_patterns(REFERENCE_FILE))
-    monkeypatch.setattr(parity, "reference_library", lambda: None)  # as without the dev extra
-    assert parity.lesson_reference(bare) is None
+    monkeypatch.setattr(reference, "reference_library", lambda: None)  # as without the dev extra
+    assert reference.lesson_reference(bare) is None
     assert f"{bare} has no {REFERENCE_FILE} and transformers is not installed" in capsys.readouterr().out
-    stored = parity.lesson_reference(REPO / "checkpoints" / "tiny-bert")  # stored outputs need no transformers
+    stored = reference.lesson_reference(REPO / "checkpoints" / "tiny-bert")  # stored outputs need no transformers
     assert stored is not None and "last_hidden_state" in stored

@@ -101,7 +101,7 @@ def test_resumed_after_sigkill_where_the_checkpoint_was(killed_run):
 def test_reference_loads_the_model_folder_with_the_same_logits(killed_run):
     transformers = pytest.importorskip("transformers")
     from minibert import BertForMaskedLM, BertTokenizer
-    from minibert.parity import check_checkpoint
+    from minibert.parity.check import check_checkpoint
 
     out, _, _ = killed_run
     folder = out / "model"
