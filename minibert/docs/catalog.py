@@ -35,7 +35,7 @@ PARTS = [
                                   "bert.outputs", "bert.validation", "bert.warn_once"]),
     ("Task heads", ["heads", "heads.lm_head", "heads.*"]),
     ("Head pruning", ["bert.pruning"]),
-    ("Resizing the vocabulary", ["compat.resizing"]),
+    ("Resizing the vocabulary", ["compat.word_embeddings", "compat.resizing"]),
     ("Memory and speed", ["bert.unpadding", "bert.checkpointing"]),
     ("Loading and saving weights", ["compat", "compat.*", "loading", "loading.*"]),
     ("Training", ["training", "training.masking", "training.nsp", "training.data", "training.optim",
