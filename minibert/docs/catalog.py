@@ -39,7 +39,7 @@ PARTS = [
     ("Memory and speed", ["bert.unpadding", "bert.checkpointing"]),
     ("Loading and saving weights", ["compat", "compat.*", "loading", "loading.*"]),
     ("Training", ["training", "training.masking", "training.nsp", "training.data", "training.optim",
-                  "training.schedules", "training.trainer", "training.*"]),
+                  "training.schedules", "training.arguments", "training.trainer", "training.*"]),
     ("Reading attention", ["analysis", "analysis.patterns", "analysis.norms", "analysis.rollout", "analysis.*"]),
     ("Pipelines", ["pipelines", "pipelines.*"]),
     ("Everything else", ["*"]),
