@@ -647,7 +647,10 @@ print(f"{'recipe':>15} {100 * base['top1']:.1f} % top-1, {base['steps']:,} steps
 # * **Ten minutes is not an hour.** Segments of 64 pieces lead by far at ten minutes: 2.8 times the steps while
 #   the recipe is still on the plateau. Run for an hour (`benchmarks/results/speedrun-1h-len64/`), the lead shrinks
 #   to 38.4 % against 34.7 %, on blanks with half the context, and the transfer gain is level (+21.0 points at 16
-#   labels against +21.4); a 64-piece model has also never trained its position vectors past 63. A short ablation
+#   labels against +21.4); a 64-piece model has also never trained its position vectors past 63. BERT's way to have
+#   both, 64 pieces first and 128 for the last tenth (`short64`, `--short-first 0.9`), leads at ten minutes on the
+#   recipe's own 128-piece blanks, at both seeds; at an hour it falls 9.6 points behind (25.5 % against 35.1 %,
+#   `benchmarks/results/speedrun-1h-short/`): six minutes at 128 pieces did not teach the rest. A short ablation
 #   ranks choices for a short budget; a default for a longer one needs a check at that length.
 #
 # The verdicts are in the print-out above, computed from the file; docs/pretraining.md keeps the table, what was
