@@ -88,12 +88,18 @@ def speedrun(s: Settings) -> dict | None:
                         attention_probs_dropout_prob=r.dropout)
     torch.manual_seed(s.seed)
     model = BertForMaskedLM(config)
-    train_ds = _dataset(data.train_segments, data.train_words, tok, s)
+    table = None
+    if s.whole_word_mask == "pieces":  # which vocabulary entries continue a word (##...), for both datasets
+        from minibert.training.masking import continuation_table
+
+        table = continuation_table(tok.convert_ids_to_tokens(range(tok.vocab_size)))
+    train_ds = _dataset(data.train_segments, data.train_words, tok, s, table)
     short_ds = None
     if r.short_first:  # --short-first: the same documents cut at short_length pieces, read first
         from minibert.speedrun.prepare import short_segments
 
-        short_ds = _dataset(*short_segments(out / "data", tok, r.short_length, s.whole_word_mask == "zh"), tok, s)
+        short = short_segments(out / "data", tok, r.short_length, s.whole_word_mask == "zh")
+        short_ds = _dataset(*short, tok, s, table)
     held = data.held_out_segments
     sample = held[::max(1, len(held) // 128)][:128]  # the curve's held-out sample, spread over the documents
     trainer = BudgetTrainer(model, str(out / "train"), train_ds, Collator(tok.pad_token_id), budget=s.budget,
@@ -105,11 +111,11 @@ def speedrun(s: Settings) -> dict | None:
                             flush_subnormals=s.flush_subnormals, short_dataset=short_ds,
                             short_seconds=r.short_first * s.budget)
     n_params = sum(p.numel() for p in model.parameters())
-    ramp = f", batch ramp over the first {r.batch_ramp:.0%}" if r.batch_ramp else ""
-    ramp += (f", segments of {r.short_length} pieces for the first {r.short_first:.0%}" if r.short_first else "")
+    knobs = f", batch ramp over the first {r.batch_ramp:.0%}" if r.batch_ramp else ""
+    knobs += f", segments of {r.short_length} pieces for the first {r.short_first:.0%}" if r.short_first else ""
     print(f"pre-training {r.layers} × {r.hidden_size} ({n_params / 1e6:.2f}M parameters) for "
           f"{format_seconds(s.budget)} of training ({s.clock} clock, {torch.get_num_threads()} thread(s)); "
-          f"{r.schedule} schedule{ramp}")
+          f"{r.schedule} schedule{knobs}")
     trainer.train(resume=True)
     if trainer.watch.spent < s.budget:  # stop_after_steps ended this call: as if it had been killed
         print(f"stopped after step {trainer.step} ({format_seconds(trainer.watch.spent)} of "
@@ -148,19 +154,15 @@ def speedrun(s: Settings) -> dict | None:
     return card
 
 
-def _dataset(segments: list[list[int]], words: list[list[bool]] | None, tok, s: Settings):
-    """The masked-LM dataset of some training segments ([CLS] ... [SEP] ids), masked as the settings say."""
+def _dataset(segments: list[list[int]], words: list[list[bool]] | None, tok, s: Settings, table):
+    """The masked-LM dataset of some training segments ([CLS] ... [SEP] ids), masked as the settings say (``table``:
+    the continuation table of ``--whole-word-mask pieces``, else None)."""
     from minibert.training.data import MaskedLMDataset
 
     examples = [{"input_ids": ids, "special_tokens_mask": [1] + [0] * (len(ids) - 2) + [1]} for ids in segments]
     if words is not None:  # --whole-word-mask zh: each segment's jieba words (DIR/data/words.json)
         for ex, flags in zip(examples, words):
             ex["is_continuation"] = flags
-    table = None
-    if s.whole_word_mask == "pieces":
-        from minibert.training.masking import continuation_table
-
-        table = continuation_table(tok.convert_ids_to_tokens(range(tok.vocab_size)))
     return MaskedLMDataset(examples, mask_token_id=tok.mask_token_id, vocab_size=tok.vocab_size, seed=s.seed,
                            mlm_probability=s.recipe.mlm_probability, whole_word_mask=s.whole_word_mask != "off",
                            is_continuation=table)
