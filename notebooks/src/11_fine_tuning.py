@@ -412,16 +412,16 @@ print(inspect.getsource(runs_at))
 #   different rates, so each arm gets its own, the one of its grid with the best mean validation accuracy over the
 #   seeds (`choose`); only that rate's test accuracy is reported.
 #
-# **What this notebook runs, and what it leaves out.** The speedrun's grid has 3 rates (`LRS`: 3e-4, 1e-3, 3e-3)
-# per arm. For the default checkpoint the full grid was run once on this task (docs/pretraining.md, "The measured
-# result", `scripts/transfer_validation.py transfer`), and validation chose 3e-4 for the pre-trained arm at 32 and
-# 128 labels, 1e-3 for the random arm at 32 labels and 3e-4 at 128. To keep the lesson to a few minutes on a CPU,
-# the cell below runs only those rates (`RATES`): the runs the grid kept, with the same seeds, so the same test
-# accuracies. Set `FULL_GRID = True` to run the whole grid and watch validation choose (three times the work). With
-# another model, those rates were not chosen for it, and the cell says so. On a CPU, a model that does much more
-# work per token than the default runs fewer label counts or seeds; the cell prints what it runs, and why. Even so,
-# the twelve runs are most of this notebook's time: on the dev machine below (one thread, shared with other jobs)
-# the whole notebook took 406 s, 242 s of it CPU time (on all-MiniLM-L6-v2, with six runs, 375 s and 247 s).
+# **What this notebook runs, and what it leaves out.** The speedrun's grid has 3 rates (`LRS`: 3e-4, 1e-3, 3e-3) per
+# arm. For the default checkpoint the full grid was run once on this transfer task (docs/pretraining.md, "The measured
+# result", `scripts/transfer_validation.py transfer`), and validation chose 3e-4 for the pre-trained arm at 32 and 128
+# labels, 1e-3 for the random arm at 32 labels and 3e-4 at 128. To keep the lesson to a few minutes on a CPU, the cell
+# below runs only those rates (`RATES`): the runs the grid kept, with the same seeds, so the same test accuracies. Set
+# `FULL_GRID = True` to run the whole grid and watch validation choose (three times the work). With another model,
+# those rates were not chosen for it, and the cell says so. On a CPU, a model that does much more work per token than
+# the default runs fewer label counts or seeds; the cell prints what it runs, and why. Even so, the twelve runs are
+# most of this notebook's time: on the dev machine below (one thread, shared with other jobs) the whole notebook took
+# 406 s, 242 s of it CPU time (on all-MiniLM-L6-v2, with six runs, 375 s and 247 s).
 
 # %%
 RATES = {32: {"pretrained": (3e-4,), "random": (1e-3,)},  # validation's choice from LRS, for the default checkpoint
