@@ -1,6 +1,6 @@
 """Ship a finished ``python -m minibert speedrun`` run as a checkpoint folder with its model card.
 
-    python scripts/ship_speedrun.py runs/pydocs-8h checkpoints/minibert-pydocs --replace --require-top1 current
+    python scripts/ship_speedrun.py runs/pydocs-3h checkpoints/minibert-pydocs --replace --require-top1 current
     python scripts/ship_speedrun.py runs/zh-docs-4h checkpoints/minibert-zh-docs \\
         --corpus-manifest scripts/zh_corpus_manifest.json
 

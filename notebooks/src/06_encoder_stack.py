@@ -294,15 +294,15 @@ plt.show()
 # minibert-pydocs (4 layers) when this lesson was written (the printout above is your run's), the contextual
 # vectors do separate the senses, but only somewhat:
 # * hidden state 0 (the embeddings, positions added) shows no separation: a gap of 0.01 on average, within
-#   0.82-0.91 and across 0.82-0.91. What differs there is only where the word stands in the sentence.
-# * layer 1 barely moves it (gap 0.02); layers 2-4 open it: 0.12, 0.16, 0.11. The widest, at layer 3: "set"
-#   0.56 within / 0.44 across, "list" 0.69 / 0.49, "close" 0.64 / 0.49, "return" 0.85 / 0.69.
-# * that is a weak separation. Across senses the vectors still keep a cosine of 0.44-0.69: the word itself
-#   dominates its vector. And within a sense the cosine falls too (to 0.56-0.85), since every sentence differs:
+#   0.79-0.93 and across 0.81-0.93. What differs there is only where the word stands in the sentence.
+# * layer 1 opens it a little (gap 0.07); layers 2-4 more: 0.16, 0.14, 0.11. The widest, at layer 2: "set"
+#   0.54 within / 0.40 across, "list" 0.65 / 0.45, "close" 0.55 / 0.42, "return" 0.83 / 0.65.
+# * that is a weak separation. Across senses the vectors still keep a cosine of 0.40-0.65: the word itself
+#   dominates its vector. And within a sense the cosine falls too (to 0.54-0.83), since every sentence differs:
 #   the layers make each occurrence unique, and the sense is one part of that, not two tight clusters.
 # * for "set", "list" and "close" the two senses are also two parts of speech (a noun after "a"/"the", a verb
 #   after "to"/"will"), so some of the gap may be grammar rather than meaning; "return" is a verb in both senses
-#   and still opens a gap of 0.16 at layer 3.
+#   and still opens a gap of 0.18 at layer 2.
 # * three sentences per sense (6 pairs within, 9 across, per word) and four words: a demonstration, not a
 #   measurement. Whether a bigger model trained on more text separates the senses further is not measured
 #   here: set MINIBERT_MODEL (bert-base-uncased, say) and rerun this section to see.

@@ -497,8 +497,9 @@ assert gain > 0.4 and all(after_300[k] < 0.3 for k in context)  # chance is 1/6:
 # Most blanks that need the context are now filled right (not all: more steps take it to 100 %, about 2,000 here).
 # The second fall of the loss is the moment the model starts to use the context: the blank's vector now carries
 # which animal the sentence is about, through attention. Real text needs the same, on a far larger scale:
-# `checkpoints/minibert-pydocs`, the project's own small BERT (`scripts/pretrain_pydocs.py`), was trained the same
-# way on the Python documentation; its model card gives its held-out accuracy by kind of word and its curve.
+# `checkpoints/minibert-pydocs`, the project's own small BERT, was trained the same way on the Python
+# documentation, by the speedrun of the next section (4 layers × 256, three CPU-hours); its model card gives its
+# held-out accuracy by kind of word and its curve.
 
 # %% [markdown]
 # ## A recipe for a budget: `python -m minibert speedrun`
